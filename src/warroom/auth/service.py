@@ -1,0 +1,138 @@
+"""Users, passwords and API tokens. Tokens are shown once and stored as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from warroom.auth import store
+from warroom.auth.permissions import Principal, UserRole
+from warroom.bootstrap import App
+from warroom.errors import Conflict, Invalid, NotFound
+
+TOKEN_PREFIX = "wr_"
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so a wrong username costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise Invalid("password", "must be at least 8 characters")
+
+
+def create_user(app: App, *, username: str, display_name: str = "", role: UserRole = UserRole.RESPONDER,
+                email: str | None = None, password: str | None = None, time_zone: str = "UTC") -> RowMapping:
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise Invalid("username", "use 1-64 lowercase letters, digits, '.', '_' or '-'")
+    if password is not None:
+        _check_password(password)
+    _check_zone(time_zone)
+    try:
+        with app.db.transaction() as tx:
+            uid = store.insert_user(tx.conn, username=username, display_name=display_name.strip() or username,
+                                    email=email, role=UserRole(role).value, active=True, time_zone=time_zone,
+                                    password_hash=hash_password(password) if password else None,
+                                    created_at=app.clock.now())
+            return store.get_user(tx.conn, uid)  # type: ignore[return-value]
+    except IntegrityError:
+        raise Conflict(f"username {username!r} is taken") from None
+
+
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("time_zone", f"unknown time zone {name!r}") from None
+
+
+def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
+    values = {k: v for k, v in changes.items() if v is not None}
+    if "password" in values:
+        _check_password(values["password"])
+        values["password_hash"] = hash_password(values.pop("password"))
+    if "role" in values:
+        values["role"] = UserRole(values["role"]).value
+    if "time_zone" in values:
+        _check_zone(values["time_zone"])
+    with app.db.transaction() as tx:
+        if store.get_user(tx.conn, user_id) is None:
+            raise NotFound(f"user {user_id} not found")
+        store.update_user(tx.conn, user_id, **values)
+        if store.count_admins(tx.conn) == 0:
+            raise Conflict("that would leave no active admin")
+        return store.get_user(tx.conn, user_id)  # type: ignore[return-value]
+
+
+def create_token(app: App, user_id: int, name: str = "default") -> tuple[str, RowMapping]:
+    """Returns (the token, its row). The token itself is never stored nor shown again."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with app.db.transaction() as tx:
+        if store.get_user(tx.conn, user_id) is None:
+            raise NotFound(f"user {user_id} not found")
+        tid = store.insert_token(tx.conn, user_id=user_id, name=name.strip() or "default",
+                                 token_hash=hash_token(token), prefix=token[:10], created_at=app.clock.now())
+        row = next(r for r in store.list_tokens(tx.conn, user_id) if r["id"] == tid)
+    return token, row
+
+
+def principal_for_token(app: App, token: str) -> Principal | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    with app.db.read() as conn:
+        row = store.principal_row_for_token(conn, hash_token(token))
+    if row is None:
+        return None
+    now = app.clock.now()
+    last = row["last_used_at"]
+    if last is None or (now - last).total_seconds() > 60:  # keep reads cheap: one write a minute at most
+        with app.db.transaction() as tx:
+            store.touch_token(tx.conn, row["token_id"], now)
+    return Principal(row["id"], row["username"], UserRole(row["role"]), row["display_name"])
+
+
+def authenticate_password(app: App, username: str, password: str) -> Principal | None:
+    with app.db.read() as conn:
+        row = store.get_user_by_name(conn, username.strip().lower())
+    stored = row["password_hash"] if row and row["active"] and row["password_hash"] else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or stored is _DUMMY_HASH:
+        return None
+    return Principal(row["id"], row["username"], UserRole(row["role"]), row["display_name"])
+
+
+def ensure_first_admin(app: App) -> tuple[str, str, str] | None:
+    """If there is no admin, create `admin` with a random password and a token: (username, password, token)."""
+    with app.db.read() as conn:
+        if store.count_admins(conn) > 0:
+            return None
+    password = secrets.token_urlsafe(12)
+    row = create_user(app, username="admin", display_name="Administrator", role=UserRole.ADMIN, password=password)
+    token, _ = create_token(app, row["id"], "first admin token")
+    return "admin", password, token
+
+
+def system_principal() -> Principal:
+    return Principal(0, "warroom", UserRole.ADMIN, "warroom")

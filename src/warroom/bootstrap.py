@@ -1,0 +1,41 @@
+"""Wiring: build the application object from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from warroom.platform.clock import Clock, SystemClock
+from warroom.platform.db import Database, Tx
+from warroom.platform.live import LiveHub
+from warroom.platform.settings import Settings
+
+# A reactor runs inside the transaction that appended incident events, so its own writes
+# (pages to send, timers to set) commit or roll back with them.
+Reactor = Callable[["App", Tx, Any, list[Any]], None]
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    clock: Clock
+    live: LiveHub = field(default_factory=LiveHub)
+    reactors: list[Reactor] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
+    settings = settings or Settings()
+    app = App(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock())
+    for install in INSTALLERS:
+        install(app)
+    return app
+
+
+# Each domain that reacts to incident events adds an installer here (e.g. escalation paging).
+INSTALLERS: list[Callable[[App], None]] = []

@@ -1,0 +1,181 @@
+"""`warroom incident ...`: declare, list, show, ack, move, promote, demote, note, assign, timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from warroom.cli.client import Client
+from warroom.cli.output import print_json, print_table
+from warroom.incidents.lifecycle import Status
+from warroom.incidents.priority import Impact, Priority, Urgency
+from warroom.incidents.roles import Role
+
+app = typer.Typer(no_args_is_help=True)
+
+Url = typer.Option(None, "--url", help="Server URL (or WARROOM_URL)")
+Token = typer.Option(None, "--token", help="API token (or WARROOM_TOKEN)")
+Json = typer.Option(False, "--json", help="Print JSON for scripts")
+
+LIST_COLS = ["ref", "priority", "major", "status", "title", "age"]
+
+
+def _age(item: dict[str, Any]) -> str:
+    from datetime import UTC, datetime
+
+    start = datetime.fromisoformat(item["detected_at"].replace("Z", "+00:00"))
+    secs = int((datetime.now(UTC) - start).total_seconds())
+    d, rem = divmod(max(secs, 0), 86400)
+    h, rem = divmod(rem, 3600)
+    return f"{d}d{h}h" if d else f"{h}h{rem // 60}m"
+
+
+def _show(item: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(item)
+        return
+    typer.echo(f"{item['ref']}  {item['title']}")
+    major = "  MAJOR" if item["major"] else ""
+    typer.echo(f"  status {item['status']}   priority {item['priority']} (impact {item['impact']}, "
+               f"urgency {item['urgency']}){major}   version {item['version']}")
+    roles = [f"{r}={item[f'{r}_id']}" for r in ("coordinator", "comms_lead", "scribe") if item[f"{r}_id"]]
+    if roles or item["experts"]:
+        experts = [f"expert={x['user_id']}@team{x['team_id']}" for x in item["experts"]]
+        typer.echo("  roles  " + " ".join(roles + experts))
+    for m in ("detected_at", "acknowledged_at", "investigating_at", "contained_at", "resolved_at", "closed_at"):
+        if item.get(m):
+            typer.echo(f"  {m:<17}{item[m]}")
+
+
+@app.command()
+def declare(
+    title: str = typer.Argument(..., help="What is broken, in a line"),
+    impact: Impact = typer.Option(..., help="extensive, significant, moderate, minor"),
+    urgency: Urgency = typer.Option(..., help="critical, high, medium, low"),
+    description: str = typer.Option("", "--description", "-d"),
+    category: str = typer.Option(""),
+    service: list[int] = typer.Option([], "--service", help="Affected service id (repeatable)"),
+    identified_via: str = typer.Option("engineer", help="monitoring, engineer, customer, third_party"),
+    priority: Priority | None = typer.Option(None, help="Override the matrix (needs --priority-reason)"),
+    priority_reason: str | None = typer.Option(None),
+    url: str | None = Url, token: str | None = Token, as_json: bool = Json,
+) -> None:
+    """Declare an incident."""
+    body = {"title": title, "impact": impact.value, "urgency": urgency.value, "description": description,
+            "category": category, "service_ids": service, "identified_via": identified_via,
+            "priority": priority.value if priority else None, "priority_reason": priority_reason}
+    item = Client(url, token).call("POST", "/api/v1/incidents", json=body)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(f"declared {item['ref']} ({item['priority']}): {item['title']}")
+
+
+@app.command("list")
+def list_(
+    status: list[Status] = typer.Option([], "--status"),
+    priority: list[Priority] = typer.Option([], "--priority"),
+    major: bool | None = typer.Option(None, "--major/--not-major"),
+    open_: bool | None = typer.Option(None, "--open/--closed", help="Only open, or only resolved/closed"),
+    service: int | None = typer.Option(None, "--service"),
+    team: int | None = typer.Option(None, "--team"),
+    q: str | None = typer.Option(None, "--search", "-q"),
+    limit: int = typer.Option(50), offset: int = typer.Option(0),
+    url: str | None = Url, token: str | None = Token, as_json: bool = Json,
+) -> None:
+    """List incidents in work-queue order (open majors first, then priority, then age)."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if status:
+        params["status"] = [s.value for s in status]
+    if priority:
+        params["priority"] = [p.value for p in priority]
+    for k, v in (("major", major), ("open", open_), ("service_id", service), ("team_id", team), ("q", q)):
+        if v is not None:
+            params[k] = str(v).lower() if isinstance(v, bool) else v
+    page = Client(url, token).call("GET", "/api/v1/incidents", params=params)
+    if as_json:
+        print_json(page)
+        return
+    rows = [{**i, "major": "MAJOR" if i["major"] else "", "age": _age(i)} for i in page["items"]]
+    print_table(LIST_COLS, rows)
+    typer.echo(f"{len(rows)} of {page['total']}")
+
+
+@app.command()
+def show(incident: str, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Show one incident (INC-42 or its id)."""
+    _show(Client(url, token).call("GET", f"/api/v1/incidents/{incident}"), as_json)
+
+
+@app.command()
+def ack(incident: str, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Acknowledge an incident (stops its escalation)."""
+    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/acknowledge")
+    _done(item, f"acknowledged {item['ref']}", as_json)
+
+
+@app.command()
+def move(incident: str, status: Status, note: str | None = typer.Option(None),
+         version: int | None = typer.Option(None, help="Fail with 409 unless still at this version"),
+         url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Move an incident to another status."""
+    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/status",
+                                   json={"status": status.value, "note": note, "version": version})
+    _done(item, f"{item['ref']} is now {item['status']}", as_json)
+
+
+@app.command()
+def promote(incident: str, reason: str = typer.Option(..., "--reason", "-r"), url: str | None = Url,
+            token: str | None = Token, as_json: bool = Json) -> None:
+    """Promote to a major incident."""
+    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/promote", json={"reason": reason})
+    _done(item, f"{item['ref']} is a major incident", as_json)
+
+
+@app.command()
+def demote(incident: str, reason: str = typer.Option(..., "--reason", "-r"), url: str | None = Url,
+           token: str | None = Token, as_json: bool = Json) -> None:
+    """Demote from major incident."""
+    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/demote", json={"reason": reason})
+    _done(item, f"{item['ref']} is no longer a major incident", as_json)
+
+
+@app.command()
+def note(incident: str, text: str, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Add a note (Markdown) to the timeline."""
+    ev = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/notes", json={"text": text})
+    _done(ev, f"note added as event {ev['seq']}", as_json)
+
+
+@app.command()
+def assign(incident: str, role: Role, user: int = typer.Option(..., "--user", help="User id"),
+           team: int | None = typer.Option(None, "--team", help="Team id (experts only)"),
+           url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Assign a role: coordinator, comms_lead, scribe, or expert (with --team)."""
+    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/roles",
+                                   json={"role": role.value, "user_id": user, "team_id": team})
+    _done(item, f"{item['ref']}: {role.value} assigned", as_json)
+
+
+@app.command()
+def timeline(incident: str, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Print the timeline."""
+    events = Client(url, token).call("GET", f"/api/v1/incidents/{incident}/timeline")
+    if as_json:
+        print_json(events)
+        return
+    print_table(["seq", "occurred_at", "actor", "kind", "data"],
+                [{**e, "data": _brief(e["data"])} for e in events])
+
+
+def _brief(data: dict[str, Any]) -> str:
+    text = ", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", []))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _done(item: dict[str, Any], message: str, as_json: bool) -> None:
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(message)

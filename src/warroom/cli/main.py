@@ -1,0 +1,15 @@
+"""The `warroom` command. Server-side commands act on the database; incident commands talk to a server."""
+
+from __future__ import annotations
+
+import typer
+
+from warroom.cli import admin, incident, server
+
+app = typer.Typer(help="warroom: major incident management.", no_args_is_help=True, pretty_exceptions_enable=False)
+server.register(app)
+admin.register(app)
+app.add_typer(incident.app, name="incident", help="Declare and work incidents (talks to a server).")
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,113 @@
+"""A small demo organisation so a newcomer sees a working product at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from warroom.auth import service as auth
+from warroom.auth.permissions import Principal, UserRole
+from warroom.bootstrap import App
+from warroom.catalog import service as catalog
+from warroom.catalog import store as cat_store
+from warroom.errors import Conflict
+from warroom.incidents import service as incidents
+from warroom.incidents import store as inc_store
+from warroom.incidents.lifecycle import Status
+from warroom.incidents.priority import Impact, Urgency
+from warroom.incidents.roles import Role
+
+TEAMS = ["Infrastructure", "Networks", "Databases", "Applications", "Customer Service", "Security", "Development"]
+PEOPLE = [  # username, name, team, role
+    ("maria", "Maria Okafor", "Infrastructure", UserRole.RESPONDER),
+    ("li", "Li Wei", "Networks", UserRole.RESPONDER),
+    ("sam", "Sam Patel", "Databases", UserRole.RESPONDER),
+    ("jo", "Jo Fischer", "Applications", UserRole.RESPONDER),
+    ("ines", "Ines Duarte", "Customer Service", UserRole.RESPONDER),
+    ("tom", "Tom Berg", "Security", UserRole.RESPONDER),
+    ("dev", "Dev Anand", "Development", UserRole.RESPONDER),
+    ("claire", "Claire Martin", "Applications", UserRole.RESPONDER),  # coordinator
+    ("exec", "Erin Exec", None, UserRole.VIEWER),
+]
+SERVICES = [  # name, team, tier, depends on, description
+    ("core-network", "Networks", 1, [], "Data-centre and cloud networking"),
+    ("postgres-main", "Databases", 1, ["core-network"], "Primary PostgreSQL cluster"),
+    ("identity", "Security", 1, ["postgres-main"], "Login and single sign-on"),
+    ("payments", "Applications", 1, ["postgres-main", "identity"], "Card and wallet payments"),
+    ("checkout", "Applications", 1, ["payments", "identity"], "Web and mobile checkout"),
+    ("search", "Development", 2, ["core-network"], "Product search"),
+    ("support-portal", "Customer Service", 3, ["identity"], "Customer help centre"),
+]
+PASSWORD = "demo-password"
+
+
+def load_demo_if_empty(app: App) -> bool:
+    with app.db.read() as conn:
+        if inc_store.next_ref(conn) > 1 or cat_store.list_teams(conn):
+            return False
+    load_demo(app)
+    return True
+
+
+def load_demo(app: App) -> str:
+    with app.db.read() as conn:
+        if cat_store.get_team_by_name(conn, TEAMS[0]) is not None:
+            raise Conflict("the demo organisation is already loaded")
+    team_ids = {name: catalog.create_team(app, name, f"The {name} team")["id"] for name in TEAMS}
+    user_ids: dict[str, int] = {}
+    for username, name, team, role in PEOPLE:
+        row = auth.create_user(app, username=username, display_name=name, role=role,
+                               email=f"{username}@example.com", password=PASSWORD)
+        user_ids[username] = row["id"]
+        if team:
+            catalog.add_member(app, team_ids[team], row["id"], "lead" if username in ("maria", "claire") else "member")
+    svc: dict[str, int] = {}
+    for name, team, tier, deps, desc in SERVICES:
+        svc[name] = catalog.create_service(app, name=name, description=desc, team_id=team_ids[team], tier=tier,
+                                           depends_on=[svc[d] for d in deps])["id"]
+
+    claire = Principal(user_ids["claire"], "claire", UserRole.RESPONDER, "Claire Martin")
+    sam = Principal(user_ids["sam"], "sam", UserRole.RESPONDER, "Sam Patel")
+    now = app.clock.now()
+
+    big = incidents.declare(app, sam, title="Checkout failing: payment database unreachable",
+                            description="Checkout returns **HTTP 500** for most customers. `postgres-main` "
+                                        "primary stopped accepting connections.",
+                            category="availability", service_ids=[svc["checkout"], svc["payments"],
+                                                                  svc["postgres-main"]],
+                            identified_via="monitoring", impact=Impact.EXTENSIVE, urgency=Urgency.CRITICAL,
+                            detected_at=now - timedelta(minutes=42))
+    incidents.acknowledge(app, sam, big.id)
+    incidents.promote(app, claire, big.id, "Revenue-impacting outage of a tier-1 service")
+    incidents.assign(app, claire, big.id, Role.COORDINATOR, user_ids["claire"])
+    incidents.assign(app, claire, big.id, Role.COMMS_LEAD, user_ids["ines"])
+    incidents.assign(app, claire, big.id, Role.EXPERT, user_ids["sam"], team_ids["Databases"])
+    incidents.assign(app, claire, big.id, Role.EXPERT, user_ids["li"], team_ids["Networks"])
+    incidents.move(app, sam, big.id, Status.INVESTIGATING)
+    incidents.add_note(app, sam, big.id, "Primary's disk is full; WAL archiving stalled. Failing over to replica.")
+
+    child = incidents.declare(app, claire, title="Support portal login errors", service_ids=[svc["support-portal"]],
+                              identified_via="customer", impact=Impact.MODERATE, urgency=Urgency.HIGH,
+                              detected_at=now - timedelta(minutes=30))
+    incidents.link_child(app, claire, big.id, child.id)
+
+    dup = incidents.declare(app, claire, title="Customers report checkout errors", service_ids=[svc["checkout"]],
+                            identified_via="customer", impact=Impact.SIGNIFICANT, urgency=Urgency.HIGH,
+                            detected_at=now - timedelta(minutes=35))
+    incidents.merge(app, claire, dup.id, big.id)
+
+    search = incidents.declare(app, claire, title="Search latency above 2 s", service_ids=[svc["search"]],
+                               identified_via="monitoring", impact=Impact.MODERATE, urgency=Urgency.MEDIUM,
+                               detected_at=now - timedelta(hours=3))
+    incidents.move(app, claire, search.id, Status.CONTAINED, note="Traffic shifted to the secondary cluster")
+
+    old = incidents.declare(app, claire, title="Expired TLS certificate on identity", service_ids=[svc["identity"]],
+                            identified_via="engineer", impact=Impact.SIGNIFICANT, urgency=Urgency.CRITICAL,
+                            detected_at=now - timedelta(days=2))
+    incidents.move(app, claire, old.id, Status.INVESTIGATING)
+    incidents.move(app, claire, old.id, Status.RESOLVED, note="Certificate renewed")
+    incidents.move(app, claire, old.id, Status.CLOSED)
+
+    incidents.declare(app, claire, title="Intermittent packet loss between zones", service_ids=[svc["core-network"]],
+                      identified_via="third_party", impact=Impact.MINOR, urgency=Urgency.LOW)
+    return (f"demo loaded: {len(TEAMS)} teams, {len(PEOPLE)} people (password {PASSWORD!r}), "
+            f"{len(SERVICES)} services, 6 incidents")

@@ -1,0 +1,267 @@
+"""Incident use cases. Each public verb owns one transaction; the `*_in` forms join a caller's.
+
+Every change goes through `record`: number the events, fold them into the snapshot, write both in
+one transaction, let reactors add their side effects there too, and announce after commit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from warroom.auth.permissions import Principal
+from warroom.auth.store import existing_user_ids
+from warroom.bootstrap import App
+from warroom.catalog.store import existing_service_ids, get_team
+from warroom.errors import Conflict, Invalid, NotFound
+from warroom.incidents import decide
+from warroom.incidents import store as st
+from warroom.incidents.events import Event, IncidentState
+from warroom.incidents.lifecycle import Status
+from warroom.incidents.priority import DEFAULT_MATRIX, Impact, Matrix, Priority, Urgency, matrix_from_json
+from warroom.incidents.projection import apply, start
+from warroom.incidents.roles import Role
+from warroom.platform import kv
+from warroom.platform.db import Tx
+
+MATRIX_KEY = "priority_matrix"
+
+
+# -- plumbing -----------------------------------------------------------------------------------
+
+def matrix_in(tx: Tx) -> Matrix:
+    cached = tx.data.get(MATRIX_KEY)
+    if cached is None:
+        raw = kv.get(tx.conn, MATRIX_KEY)
+        cached = matrix_from_json(raw) if raw else DEFAULT_MATRIX
+        tx.data[MATRIX_KEY] = cached
+    return cached
+
+
+def record(app: App, tx: Tx, before: IncidentState, events: list[Event]) -> IncidentState:
+    """Append `events` after `before` and store the new snapshot, in `tx`."""
+    if not events:
+        return before
+    now = app.clock.now()
+    numbered = [e.at_seq(before.version + i + 1) for i, e in enumerate(events)]
+    after = before
+    for e in numbered:
+        after = apply(after, e)
+    st.save_snapshot(tx.conn, before, after)
+    st.append_events(tx.conn, before.id, numbered, now)
+    _react(app, tx, after, numbered)
+    return after
+
+
+def _react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> None:
+    for reactor in app.reactors:
+        reactor(app, tx, state, events)
+    app.live.announce(tx, {"type": "incident", "incident_id": state.id, "ref": state.ref,
+                           "seq": state.version, "kinds": [e.kind for e in events]})
+
+
+def load_in(tx: Tx, incident_id: int, expected_version: int | None = None) -> IncidentState:
+    s = st.load(tx.conn, incident_id, for_update=True)
+    if s is None:
+        raise NotFound(f"incident {incident_id} not found")
+    if expected_version is not None and expected_version != s.version:
+        raise Conflict(f"INC-{s.ref} has changed: you have version {expected_version}, it is now at "
+                       f"version {s.version}; reload and try again")
+    return s
+
+
+def _change(app: App, incident_id: int, expected_version: int | None, decide_fn: Any) -> IncidentState:
+    """Load, decide, record, commit; retry once if a concurrent writer took our sequence number."""
+    for attempt in range(3):
+        try:
+            with app.db.transaction() as tx:
+                s = load_in(tx, incident_id, expected_version)
+                return record(app, tx, s, decide_fn(tx, s))
+        except (IntegrityError, st.StaleVersion):
+            if expected_version is not None or attempt == 2:
+                raise Conflict(f"incident {incident_id} was changed concurrently; reload and try again") from None
+    raise AssertionError("unreachable")
+
+
+def _check_services(tx: Tx, service_ids: list[int]) -> None:
+    missing = set(service_ids) - existing_service_ids(tx.conn, set(service_ids))
+    if missing:
+        raise Invalid("service_ids", f"no such service: {', '.join(map(str, sorted(missing)))}")
+
+
+# -- use cases ----------------------------------------------------------------------------------
+
+def declare_in(
+    app: App,
+    tx: Tx,
+    *,
+    by: str,
+    title: str,
+    impact: Impact,
+    urgency: Urgency,
+    description: str = "",
+    category: str = "",
+    service_ids: list[int] | None = None,
+    identified_via: str = "engineer",
+    priority: Priority | None = None,
+    priority_reason: str | None = None,
+    detected_at: datetime | None = None,
+    extra_events: list[Event] | None = None,
+) -> IncidentState:
+    service_ids = service_ids or []
+    _check_services(tx, service_ids)
+    now = app.clock.now()
+    ref = st.next_ref(tx.conn)
+    declared = decide.declare(ref=ref, title=title, description=description, category=category,
+                              service_ids=service_ids, identified_via=identified_via, impact=impact,
+                              urgency=urgency, priority=priority, priority_reason=priority_reason,
+                              detected_at=detected_at, by=by, at=now, matrix=matrix_in(tx)).at_seq(1)
+    state = start(0, declared)
+    new_id = st.insert_snapshot(tx.conn, state)
+    state = replace(state, id=new_id)
+    st.append_events(tx.conn, new_id, [declared], now)
+    _react(app, tx, state, [declared])
+    if extra_events:
+        state = record(app, tx, state, extra_events)
+    return state
+
+
+def declare(app: App, p: Principal, **fields: Any) -> IncidentState:
+    for attempt in range(3):
+        try:
+            with app.db.transaction() as tx:
+                return declare_in(app, tx, by=p.actor, **fields)
+        except IntegrityError:  # two declarations raced for the same INC number
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def acknowledge(app: App, p: Principal, incident_id: int, version: int | None = None) -> IncidentState:
+    return _change(app, incident_id, version,
+                   lambda tx, s: decide.acknowledge(s, by=p.actor, at=app.clock.now()))
+
+
+def move(app: App, p: Principal, incident_id: int, to: Status, *, note: str | None = None,
+         version: int | None = None) -> IncidentState:
+    return _change(app, incident_id, version,
+                   lambda tx, s: decide.move(s, to, by=p.actor, at=app.clock.now(), note=note))
+
+
+def move_in(app: App, tx: Tx, s: IncidentState, to: Status, *, by: str, note: str | None = None) -> IncidentState:
+    return record(app, tx, s, decide.move(s, to, by=by, at=app.clock.now(), note=note))
+
+
+def edit(app: App, p: Principal, incident_id: int, changes: dict[str, Any], *, priority: Priority | None = None,
+         priority_reason: str | None = None, version: int | None = None) -> IncidentState:
+    def fn(tx: Tx, s: IncidentState) -> list[Event]:
+        if "service_ids" in changes:
+            _check_services(tx, changes["service_ids"])
+        return decide.edit(s, changes, by=p.actor, at=app.clock.now(), matrix=matrix_in(tx),
+                           priority=priority, priority_reason=priority_reason)
+
+    return _change(app, incident_id, version, fn)
+
+
+def promote(app: App, p: Principal, incident_id: int, reason: str | None, version: int | None = None) -> IncidentState:
+    return _change(app, incident_id, version,
+                   lambda tx, s: decide.promote(s, reason, by=p.actor, at=app.clock.now()))
+
+
+def promote_in(app: App, tx: Tx, s: IncidentState, reason: str, *, by: str, rule: str | None = None) -> IncidentState:
+    return record(app, tx, s, decide.promote(s, reason, by=by, at=app.clock.now(), rule=rule))
+
+
+def demote(app: App, p: Principal, incident_id: int, reason: str | None, version: int | None = None) -> IncidentState:
+    return _change(app, incident_id, version,
+                   lambda tx, s: decide.demote(s, reason, by=p.actor, at=app.clock.now()))
+
+
+def assign(app: App, p: Principal, incident_id: int, role: Role, user_id: int, team_id: int | None = None,
+           version: int | None = None) -> IncidentState:
+    def fn(tx: Tx, s: IncidentState) -> list[Event]:
+        if not existing_user_ids(tx.conn, {user_id}):
+            raise Invalid("user_id", f"no such user: {user_id}")
+        if team_id is not None and get_team(tx.conn, team_id) is None:
+            raise Invalid("team_id", f"no such team: {team_id}")
+        return decide.assign(s, role, user_id, team_id, by=p.actor, at=app.clock.now())
+
+    return _change(app, incident_id, version, fn)
+
+
+def unassign(app: App, p: Principal, incident_id: int, role: Role, user_id: int | None = None,
+             team_id: int | None = None, version: int | None = None) -> IncidentState:
+    return _change(app, incident_id, version,
+                   lambda tx, s: decide.unassign(s, role, user_id, team_id, by=p.actor, at=app.clock.now()))
+
+
+def add_note(app: App, p: Principal, incident_id: int, text: str) -> tuple[IncidentState, Event]:
+    ev = decide.note(text, by=p.actor, at=app.clock.now())
+    state = _change(app, incident_id, None, lambda tx, s: [ev])
+    return state, ev.at_seq(state.version)
+
+
+def append_in(app: App, tx: Tx, s: IncidentState, events: list[Event]) -> IncidentState:
+    """Append events of another domain (alert.attached, page.sent, ...) to an incident's timeline."""
+    return record(app, tx, s, events)
+
+
+def link_child(app: App, p: Principal, parent_id: int, child_id: int) -> IncidentState:
+    with app.db.transaction() as tx:
+        parent, child = _load_pair(tx, parent_id, child_id, "child_id")
+        pe, ce = decide.link_child(parent, child, by=p.actor, at=app.clock.now())
+        record(app, tx, child, [ce])
+        return record(app, tx, parent, [pe])
+
+
+def merge(app: App, p: Principal, duplicate_id: int, primary_id: int) -> IncidentState:
+    with app.db.transaction() as tx:
+        primary, dup = _load_pair(tx, primary_id, duplicate_id, "primary_id")
+        pe, de = decide.merge(primary, dup, by=p.actor, at=app.clock.now())
+        record(app, tx, dup, de)
+        return record(app, tx, primary, pe)
+
+
+def _load_pair(tx: Tx, a_id: int, b_id: int, field: str) -> tuple[IncidentState, IncidentState]:
+    first, second = sorted((a_id, b_id))  # lock in id order: no deadlock between opposite links
+    loaded = {i: st.load(tx.conn, i, for_update=True) for i in (first, second)}
+    if loaded[a_id] is None:
+        raise NotFound(f"incident {a_id} not found")
+    if loaded[b_id] is None:
+        raise Invalid(field, f"no such incident: {b_id}")
+    return loaded[a_id], loaded[b_id]  # type: ignore[return-value]
+
+
+# -- reads --------------------------------------------------------------------------------------
+
+def get(app: App, incident_id: int) -> IncidentState:
+    with app.db.read() as conn:
+        s = st.load(conn, incident_id)
+    if s is None:
+        raise NotFound(f"incident {incident_id} not found")
+    return s
+
+
+def timeline(app: App, incident_id: int, after_seq: int = 0, limit: int | None = None) -> list[Event]:
+    with app.db.read() as conn:
+        if st.load(conn, incident_id) is None:
+            raise NotFound(f"incident {incident_id} not found")
+        return st.events_of(conn, incident_id, after_seq=after_seq, limit=limit)
+
+
+def set_matrix(app: App, p: Principal, data: dict[str, dict[str, str]]) -> Matrix:
+    try:
+        matrix = matrix_from_json(data)
+    except ValueError as exc:
+        field, _, problem = str(exc).partition(": ")
+        raise Invalid(field, problem) from None
+    with app.db.transaction() as tx:
+        kv.put(tx.conn, MATRIX_KEY, data, at=app.clock.now(), by=p.actor)
+    return matrix
+
+
+def get_matrix(app: App) -> Matrix:
+    with app.db.transaction() as tx:
+        return matrix_in(tx)

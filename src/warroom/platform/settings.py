@@ -1,0 +1,30 @@
+"""Settings from the environment (WARROOM_*)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get(
+        "WARROOM_DATABASE_URL", f"sqlite:///{Path.cwd() / 'var' / 'warroom.db'}"))
+    base_url: str = field(default_factory=lambda: os.environ.get("WARROOM_BASE_URL", "http://127.0.0.1:8000"))
+    secret_key: str = field(default_factory=lambda: os.environ.get("WARROOM_SECRET_KEY", ""))
+    tick_seconds: float = field(default_factory=lambda: float(os.environ.get("WARROOM_TICK_SECONDS", "0.2")))
+    embedded_worker: bool = field(default_factory=lambda: _bool("WARROOM_EMBEDDED_WORKER", True))
+    secure_cookies: bool = field(default_factory=lambda: _bool("WARROOM_SECURE_COOKIES", False))
+    log_json: bool = field(default_factory=lambda: _bool("WARROOM_LOG_JSON", True))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,149 @@
+"""REST: teams and members, the service catalog, users, tokens, and organisation settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from warroom.auth import service as auth
+from warroom.auth import store as auth_store
+from warroom.auth.permissions import Principal, UserRole
+from warroom.bootstrap import App
+from warroom.catalog import service as catalog
+from warroom.catalog import store as cat_store
+from warroom.errors import Forbidden, NotFound
+from warroom.incidents import service as incidents
+from warroom.incidents import store as inc_store
+from warroom.incidents.priority import matrix_to_json
+from warroom.web.api.schemas import IncidentOut, MemberIn, ServiceIn, ServicePatch, TeamIn, TokenIn, UserIn, UserPatch
+from warroom.web.deps import Admin, Viewer, current_principal, get_app
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _team_out(conn: Any, row: Any) -> dict[str, Any]:
+    return {**row, "members": [dict(m) for m in cat_store.team_members_of(conn, row["id"])]}
+
+
+@router.get("/teams", tags=["catalog"])
+def list_teams(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict[str, Any]]:
+    with app.db.read() as conn:
+        return [_team_out(conn, t) for t in cat_store.list_teams(conn)]
+
+
+@router.post("/teams", status_code=201, tags=["catalog"])
+def create_team(body: TeamIn, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
+    row = catalog.create_team(app, body.name, body.description)
+    return {**row, "members": []}
+
+
+@router.get("/teams/{team_id}", tags=["catalog"])
+def get_team(team_id: int, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
+    with app.db.read() as conn:
+        row = cat_store.get_team(conn, team_id)
+        if row is None:
+            raise NotFound(f"team {team_id} not found")
+        return _team_out(conn, row)
+
+
+@router.post("/teams/{team_id}/members", status_code=204, tags=["catalog"])
+def add_member(team_id: int, body: MemberIn, app: App = Depends(get_app), p: Principal = Admin) -> None:
+    catalog.add_member(app, team_id, body.user_id, body.role)
+
+
+@router.delete("/teams/{team_id}/members/{user_id}", status_code=204, tags=["catalog"])
+def remove_member(team_id: int, user_id: int, app: App = Depends(get_app), p: Principal = Admin) -> None:
+    catalog.remove_member(app, team_id, user_id)
+
+
+@router.get("/services", tags=["catalog"])
+def list_services(app: App = Depends(get_app), p: Principal = Viewer, team_id: int | None = None) -> list[dict]:
+    with app.db.read() as conn:
+        deps: dict[int, list[int]] = {}
+        for a, b in cat_store.all_dependencies(conn):
+            deps.setdefault(a, []).append(b)
+        return [{**s, "depends_on": sorted(deps.get(s["id"], []))} for s in cat_store.list_services(conn, team_id)]
+
+
+@router.post("/services", status_code=201, tags=["catalog"])
+def create_service(body: ServiceIn, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
+    row = catalog.create_service(app, **body.model_dump())
+    return catalog.service_view(app, row["id"])
+
+
+@router.get("/services/{service_id}", tags=["catalog"])
+def get_service(service_id: int, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
+    view = catalog.service_view(app, service_id)
+    with app.db.read() as conn:
+        view["open_incidents"] = [IncidentOut.of(s).model_dump(mode="json")
+                                  for s in inc_store.open_for_service(conn, service_id)]
+    return view
+
+
+@router.patch("/services/{service_id}", tags=["catalog"])
+def update_service(service_id: int, body: ServicePatch, app: App = Depends(get_app),
+                   p: Principal = Admin) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    catalog.update_service(app, service_id, **data)
+    return catalog.service_view(app, service_id)
+
+
+@router.get("/users", tags=["users"])
+def list_users(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict[str, Any]]:
+    with app.db.read() as conn:
+        return [dict(u) for u in auth_store.list_users(conn)]
+
+
+@router.get("/users/me", tags=["users"])
+def me(app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
+    with app.db.read() as conn:
+        row = auth_store.get_user(conn, p.user_id)
+        return {**row, "team_ids": cat_store.teams_of_user(conn, p.user_id)} if row else {}
+
+
+@router.post("/users", status_code=201, tags=["users"])
+def create_user(body: UserIn, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
+    return dict(auth.create_user(app, **body.model_dump()))
+
+
+@router.patch("/users/{user_id}", tags=["users"])
+def update_user(user_id: int, body: UserPatch, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
+    return dict(auth.update_user(app, user_id, **body.model_dump(exclude_unset=True)))
+
+
+@router.post("/tokens", status_code=201, tags=["users"], summary="Create an API token (shown once)")
+def create_token(body: TokenIn, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
+    user_id = body.user_id or p.user_id
+    if user_id != p.user_id and not p.can(UserRole.ADMIN):
+        raise Forbidden("only an admin may create a token for someone else")
+    token, row = auth.create_token(app, user_id, body.name)
+    return {**row, "token": token}
+
+
+@router.get("/tokens", tags=["users"])
+def list_tokens(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict[str, Any]]:
+    with app.db.read() as conn:
+        return [dict(t) for t in auth_store.list_tokens(conn, None if p.can(UserRole.ADMIN) else p.user_id)]
+
+
+@router.delete("/tokens/{token_id}", status_code=204, tags=["users"])
+def revoke_token(token_id: int, app: App = Depends(get_app), p: Principal = Viewer) -> None:
+    with app.db.transaction() as tx:
+        mine = {t["id"] for t in auth_store.list_tokens(tx.conn, None if p.can(UserRole.ADMIN) else p.user_id)}
+        if token_id not in mine or not auth_store.revoke_token(tx.conn, token_id, app.clock.now()):
+            raise NotFound(f"token {token_id} not found")
+
+
+@router.get("/settings/priority-matrix", tags=["settings"])
+def get_matrix(app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, dict[str, str]]:
+    return matrix_to_json(incidents.get_matrix(app))
+
+
+@router.put("/settings/priority-matrix", tags=["settings"], summary="Replace the impact x urgency grid")
+def put_matrix(body: dict[str, dict[str, str]], app: App = Depends(get_app),
+               p: Principal = Admin) -> dict[str, dict[str, str]]:
+    return matrix_to_json(incidents.set_matrix(app, p, body))
+
+
+__all__ = ["router", "current_principal"]

@@ -1,0 +1,27 @@
+"""Liveness and readiness probes (deliberately unauthenticated)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from warroom.bootstrap import App
+from warroom.web.deps import get_app, public
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", dependencies=[Depends(public("liveness probe"))])
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", dependencies=[Depends(public("readiness probe"))])
+def readyz(app: App = Depends(get_app)) -> JSONResponse:
+    try:
+        with app.db.read() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database means not ready
+        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok", "database": app.db.dialect})

@@ -1,0 +1,83 @@
+"""The ASGI application: API routers, pages, error handling, request logs, background services."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from warroom.bootstrap import App, build_app
+from warroom.web import errors
+from warroom.web.api import catalog, health, incidents
+
+log = logging.getLogger("warroom.http")
+
+# Routers of every adapter; a new domain appends its router here.
+ROUTERS: list[Any] = [health.router, incidents.router, catalog.router]
+
+# Started with the server, stopped with it: each takes the App and returns a stop function
+# (the embedded worker, the PostgreSQL LISTEN bridge, ...).
+BACKGROUND: list[Callable[[App], Callable[[], None]]] = []
+
+
+class RequestLog:
+    """Pure ASGI middleware: one structured line per request, without buffering bodies."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def _send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            if status[0] >= 400 or log.isEnabledFor(logging.DEBUG):
+                log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status[0],
+                                           "ms": round((time.perf_counter() - start) * 1000, 2)})
+
+
+def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
+    wr = wr or build_app()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stops = [start(wr) for start in BACKGROUND] if background else []
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                stop()
+
+    api = FastAPI(
+        title="warroom",
+        version="0.1.0",
+        description="Major incident management: declare, coordinate, communicate, learn. "
+        "Authenticate with `Authorization: Bearer <token>` (create one with `warroom token create`).",
+        lifespan=lifespan,
+    )
+    api.state.warroom = wr
+    errors.install(api)
+    for router in ROUTERS:
+        api.include_router(router)
+    for extend in EXTENSIONS:
+        extend(api, wr)
+    api.add_middleware(RequestLog)
+    return api
+
+
+# Adapters that need more than a router (pages, static files, sessions) hook in here: (FastAPI, App) -> None.
+EXTENSIONS: list[Callable[[FastAPI, App], None]] = []

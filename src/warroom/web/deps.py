@@ -1,0 +1,79 @@
+"""Request dependencies: the application object and who is calling, checked on every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, Request
+
+from warroom.auth.permissions import Principal, UserRole, require
+from warroom.auth.service import principal_for_token
+from warroom.bootstrap import App
+from warroom.errors import WarroomError
+
+
+class Unauthorized(WarroomError):
+    status = 401
+
+
+def get_app(request: Request) -> App:
+    return request.app.state.warroom
+
+
+# Other ways to prove who you are (e.g. the web session cookie) register here: (request, app) -> Principal | None.
+AUTHENTICATORS: list[Callable[[Request, App], Principal | None]] = []
+
+
+def _bearer(request: Request, app: App) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    principal = principal_for_token(app, token.strip())
+    if principal is None:
+        raise Unauthorized("invalid or revoked token")
+    return principal
+
+
+AUTHENTICATORS.append(_bearer)
+
+
+def current_principal(request: Request, app: App = Depends(get_app)) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    for authenticate in AUTHENTICATORS:
+        p = authenticate(request, app)
+        if p is not None:
+            request.state.principal = p
+            return p
+    raise Unauthorized("authentication required: send 'Authorization: Bearer <token>'")
+
+
+def needs(role: UserRole) -> Callable[..., Principal]:
+    """Dependency: the caller, who must hold at least `role`."""
+
+    def dep(p: Principal = Depends(current_principal)) -> Principal:
+        require(p, role)
+        return p
+
+    dep.warroom_role = role  # type: ignore[attr-defined]  # read by the route-walking test
+    return dep
+
+
+def public(reason: str) -> Callable[..., None]:
+    """Dependency that marks a route as deliberately open (health checks, key-authenticated intake)."""
+
+    def dep() -> None:
+        return None
+
+    dep.warroom_public = reason  # type: ignore[attr-defined]
+    return dep
+
+
+Viewer = Depends(needs(UserRole.VIEWER))
+Responder = Depends(needs(UserRole.RESPONDER))
+Admin = Depends(needs(UserRole.ADMIN))
+
+__all__: list[Any] = ["Admin", "Responder", "Viewer", "get_app", "needs", "public", "current_principal"]
