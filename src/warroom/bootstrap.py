@@ -13,7 +13,7 @@ from warroom.platform.settings import Settings
 
 # A reactor runs inside the transaction that appended incident events, so its own writes
 # (pages to send, timers to set) commit or roll back with them.
-Reactor = Callable[["App", Tx, Any, list[Any]], None]
+Reactor = Callable[["App", Tx, Any, list[Any]], Any]  # may return the newer incident state
 
 
 @dataclass

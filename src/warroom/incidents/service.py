@@ -51,15 +51,18 @@ def record(app: App, tx: Tx, before: IncidentState, events: list[Event]) -> Inci
         after = apply(after, e)
     st.save_snapshot(tx.conn, before, after)
     st.append_events(tx.conn, before.id, numbered, now)
-    _react(app, tx, after, numbered)
-    return after
+    return _react(app, tx, after, numbered)
 
 
-def _react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> None:
+def _react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState:
+    """Run reactors; one that appends its own events (via append_in) returns the newer state."""
     for reactor in app.reactors:
-        reactor(app, tx, state, events)
+        newer = reactor(app, tx, state, events)
+        if isinstance(newer, IncidentState):
+            state = newer
     app.live.announce(tx, {"type": "incident", "incident_id": state.id, "ref": state.ref,
                            "seq": state.version, "kinds": [e.kind for e in events]})
+    return state
 
 
 def load_in(tx: Tx, incident_id: int, expected_version: int | None = None) -> IncidentState:
@@ -122,7 +125,7 @@ def declare_in(
     new_id = st.insert_snapshot(tx.conn, state)
     state = replace(state, id=new_id)
     st.append_events(tx.conn, new_id, [declared], now)
-    _react(app, tx, state, [declared])
+    state = _react(app, tx, state, [declared])
     if extra_events:
         state = record(app, tx, state, extra_events)
     return state
