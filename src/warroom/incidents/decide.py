@@ -191,13 +191,14 @@ def note(text: str, *, by: str, at: datetime) -> Event:
     return Event(ev.NOTE_ADDED, {"text": body}, by, at)
 
 
-def link_child(parent: IncidentState, child: IncidentState, *, by: str, at: datetime) -> tuple[Event, Event]:
-    """Returns (event for the parent, event for the child)."""
+def link_child(parent: IncidentState, child: IncidentState, *, by: str, at: datetime,
+               ancestors: tuple[int, ...] = ()) -> tuple[Event, Event]:
+    """Returns (event for the parent, event for the child). `ancestors`: the ids above the parent."""
     if parent.id == child.id:
         raise Invalid("child_id", "an incident cannot be its own child")
     if child.parent_id is not None:
         raise Refused(f"INC-{child.ref} already has a parent")
-    if parent.parent_id == child.id:
+    if parent.parent_id == child.id or child.id in ancestors:
         raise Refused("that would make a cycle")
     if not parent.major:
         raise Refused("child incidents go under a major incident; promote the parent first")

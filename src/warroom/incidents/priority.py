@@ -71,6 +71,9 @@ def matrix_from_json(data: dict[str, dict[str, str]]) -> Matrix:
                 raise BadMatrix(f"matrix.{i.value}.{u.value}: cell missing") from None
             except ValueError:
                 raise BadMatrix(f"matrix.{i.value}.{u.value}: must be one of P1-P5") from None
+        unknown = set(row) - {u.value for u in Urgency}
+        if unknown:
+            raise BadMatrix(f"matrix.{i.value}.{sorted(unknown)[0]}: unknown urgency")
     extra = set(data) - {i.value for i in Impact}
     if extra:
         raise BadMatrix(f"matrix.{sorted(extra)[0]}: unknown impact")

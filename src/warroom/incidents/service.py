@@ -20,10 +20,19 @@ from warroom.incidents import decide
 from warroom.incidents import store as st
 from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status
-from warroom.incidents.priority import DEFAULT_MATRIX, Impact, Matrix, Priority, Urgency, matrix_from_json
+from warroom.incidents.priority import (
+    DEFAULT_MATRIX,
+    Impact,
+    Matrix,
+    Priority,
+    Urgency,
+    matrix_from_json,
+    matrix_to_json,
+)
 from warroom.incidents.projection import apply, start
 from warroom.incidents.roles import Role
 from warroom.platform import kv
+from warroom.platform.clock import utc
 from warroom.platform.db import Tx
 
 MATRIX_KEY = "priority_matrix"
@@ -115,6 +124,11 @@ def declare_in(
 ) -> IncidentState:
     service_ids = service_ids or []
     _check_services(tx, service_ids)
+    if detected_at is not None:
+        try:
+            detected_at = utc(detected_at)
+        except OverflowError:
+            raise Invalid("detected_at", "out of range") from None
     now = app.clock.now()
     ref = st.next_ref(tx.conn)
     declared = decide.declare(ref=ref, title=title, description=description, category=category,
@@ -214,17 +228,29 @@ def append_in(app: App, tx: Tx, s: IncidentState, events: list[Event]) -> Incide
 def link_child(app: App, p: Principal, parent_id: int, child_id: int) -> IncidentState:
     with app.db.transaction() as tx:
         parent, child = _load_pair(tx, parent_id, child_id, "child_id")
-        pe, ce = decide.link_child(parent, child, by=p.actor, at=app.clock.now())
+        pe, ce = decide.link_child(parent, child, by=p.actor, at=app.clock.now(),
+                                   ancestors=_ancestors(tx, parent))
         record(app, tx, child, [ce])
         return record(app, tx, parent, [pe])
 
 
 def merge(app: App, p: Principal, duplicate_id: int, primary_id: int) -> IncidentState:
     with app.db.transaction() as tx:
-        primary, dup = _load_pair(tx, primary_id, duplicate_id, "primary_id")
+        dup, primary = _load_pair(tx, duplicate_id, primary_id, "primary_id")
         pe, de = decide.merge(primary, dup, by=p.actor, at=app.clock.now())
         record(app, tx, dup, de)
         return record(app, tx, primary, pe)
+
+
+def _ancestors(tx: Tx, s: IncidentState, limit: int = 100) -> tuple[int, ...]:
+    """The ids above `s` (its parent, the parent's parent, ...), bounded."""
+    out: list[int] = []
+    parent_id = s.parent_id
+    while parent_id is not None and parent_id not in out and len(out) < limit:
+        out.append(parent_id)
+        above = st.load(tx.conn, parent_id)
+        parent_id = above.parent_id if above else None
+    return tuple(out)
 
 
 def _load_pair(tx: Tx, a_id: int, b_id: int, field: str) -> tuple[IncidentState, IncidentState]:
@@ -261,7 +287,7 @@ def set_matrix(app: App, p: Principal, data: dict[str, dict[str, str]]) -> Matri
         field, _, problem = str(exc).partition(": ")
         raise Invalid(field, problem) from None
     with app.db.transaction() as tx:
-        kv.put(tx.conn, MATRIX_KEY, data, at=app.clock.now(), by=p.actor)
+        kv.put(tx.conn, MATRIX_KEY, matrix_to_json(matrix), at=app.clock.now(), by=p.actor)
     return matrix
 
 

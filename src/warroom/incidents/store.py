@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
@@ -115,7 +116,13 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+REF_LOCK = 0x57A2_0001  # PostgreSQL advisory lock serialising INC numbers
+
+
 def next_ref(conn: Connection) -> int:
+    """The next INC number. On PostgreSQL this takes a transaction lock so concurrent declarations queue."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REF_LOCK})
     return (conn.execute(select(func.max(incidents.c.ref))).scalar() or 0) + 1
 
 
