@@ -1,0 +1,124 @@
+"""Escalation policies, running escalations and response/resolution timers: tables and queries.
+
+`escalations.next_at` and `sla_timers.due_at` are the timers the worker fires; they live here so they
+survive restarts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from warroom.platform.db import JSONType, UTCDateTime, metadata
+
+policies = Table(
+    "escalation_policies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("levels", JSONType, nullable=False),
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("policy_id", Integer, ForeignKey("escalation_policies.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(32), nullable=False),  # declared | breach:ack | breach:resolve
+    Column("level", Integer, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # active | stopped | exhausted
+    Column("next_at", UTCDateTime, nullable=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_escalations_due", "state", "next_at"),
+)
+
+sla_timers = Table(
+    "sla_timers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # ack | resolve
+    Column("priority", String(4), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | met | breached
+    Column("settled_at", UTCDateTime, nullable=True),
+    UniqueConstraint("incident_id", "kind"),
+    Index("ix_sla_timers_due", "state", "due_at"),
+)
+
+
+def insert_policy(conn: Connection, **values: Any) -> int:
+    return conn.execute(policies.insert().values(**values).returning(policies.c.id)).scalar_one()
+
+
+def update_policy(conn: Connection, policy_id: int, **values: Any) -> bool:
+    return conn.execute(update(policies).where(policies.c.id == policy_id).values(**values)).rowcount == 1
+
+
+def get_policy(conn: Connection, policy_id: int) -> RowMapping | None:
+    return conn.execute(select(policies).where(policies.c.id == policy_id)).mappings().first()
+
+
+def list_policies(conn: Connection) -> list[RowMapping]:
+    return list(conn.execute(select(policies).order_by(policies.c.name)).mappings())
+
+
+def insert_escalation(conn: Connection, **values: Any) -> int:
+    return conn.execute(escalations.insert().values(**values).returning(escalations.c.id)).scalar_one()
+
+
+def update_escalation(conn: Connection, esc_id: int, **values: Any) -> None:
+    conn.execute(update(escalations).where(escalations.c.id == esc_id).values(**values))
+
+
+def escalations_of(conn: Connection, incident_id: int, *, active_only: bool = False) -> list[RowMapping]:
+    q = select(escalations).where(escalations.c.incident_id == incident_id)
+    if active_only:
+        q = q.where(escalations.c.state == "active")
+    return list(conn.execute(q.order_by(escalations.c.id)).mappings())
+
+
+def due_ids(conn: Connection, table: Table, when_col: str, now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(row id, incident id) of pending/active timers due by `now`, oldest first (no locks taken)."""
+    col = table.c[when_col]
+    state = "active" if table is escalations else "pending"
+    q = (select(table.c.id, table.c.incident_id).where(table.c.state == state, col <= now)
+         .order_by(col).limit(limit))
+    return [(r[0], r[1]) for r in conn.execute(q)]
+
+
+def claim(conn: Connection, table: Table, row_id: int, when_col: str, now: datetime) -> RowMapping | None:
+    """The row if it is still due, locked (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock)."""
+    state = "active" if table is escalations else "pending"
+    q = select(table).where(table.c.id == row_id, table.c.state == state, table.c[when_col] <= now)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    return conn.execute(q).mappings().first()
+
+
+def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(sla_timers.insert(), rows)
+
+
+def timers_of(conn: Connection, incident_id: int) -> list[RowMapping]:
+    q = select(sla_timers).where(sla_timers.c.incident_id == incident_id).order_by(sla_timers.c.id)
+    return list(conn.execute(q).mappings())
+
+
+def settle_timers(conn: Connection, incident_id: int, kinds: tuple[str, ...], at: datetime) -> None:
+    conn.execute(update(sla_timers).where(sla_timers.c.incident_id == incident_id, sla_timers.c.kind.in_(kinds),
+                                          sla_timers.c.state == "pending").values(state="met", settled_at=at))
+
+
+def update_timer(conn: Connection, timer_id: int, **values: Any) -> None:
+    conn.execute(update(sla_timers).where(sla_timers.c.id == timer_id).values(**values))

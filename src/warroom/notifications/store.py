@@ -1,0 +1,182 @@
+"""Contact methods and rules per user, the notification outbox and its delivery attempts: tables and queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, RowMapping
+
+from warroom.platform.db import JSONType, UTCDateTime, metadata
+
+contact_methods = Table(
+    "contact_methods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # email | webhook | slack | teams
+    Column("address", String(1000), nullable=False),  # e-mail address or URL
+    Column("secret", String(200), nullable=False, default=""),  # HMAC key of a webhook endpoint
+    Column("label", String(100), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+contact_rules = Table(
+    "contact_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("method_id", Integer, ForeignKey("contact_methods.id", ondelete="CASCADE"), nullable=False),
+    Column("delay_minutes", Integer, nullable=False, default=0),
+    Column("priorities", JSONType, nullable=False),  # [] = every priority
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),  # idempotency key, sent with every attempt
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("method_id", Integer, ForeignKey("contact_methods.id", ondelete="SET NULL"), nullable=True),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(1000), nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | dead | cancelled
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Index("ix_notifications_due", "state", "next_attempt_at"),
+)
+
+attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("notification_id", Integer, ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("ok", Boolean, nullable=True),  # None: the worker died during the attempt
+    Column("error", Text, nullable=True),
+)
+
+
+# -- contact methods and rules ------------------------------------------------------------------
+
+def insert_method(conn: Connection, **values: Any) -> int:
+    return conn.execute(contact_methods.insert().values(**values).returning(contact_methods.c.id)).scalar_one()
+
+
+def methods_of(conn: Connection, user_id: int) -> list[RowMapping]:
+    q = select(contact_methods).where(contact_methods.c.user_id == user_id).order_by(contact_methods.c.id)
+    return list(conn.execute(q).mappings())
+
+
+def get_method(conn: Connection, method_id: int) -> RowMapping | None:
+    return conn.execute(select(contact_methods).where(contact_methods.c.id == method_id)).mappings().first()
+
+
+def delete_method(conn: Connection, user_id: int, method_id: int) -> bool:
+    q = delete(contact_methods).where(contact_methods.c.id == method_id, contact_methods.c.user_id == user_id)
+    return conn.execute(q).rowcount == 1
+
+
+def insert_rule(conn: Connection, **values: Any) -> int:
+    return conn.execute(contact_rules.insert().values(**values).returning(contact_rules.c.id)).scalar_one()
+
+
+def rules_of(conn: Connection, user_ids: list[int]) -> list[RowMapping]:
+    """Rules joined with their method, for the given users."""
+    q = (select(contact_rules, contact_methods.c.kind, contact_methods.c.address)
+         .join(contact_methods, contact_methods.c.id == contact_rules.c.method_id)
+         .where(contact_rules.c.user_id.in_(user_ids)).order_by(contact_rules.c.user_id, contact_rules.c.id))
+    return list(conn.execute(q).mappings())
+
+
+def delete_rule(conn: Connection, user_id: int, rule_id: int) -> bool:
+    q = delete(contact_rules).where(contact_rules.c.id == rule_id, contact_rules.c.user_id == user_id)
+    return conn.execute(q).rowcount == 1
+
+
+# -- outbox -------------------------------------------------------------------------------------
+
+def insert_notifications(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(notifications.insert(), rows)
+
+
+def get_notification(conn: Connection, nid: int) -> RowMapping | None:
+    return conn.execute(select(notifications).where(notifications.c.id == nid)).mappings().first()
+
+
+def list_notifications(conn: Connection, *, state: str | None = None, incident_id: int | None = None,
+                       limit: int = 100) -> list[RowMapping]:
+    q = select(notifications)
+    if state:
+        q = q.where(notifications.c.state == state)
+    if incident_id is not None:
+        q = q.where(notifications.c.incident_id == incident_id)
+    return list(conn.execute(q.order_by(notifications.c.id.desc()).limit(limit)).mappings())
+
+
+def attempts_of(conn: Connection, nid: int) -> list[RowMapping]:
+    q = select(attempts).where(attempts.c.notification_id == nid).order_by(attempts.c.attempt)
+    return list(conn.execute(q).mappings())
+
+
+def claim_due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
+    """Pending notifications due by `now`, locked (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
+    q = (select(notifications).where(notifications.c.state == "pending", notifications.c.next_attempt_at <= now)
+         .order_by(notifications.c.next_attempt_at, notifications.c.id).limit(limit))
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    return list(conn.execute(q).mappings())
+
+
+def update_notification(conn: Connection, nid: int, *, only_state: str | None = None, **values: Any) -> bool:
+    q = update(notifications).where(notifications.c.id == nid)
+    if only_state:
+        q = q.where(notifications.c.state == only_state)
+    return conn.execute(q.values(**values)).rowcount == 1
+
+
+def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], at: datetime) -> int:
+    """Cancel not-yet-attempted notifications of an incident (e.g. delayed pages once it is acknowledged)."""
+    q = (update(notifications).where(notifications.c.incident_id == incident_id, notifications.c.state == "pending",
+                                     notifications.c.attempts == 0,
+                                     notifications.c.payload["event"].as_string().in_(kinds))
+         .values(state="cancelled", next_attempt_at=None, last_error=f"cancelled at {at.isoformat()}"))
+    return conn.execute(q).rowcount
+
+
+def insert_attempt(conn: Connection, **values: Any) -> int:
+    return conn.execute(attempts.insert().values(**values).returning(attempts.c.id)).scalar_one()
+
+
+def finish_attempt(conn: Connection, attempt_id: int, **values: Any) -> None:
+    conn.execute(update(attempts).where(attempts.c.id == attempt_id).values(**values))
+
+
+def count_by_state(conn: Connection) -> dict[str, int]:
+    q = select(notifications.c.state, func.count()).group_by(notifications.c.state)
+    return {r[0]: r[1] for r in conn.execute(q)}
