@@ -39,3 +39,4 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
 
 # Each domain that reacts to incident events adds an installer here (e.g. escalation paging).
 INSTALLERS: list[Callable[[App], None]] = []
+INSTALLERS.append(lambda app: __import__("warroom.escalation.service", fromlist=["install"]).install(app))

@@ -140,7 +140,7 @@ def list_notifications(conn: Connection, *, state: str | None = None, incident_i
 
 
 def attempts_of(conn: Connection, nid: int) -> list[RowMapping]:
-    q = select(attempts).where(attempts.c.notification_id == nid).order_by(attempts.c.attempt)
+    q = select(attempts).where(attempts.c.notification_id == nid).order_by(attempts.c.id)
     return list(conn.execute(q).mappings())
 
 
@@ -161,9 +161,9 @@ def update_notification(conn: Connection, nid: int, *, only_state: str | None = 
 
 
 def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], at: datetime) -> int:
-    """Cancel not-yet-attempted notifications of an incident (e.g. delayed pages once it is acknowledged)."""
+    """Cancel an incident's notifications not due yet (delayed contact rules, once someone answered)."""
     q = (update(notifications).where(notifications.c.incident_id == incident_id, notifications.c.state == "pending",
-                                     notifications.c.attempts == 0,
+                                     notifications.c.attempts == 0, notifications.c.next_attempt_at > at,
                                      notifications.c.payload["event"].as_string().in_(kinds))
          .values(state="cancelled", next_attempt_at=None, last_error=f"cancelled at {at.isoformat()}"))
     return conn.execute(q).rowcount

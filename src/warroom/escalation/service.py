@@ -1,0 +1,249 @@
+"""Escalation use cases: policies, response/resolution targets, the incident reactor and the timer jobs.
+
+The reactor runs inside every incident transaction: a declared incident pages the policy of each of its
+services and starts its target timers; an acknowledgement stops the paging; resolving settles the timers.
+`escalate_due` and `breach_due` are worker jobs: each locks the incident, then claims the due row
+(FOR UPDATE SKIP LOCKED on PostgreSQL) and re-checks it, so two workers never fire one step twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from warroom.auth.permissions import Principal
+from warroom.bootstrap import App
+from warroom.catalog.store import services
+from warroom.errors import Conflict, Invalid, NotFound
+from warroom.escalation import store as st
+from warroom.escalation.paging import BREACHED, EXHAUSTED, OWN_KINDS, STOPPED, SYSTEM_ACTOR, load_policy, page_level
+from warroom.escalation.policy import (
+    DEFAULT_TARGETS,
+    PolicyError,
+    Targets,
+    next_step,
+    policy_from_json,
+    policy_to_json,
+    targets_from_json,
+    targets_to_json,
+)
+from warroom.incidents import events as ev
+from warroom.incidents import service as incidents
+from warroom.incidents.events import Event, IncidentState
+from warroom.incidents.lifecycle import Status, is_open
+from warroom.notifications import outbox
+from warroom.platform import kv
+from warroom.platform.db import Tx
+
+TARGETS_KEY = "response_targets"
+
+
+# -- policies and targets -------------------------------------------------------------------------
+
+def _validated(name: str, levels: Any, repeat: Any) -> dict[str, Any]:
+    try:
+        return policy_to_json(policy_from_json(name, levels, repeat))
+    except PolicyError as exc:
+        raise Invalid(exc.field, exc.problem) from None
+
+
+def create_policy(app: App, p: Principal, *, name: str, levels: list[dict], repeat: int = 0,
+                  description: str = "") -> dict[str, Any]:
+    data = _validated(name, levels, repeat)
+    now = app.clock.now()
+    try:
+        with app.db.transaction() as tx:
+            pid = st.insert_policy(tx.conn, name=data["name"], description=description, levels=data["levels"],
+                                   repeat=data["repeat"], created_at=now, updated_at=now)
+    except IntegrityError:
+        raise Conflict(f"a policy named {name!r} exists already") from None
+    return get_policy(app, pid)
+
+
+def update_policy(app: App, p: Principal, policy_id: int, *, name: str, levels: list[dict], repeat: int = 0,
+                  description: str = "") -> dict[str, Any]:
+    """Running escalations use the new levels from their next step on."""
+    data = _validated(name, levels, repeat)
+    try:
+        with app.db.transaction() as tx:
+            if not st.update_policy(tx.conn, policy_id, name=data["name"], description=description,
+                                    levels=data["levels"], repeat=data["repeat"], updated_at=app.clock.now()):
+                raise NotFound(f"escalation policy {policy_id} not found")
+    except IntegrityError:
+        raise Conflict(f"a policy named {name!r} exists already") from None
+    return get_policy(app, policy_id)
+
+
+def get_policy(app: App, policy_id: int) -> dict[str, Any]:
+    with app.db.read() as conn:
+        row = st.get_policy(conn, policy_id)
+        if row is None:
+            raise NotFound(f"escalation policy {policy_id} not found")
+        used_by = list(conn.execute(select(services.c.id).where(services.c.escalation_policy_id == policy_id)
+                                    .order_by(services.c.id)).scalars())
+    return {**dict(row), "service_ids": used_by}
+
+
+def list_policies(app: App) -> list[dict[str, Any]]:
+    with app.db.read() as conn:
+        return [dict(r) for r in st.list_policies(conn)]
+
+
+def targets_in(tx: Tx) -> Targets:
+    raw = kv.get(tx.conn, TARGETS_KEY)
+    return targets_from_json(raw) if raw else DEFAULT_TARGETS
+
+
+def get_targets(app: App) -> dict[str, Any]:
+    with app.db.transaction() as tx:
+        return targets_to_json(targets_in(tx))
+
+
+def set_targets(app: App, p: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        targets = targets_from_json(data)
+    except PolicyError as exc:
+        raise Invalid(exc.field, exc.problem) from None
+    with app.db.transaction() as tx:
+        if targets.breach_policy_id is not None and st.get_policy(tx.conn, targets.breach_policy_id) is None:
+            raise Invalid("breach_policy_id", f"no such escalation policy: {targets.breach_policy_id}")
+        kv.put(tx.conn, TARGETS_KEY, targets_to_json(targets), at=app.clock.now(), by=p.actor)
+    return targets_to_json(targets)
+
+
+# -- the reactor ----------------------------------------------------------------------------------
+
+def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str) -> Event | None:
+    """Start an escalation of `policy_id` for the incident and page its first level."""
+    policy = load_policy(tx.conn, policy_id)
+    if policy is None:
+        return None
+    now = app.clock.now()
+    esc_id = st.insert_escalation(tx.conn, incident_id=state.id, policy_id=policy_id, reason=reason, level=0,
+                                  cycle=0, state="active", started_at=now, updated_at=now,
+                                  next_at=now + timedelta(minutes=policy.levels[0].timeout_minutes))
+    return page_level(app, tx, state, escalation_id=esc_id, policy_id=policy_id, policy=policy, level=0, cycle=0,
+                      reason=reason)
+
+
+def _stop_all(app: App, tx: Tx, state: IncidentState, why: str, by: str) -> list[Event]:
+    now = app.clock.now()
+    out = []
+    for row in st.escalations_of(tx.conn, state.id, active_only=True):
+        st.update_escalation(tx.conn, row["id"], state="stopped", next_at=None, updated_at=now)
+        out.append(Event(STOPPED, {"escalation_id": row["id"], "policy_id": row["policy_id"], "level": row["level"] + 1,
+                                   "reason": why}, by, now))
+    outbox.cancel_pages(app, tx, state.id)
+    return out
+
+
+def _on_declared(app: App, tx: Tx, state: IncidentState) -> list[Event]:
+    out: list[Event] = []
+    if state.service_ids:
+        q = (select(services.c.escalation_policy_id).where(services.c.id.in_(state.service_ids),
+                                                           services.c.escalation_policy_id.is_not(None))
+             .distinct())
+        for pid in sorted(tx.conn.execute(q).scalars()):
+            page = start_in(app, tx, state, pid, "declared")
+            if page is not None:
+                out.append(page)
+    targets = targets_in(tx)
+    rows = [{"incident_id": state.id, "kind": kind, "priority": state.priority, "state": "pending",
+             "due_at": state.detected_at + timedelta(minutes=minutes)}
+            for kind in ("ack", "resolve") if (minutes := targets.due(state.priority, kind))]
+    st.insert_timers(tx.conn, rows)
+    return out
+
+
+def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState | None:
+    """Page on declaration, stop on acknowledgement, settle targets on resolution; log it all on the timeline."""
+    out: list[Event] = []
+    now = app.clock.now()
+    for e in events:
+        if e.kind in OWN_KINDS:
+            continue
+        if e.kind == ev.DECLARED:
+            out += _on_declared(app, tx, state)
+        elif e.kind == ev.ACKNOWLEDGED:
+            st.settle_timers(tx.conn, state.id, ("ack",), now)
+            out += _stop_all(app, tx, state, "acknowledged", e.actor)
+        elif e.kind == ev.STATUS_CHANGED and not is_open(Status(e.data["new"])):
+            st.settle_timers(tx.conn, state.id, ("ack", "resolve"), now)
+            out += _stop_all(app, tx, state, e.data["new"], e.actor)
+    return incidents.append_in(app, tx, state, out) if out else None
+
+
+def install(app: App) -> None:
+    """Wire paging into incident changes, and the notification channels it uses."""
+    outbox.install(app)
+    app.reactors.append(react)
+
+
+# -- worker jobs ----------------------------------------------------------------------------------
+
+def escalate_due(app: App, now: datetime, limit: int = 100) -> int:
+    """Fire every escalation step due by `now`: page the next level, or repeat, or give up. Returns steps fired."""
+    with app.db.read() as conn:
+        due = st.due_ids(conn, st.escalations, "next_at", now, limit)
+    fired = 0
+    for esc_id, incident_id in due:
+        with app.db.transaction() as tx:
+            state = incidents.load_in(tx, incident_id)  # lock order: incident, then its escalation rows
+            row = st.claim(tx.conn, st.escalations, esc_id, "next_at", now)
+            if row is None:
+                continue  # another worker took it, or an acknowledgement stopped it
+            fired += 1
+            if state.acknowledged_at is not None or not is_open(Status(state.status)):
+                st.update_escalation(tx.conn, esc_id, state="stopped", next_at=None, updated_at=now)
+                continue
+            policy = load_policy(tx.conn, row["policy_id"])
+            step = next_step(policy, row["level"], row["cycle"]) if policy else None
+            if step is None:
+                st.update_escalation(tx.conn, esc_id, state="exhausted", next_at=None, updated_at=now)
+                events = [Event(EXHAUSTED, {"escalation_id": esc_id, "policy_id": row["policy_id"],
+                                            "level": row["level"] + 1, "cycle": row["cycle"]}, SYSTEM_ACTOR, now)]
+            else:
+                level, cycle = step
+                st.update_escalation(tx.conn, esc_id, level=level, cycle=cycle, updated_at=now,
+                                     next_at=now + timedelta(minutes=policy.levels[level].timeout_minutes))
+                events = [page_level(app, tx, state, escalation_id=esc_id, policy_id=row["policy_id"],
+                                     policy=policy, level=level, cycle=cycle,
+                                     reason="repeat" if cycle > row["cycle"] else "timeout")]
+            incidents.append_in(app, tx, state, events)
+    return fired
+
+
+def breach_due(app: App, now: datetime, limit: int = 100) -> int:
+    """Record every response/resolution target missed by `now` and start the configured breach escalation."""
+    with app.db.read() as conn:
+        due = st.due_ids(conn, st.sla_timers, "due_at", now, limit)
+    fired = 0
+    for timer_id, incident_id in due:
+        with app.db.transaction() as tx:
+            state = incidents.load_in(tx, incident_id)
+            row = st.claim(tx.conn, st.sla_timers, timer_id, "due_at", now)
+            if row is None:
+                continue
+            fired += 1
+            st.update_timer(tx.conn, timer_id, state="breached", settled_at=now)
+            events = [Event(BREACHED, {"target": row["kind"], "priority": row["priority"],
+                                       "due_at": row["due_at"].isoformat()}, SYSTEM_ACTOR, now)]
+            policy_id = targets_in(tx).breach_policy_id
+            if policy_id is not None and is_open(Status(state.status)):
+                page = start_in(app, tx, state, policy_id, f"breach:{row['kind']}")
+                if page is not None:
+                    events.append(page)
+            incidents.append_in(app, tx, state, events)
+    return fired
+
+
+# -- reads ----------------------------------------------------------------------------------------
+
+def escalations_for(app: App, incident_id: int) -> dict[str, Any]:
+    """An incident's escalations (policy, level, next step) and its target timers."""
+    with app.db.read() as conn:
+        return {"incident_id": incident_id,
+                "escalations": [dict(r) for r in st.escalations_of(conn, incident_id)],
+                "targets": [dict(r) for r in st.timers_of(conn, incident_id)]}

@@ -1,0 +1,40 @@
+"""Slack-compatible and Microsoft Teams-compatible incoming webhooks.
+
+Slack: {"text", "blocks"}; Teams: a legacy MessageCard ({"@type": "MessageCard", ...}), which Teams
+incoming webhooks and Power Automate "post to a channel" flows accept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warroom.notifications.channels.webhook import post_json
+from warroom.notifications.render import body, headline
+
+COLOURS = {"P1": "D00000", "P2": "F07000", "P3": "F0C000"}
+
+
+def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
+    p = row["payload"]
+    url = (p.get("incident") or {}).get("url", "")
+    return {"text": headline(p), "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline(p)}*\n{p.get('reason', '')}"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{url}|Open in warroom>"}]},
+    ]}
+
+
+def teams_payload(row: dict[str, Any]) -> dict[str, Any]:
+    p = row["payload"]
+    inc = p.get("incident") or {}
+    return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": headline(p),
+            "themeColor": COLOURS.get(inc.get("priority", ""), "808080"), "title": headline(p),
+            "text": body(p).replace("\n", "<br>"),
+            "potentialAction": [{"@type": "OpenUri", "name": "Open in warroom",
+                                 "targets": [{"os": "default", "uri": inc.get("url", "")}]}]}
+
+
+def send_slack(row: dict[str, Any], secret: str) -> None:
+    post_json(row["address"], slack_payload(row), row["key"])
+
+
+def send_teams(row: dict[str, Any], secret: str) -> None:
+    post_json(row["address"], teams_payload(row), row["key"])

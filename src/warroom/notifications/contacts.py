@@ -1,0 +1,120 @@
+"""Contact methods (where to reach a person) and rules (which method, how soon, for which priorities).
+
+A user without rules is e-mailed at once at their account address, if they have one."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Connection
+
+from warroom.auth.permissions import Principal, UserRole
+from warroom.auth.store import existing_user_ids, users
+from warroom.bootstrap import App
+from warroom.errors import Forbidden, Invalid, NotFound
+from warroom.notifications import store as st
+
+KINDS = ("email", "webhook", "slack", "teams")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def _own_or_admin(p: Principal, user_id: int) -> None:
+    if p.user_id != user_id and p.role is not UserRole.ADMIN:
+        raise Forbidden("only an admin may change another person's contact methods and rules")
+
+
+def _check_user(conn: Connection, user_id: int) -> None:
+    if not existing_user_ids(conn, {user_id}):
+        raise NotFound(f"user {user_id} not found")
+
+
+def add_method(app: App, p: Principal, user_id: int, *, kind: str, address: str, secret: str = "",
+               label: str = "") -> dict[str, Any]:
+    _own_or_admin(p, user_id)
+    if kind not in KINDS:
+        raise Invalid("kind", f"must be one of {', '.join(KINDS)}")
+    address = address.strip()
+    if kind == "email" and not EMAIL.match(address):
+        raise Invalid("address", "not an e-mail address")
+    if kind != "email" and (urlsplit(address).scheme not in ("http", "https") or not urlsplit(address).netloc):
+        raise Invalid("address", "must be an http(s) URL")
+    with app.db.transaction() as tx:
+        _check_user(tx.conn, user_id)
+        mid = st.insert_method(tx.conn, user_id=user_id, kind=kind, address=address, secret=secret, label=label,
+                               created_at=app.clock.now())
+    return {"id": mid, "user_id": user_id, "kind": kind, "address": address, "label": label,
+            "has_secret": bool(secret)}
+
+
+def remove_method(app: App, p: Principal, user_id: int, method_id: int) -> None:
+    _own_or_admin(p, user_id)
+    with app.db.transaction() as tx:
+        if not st.delete_method(tx.conn, user_id, method_id):
+            raise NotFound(f"contact method {method_id} of user {user_id} not found")
+
+
+def add_rule(app: App, p: Principal, user_id: int, *, method_id: int, delay_minutes: int = 0,
+             priorities: list[str] | None = None) -> dict[str, Any]:
+    """E.g. "chat after 2 minutes for P1/P2": method_id=<chat>, delay_minutes=2, priorities=["P1", "P2"]."""
+    _own_or_admin(p, user_id)
+    priorities = list(priorities or [])
+    bad = [x for x in priorities if x not in PRIORITIES]
+    if bad:
+        raise Invalid("priorities", f"unknown priority: {', '.join(bad)}")
+    if not 0 <= delay_minutes <= 24 * 60:
+        raise Invalid("delay_minutes", "must be between 0 and 1440")
+    with app.db.transaction() as tx:
+        _check_user(tx.conn, user_id)
+        method = st.get_method(tx.conn, method_id)
+        if method is None or method["user_id"] != user_id:
+            raise Invalid("method_id", f"user {user_id} has no contact method {method_id}")
+        rid = st.insert_rule(tx.conn, user_id=user_id, method_id=method_id, delay_minutes=delay_minutes,
+                             priorities=priorities, created_at=app.clock.now())
+    return {"id": rid, "user_id": user_id, "method_id": method_id, "delay_minutes": delay_minutes,
+            "priorities": priorities}
+
+
+def remove_rule(app: App, p: Principal, user_id: int, rule_id: int) -> None:
+    _own_or_admin(p, user_id)
+    with app.db.transaction() as tx:
+        if not st.delete_rule(tx.conn, user_id, rule_id):
+            raise NotFound(f"contact rule {rule_id} of user {user_id} not found")
+
+
+def contacts_of(app: App, user_id: int) -> dict[str, Any]:
+    """A person's methods (secrets hidden) and rules."""
+    with app.db.read() as conn:
+        _check_user(conn, user_id)
+        methods = [{k: v for k, v in dict(m).items() if k != "secret"} | {"has_secret": bool(m["secret"])}
+                   for m in st.methods_of(conn, user_id)]
+        rules = [{k: r[k] for k in ("id", "user_id", "method_id", "delay_minutes", "priorities", "kind", "address")}
+                 for r in st.rules_of(conn, [user_id])]
+    return {"user_id": user_id, "methods": methods, "rules": rules}
+
+
+def planned_sends(conn: Connection, user_ids: list[int], priority: str, now: datetime) -> list[dict[str, Any]]:
+    """What each user's rules ask for at `priority`: user_id, method_id, channel, address, due_at, rule."""
+    if not user_ids:
+        return []
+    out: list[dict[str, Any]] = []
+    covered: set[int] = set()
+    for r in st.rules_of(conn, user_ids):
+        covered.add(r["user_id"])
+        if r["priorities"] and priority not in r["priorities"]:
+            continue
+        out.append({"user_id": r["user_id"], "method_id": r["method_id"], "channel": r["kind"],
+                    "address": r["address"], "due_at": now + timedelta(minutes=r["delay_minutes"]),
+                    "rule": f"r{r['id']}"})
+    rest = [u for u in user_ids if u not in covered]
+    if rest:
+        from sqlalchemy import select
+
+        for uid, email in conn.execute(select(users.c.id, users.c.email).where(users.c.id.in_(rest))):
+            if email:
+                out.append({"user_id": uid, "method_id": None, "channel": "email", "address": email,
+                            "due_at": now, "rule": "default"})
+    return out

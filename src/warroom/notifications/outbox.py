@@ -1,0 +1,186 @@
+"""The notification outbox: rows written in the caller's transaction, delivered later by the worker.
+
+Delivery is at least once. A worker claims due rows by pushing `next_attempt_at` one lease ahead and
+recording the attempt, commits, sends outside any transaction, then records the outcome. A worker that
+dies mid-send leaves the row pending: it is due again once the lease runs out. Failures back off
+exponentially; after `max_attempts` the row is parked as `dead` until someone retries it. Every send
+carries the row's idempotency key so receivers can drop duplicates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from warroom.bootstrap import App
+from warroom.errors import Conflict, NotFound
+from warroom.notifications import store as st
+from warroom.platform.db import Tx
+
+log = logging.getLogger("warroom.notify")
+
+# A channel sends one notification row (with its method's secret) or raises.
+Channel = Callable[[dict[str, Any], str], None]
+
+
+@dataclass(frozen=True)
+class Retry:
+    base_seconds: float = 5.0
+    cap_seconds: float = 600.0
+    max_attempts: int = 6
+    lease_seconds: float = 60.0  # a claimed row is due again after this if its worker vanished
+
+    def backoff(self, attempt: int) -> timedelta:
+        return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1)))
+
+    @classmethod
+    def from_env(cls) -> Retry:
+        env = os.environ.get
+        return cls(float(env("WARROOM_NOTIFY_BACKOFF_SECONDS", "5")), 600.0,
+                   int(env("WARROOM_NOTIFY_MAX_ATTEMPTS", "6")), float(env("WARROOM_NOTIFY_LEASE_SECONDS", "60")))
+
+
+def retry_policy(app: App) -> Retry:
+    return app.extras.setdefault("notify_retry", Retry.from_env())
+
+
+def channels(app: App) -> dict[str, Channel]:
+    return app.extras["channels"]
+
+
+# -- writing ----------------------------------------------------------------------------------------
+
+def enqueue(app: App, tx: Tx, rows: list[dict[str, Any]]) -> None:
+    """Add notifications in `tx`. Each row: key, channel, address, payload, and optionally incident_id,
+    user_id, method_id, due_at (default now). The worker is woken once `tx` commits."""
+    if not rows:
+        return
+    now = app.clock.now()
+    st.insert_notifications(tx.conn, [
+        {"key": r["key"], "incident_id": r.get("incident_id"), "user_id": r.get("user_id"),
+         "method_id": r.get("method_id"), "channel": r["channel"], "address": r["address"],
+         "payload": r["payload"], "state": "pending", "attempts": 0, "next_attempt_at": r.get("due_at") or now,
+         "created_at": now} for r in rows])
+    wake = app.extras.get("worker_wake")
+    if wake is not None:
+        tx.after_commit(wake.set)
+
+
+def cancel_pages(app: App, tx: Tx, incident_id: int) -> int:
+    """Cancel the incident's pages that are not due yet (delayed contact rules) once someone answered."""
+    return st.cancel_pending(tx.conn, incident_id, ("page",), app.clock.now())
+
+
+# -- delivering -------------------------------------------------------------------------------------
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="warroom-send")
+
+
+def _claim(app: App, now: datetime, limit: int) -> list[tuple[dict[str, Any], int, str]]:
+    retry = retry_policy(app)
+    out = []
+    with app.db.transaction() as tx:
+        for row in st.claim_due(tx.conn, now, limit):
+            attempt = row["attempts"] + 1
+            st.update_notification(tx.conn, row["id"], attempts=attempt,
+                                   next_attempt_at=now + timedelta(seconds=retry.lease_seconds))
+            aid = st.insert_attempt(tx.conn, notification_id=row["id"], attempt=attempt, worker=WORKER_ID,
+                                    started_at=now)
+            secret = ""
+            if row["method_id"] is not None:
+                method = st.get_method(tx.conn, row["method_id"])
+                secret = method["secret"] if method else ""
+            out.append(({**dict(row), "attempts": attempt}, aid, secret))
+    return out
+
+
+def _send(app: App, row: dict[str, Any], secret: str) -> str | None:
+    send = channels(app).get(row["channel"])
+    if send is None:
+        return f"no channel {row['channel']!r} configured"
+    try:
+        send(row, secret)
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded and retried
+        return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _finish(app: App, row: dict[str, Any], attempt_id: int, error: str | None) -> None:
+    now = app.clock.now()
+    retry = retry_policy(app)
+    with app.db.transaction() as tx:
+        st.finish_attempt(tx.conn, attempt_id, finished_at=now, ok=error is None, error=error)
+        if error is None:
+            st.update_notification(tx.conn, row["id"], only_state="pending", state="delivered", delivered_at=now,
+                                   next_attempt_at=None, last_error=None)
+        elif row["attempts"] >= retry.max_attempts:
+            st.update_notification(tx.conn, row["id"], only_state="pending", state="dead", next_attempt_at=None,
+                                   last_error=error)
+            log.warning("notification dead", extra={"notification_id": row["id"], "error": error})
+        else:
+            st.update_notification(tx.conn, row["id"], only_state="pending", last_error=error,
+                                   next_attempt_at=now + retry.backoff(row["attempts"]))
+
+
+def deliver_due(app: App, now: datetime, limit: int = 50) -> int:
+    """Send every notification due by `now` (up to `limit`), in parallel; returns how many were tried."""
+    claimed = _claim(app, now, limit)
+    if not claimed:
+        return 0
+    errors = list(_pool.map(lambda c: _send(app, c[0], c[2]), claimed))
+    for (row, aid, _), error in zip(claimed, errors, strict=True):
+        _finish(app, row, aid, error)
+    return len(claimed)
+
+
+# -- operator actions and reads ---------------------------------------------------------------------
+
+def retry(app: App, notification_id: int) -> dict[str, Any]:
+    """Send a dead (or cancelled) notification again, with a fresh attempt budget; same idempotency key."""
+    with app.db.transaction() as tx:
+        row = st.get_notification(tx.conn, notification_id)
+        if row is None:
+            raise NotFound(f"notification {notification_id} not found")
+        if row["state"] not in ("dead", "cancelled"):
+            raise Conflict(f"notification {notification_id} is {row['state']}; only dead or cancelled ones "
+                           "can be retried")
+        st.update_notification(tx.conn, notification_id, state="pending", attempts=0,
+                               next_attempt_at=app.clock.now())
+        wake = app.extras.get("worker_wake")
+        if wake is not None:
+            tx.after_commit(wake.set)
+    return get(app, notification_id)
+
+
+def get(app: App, notification_id: int) -> dict[str, Any]:
+    """One notification with every delivery attempt."""
+    with app.db.read() as conn:
+        row = st.get_notification(conn, notification_id)
+        if row is None:
+            raise NotFound(f"notification {notification_id} not found")
+        return {**dict(row), "attempt_log": [dict(a) for a in st.attempts_of(conn, notification_id)]}
+
+
+def list_(app: App, *, state: str | None = None, incident_id: int | None = None, limit: int = 100) -> list[dict]:
+    with app.db.read() as conn:
+        return [dict(r) for r in st.list_notifications(conn, state=state, incident_id=incident_id, limit=limit)]
+
+
+def counts(app: App) -> dict[str, int]:
+    with app.db.read() as conn:
+        return st.count_by_state(conn)
+
+
+def install(app: App) -> None:
+    """Default channels, from the environment; tests and bootstrap may replace entries."""
+    from warroom.notifications.channels import chat, webhook
+    from warroom.notifications.channels.email import EmailChannel, SmtpConfig
+
+    app.extras.setdefault("channels", {"email": EmailChannel(SmtpConfig.from_env()), "webhook": webhook.send,
+                                       "slack": chat.send_slack, "teams": chat.send_teams})

@@ -1,0 +1,65 @@
+"""The background worker: a loop whose every tick runs small idempotent jobs against the database.
+
+Timers (escalation steps, target breaches, notification retries) live in the database, so a restarted
+worker simply finds what is due. Several workers may run at once: each job claims its rows under locks.
+An outbox write in the same process wakes the loop at once instead of waiting for the next tick."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from warroom.bootstrap import App
+from warroom.escalation.service import breach_due, escalate_due
+from warroom.notifications.outbox import deliver_due
+
+log = logging.getLogger("warroom.worker")
+
+Job = Callable[[App, datetime], int]
+JOBS: tuple[Job, ...] = (escalate_due, breach_due, deliver_due)
+
+
+def tick(app: App, now: datetime | None = None) -> dict[str, int]:
+    """Run every job once for `now` (default: the app clock); returns how many rows each handled.
+    A failing job is logged and does not stop the others."""
+    done: dict[str, int] = {}
+    for job in JOBS:
+        try:
+            done[job.__name__] = job(app, now or app.clock.now())
+        except Exception:
+            log.exception("worker job failed", extra={"job": job.__name__})
+            done[job.__name__] = -1
+    return done
+
+
+def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> None:
+    """Tick until `stop` is set (or `max_ticks` ran), sleeping tick_seconds or until woken."""
+    wake: threading.Event = app.extras.setdefault("worker_wake", threading.Event())
+    ticks = 0
+    while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
+        wake.clear()
+        busy = tick(app)
+        ticks += 1
+        if any(n >= 50 for n in busy.values()):
+            continue  # a full batch: there is probably more due right now
+        wake.wait(app.settings.tick_seconds)
+
+
+def start_embedded(app: App) -> Callable[[], None]:
+    """BACKGROUND hook for `warroom serve`: one worker thread when settings.embedded_worker is true."""
+    if not app.settings.embedded_worker:
+        return lambda: None
+    stop = threading.Event()
+    app.extras.setdefault("worker_wake", threading.Event())
+    thread = threading.Thread(target=run, args=(app, stop), name="warroom-worker", daemon=True)
+    thread.start()
+    log.info("embedded worker started")
+
+    def halt() -> None:
+        stop.set()
+        app.extras["worker_wake"].set()
+        thread.join(timeout=15)
+
+    return halt

@@ -1,0 +1,150 @@
+"""Declare -> nobody answers -> the next level is paged -> an acknowledgement stops the rest (FakeClock)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.helpers import assert_replay_matches
+from tests.notify_support import ADMIN, Recorder, declare, kinds, paged, person, policy, run_ticks, service_with
+from warroom.escalation import service as esc
+from warroom.incidents import service as incidents
+from warroom.incidents.lifecycle import Status
+from warroom.incidents.priority import Impact, Urgency
+from warroom.notifications import outbox
+from warroom.oncall import service as oncall
+
+
+@pytest.fixture
+def world(app):
+    rec = Recorder(app)
+    ids = {n: person(app, n) for n in ("ana", "bo", "cy")}
+    return rec, ids
+
+
+def test_unanswered_page_climbs_and_ack_stops_the_rest(app, clock, world):
+    rec, u = world
+    pid = policy(app, "checkout", [[{"kind": "user", "id": u["ana"]}], [{"kind": "user", "id": u["bo"]}],
+                                   [{"kind": "user", "id": u["cy"]}]], timeout=5)
+    inc = declare(app, service_with(app, "checkout", pid))
+    assert [p["user_ids"] for p in paged(app, inc)] == [[u["ana"]]]  # level 1 paged inside the declaration
+    run_ticks(app)
+    assert [s["address"] for s in rec.sent] == ["ana@example.test"]
+    clock.advance(minutes=4, seconds=59)
+    run_ticks(app)
+    assert len(paged(app, inc)) == 1  # not yet
+    clock.advance(seconds=1)
+    run_ticks(app)
+    assert [p["level"] for p in paged(app, inc)] == [1, 2]
+    assert rec.to("bo@example.test")[0]["level"] == 2
+    incidents.acknowledge(app, ADMIN, inc)
+    assert kinds(app, inc)[-2:] == ["incident.acknowledged", "escalation.stopped"]
+    clock.advance(minutes=60)
+    run_ticks(app, 3)
+    assert len(paged(app, inc)) == 2
+    assert rec.to("cy@example.test") == []
+    assert_replay_matches(app, inc)
+
+
+def test_repeat_runs_the_policy_again_then_gives_up(app, clock, world):
+    rec, u = world
+    pid = policy(app, "db", [[{"kind": "user", "id": u["ana"]}], [{"kind": "user", "id": u["bo"]}]],
+                 timeout=10, repeat=1)
+    inc = declare(app, service_with(app, "db", pid))
+    for _ in range(5):
+        clock.advance(minutes=10)
+        run_ticks(app)
+    pages = paged(app, inc)
+    assert [(p["level"], p["cycle"]) for p in pages] == [(1, 0), (2, 0), (1, 1), (2, 1)]
+    assert pages[2]["reason"] == "repeat"
+    assert kinds(app, inc, "escalation.")[-1] == "escalation.exhausted"
+    assert len(rec.to("ana@example.test")) == 2
+    assert_replay_matches(app, inc)
+
+
+def test_schedule_team_and_role_targets(app, clock, world):
+    from warroom.catalog import service as catalog
+
+    rec, u = world
+    sched = oncall.create_schedule(app, ADMIN, name="primary", time_zone="UTC", layers=[
+        {"name": "l1", "user_ids": [u["cy"]], "start": "2026-01-01T00:00", "shift": "weekly"}])
+    team = catalog.create_team(app, "dba")["id"]
+    catalog.add_member(app, team, u["ana"])
+    catalog.add_member(app, team, u["bo"])
+    pid = policy(app, "mixed", [[{"kind": "schedule", "id": sched["id"]}, {"kind": "team", "id": team}]])
+    inc = declare(app, service_with(app, "mixed", pid))
+    assert sorted(paged(app, inc)[0]["user_ids"]) == sorted([u["cy"], u["ana"], u["bo"]])
+    run_ticks(app)
+    assert len(rec.sent) == 3
+
+
+def test_incident_without_policy_pages_nobody_but_keeps_targets(app, clock, world):
+    inc = declare(app, service_with(app, "quiet", None))
+    assert paged(app, inc) == []
+    timers = esc.escalations_for(app, inc)["targets"]
+    assert {t["kind"] for t in timers} == {"ack", "resolve"}
+
+
+def test_contact_rules_delay_chat_for_p1_and_ack_cancels_it(app, clock, world):
+    from warroom.notifications import contacts
+
+    rec, u = world
+    me = ADMIN
+    email = contacts.add_method(app, me, u["ana"], kind="email", address="ana@work.test")
+    chat = contacts.add_method(app, me, u["ana"], kind="slack", address="http://127.0.0.1:9/slack")
+    contacts.add_rule(app, me, u["ana"], method_id=email["id"])
+    contacts.add_rule(app, me, u["ana"], method_id=chat["id"], delay_minutes=2, priorities=["P1", "P2"])
+    pid = policy(app, "rules", [[{"kind": "user", "id": u["ana"]}]])
+    sid = service_with(app, "rules", pid)
+    inc = declare(app, sid)  # P1
+    run_ticks(app)
+    assert [s["channel"] for s in rec.sent] == ["email"]
+    clock.advance(minutes=2)
+    run_ticks(app)
+    assert [s["channel"] for s in rec.sent] == ["email", "slack"]
+    # a P4 incident: e-mail only; and an acknowledgement before 2 minutes cancels the chat
+    low = declare(app, sid, title="typo", impact=Impact.MINOR, urgency=Urgency.LOW)
+    inc2 = declare(app, sid, title="again")
+    incidents.acknowledge(app, ADMIN, inc2)
+    clock.advance(minutes=5)
+    run_ticks(app)
+    assert [s["channel"] for s in rec.sent if s["incident"]["id"] == low] == ["email"]
+    assert [s["channel"] for s in rec.sent if s["incident"]["id"] == inc2] == ["email"]
+    assert [n["state"] for n in outbox.list_(app, incident_id=inc2)].count("cancelled") == 1
+    assert inc  # the first incident kept both
+
+
+def test_ack_target_breach_is_recorded_and_pages_breach_policy(app, clock, world):
+    rec, u = world
+    boss = policy(app, "managers", [[{"kind": "user", "id": u["cy"]}]])
+    esc.set_targets(app, ADMIN, {"ack_minutes": {"P1": 5}, "resolve_minutes": {"P1": 60}, "breach_policy_id": boss})
+    pid = policy(app, "svc", [[{"kind": "user", "id": u["ana"]}]], timeout=30)
+    inc = declare(app, service_with(app, "svc", pid))
+    clock.advance(minutes=5)
+    run_ticks(app)
+    tl = incidents.timeline(app, inc)
+    breach = [e for e in tl if e.kind == "sla.breached"]
+    assert len(breach) == 1 and breach[0].data["target"] == "ack"
+    assert paged(app, inc)[-1]["reason"] == "breach:ack"
+    assert rec.to("cy@example.test")[0]["event"] == "breach"
+    incidents.acknowledge(app, ADMIN, inc)
+    incidents.move(app, ADMIN, inc, Status.INVESTIGATING)
+    incidents.move(app, ADMIN, inc, Status.RESOLVED)
+    clock.advance(minutes=120)
+    run_ticks(app, 2)
+    assert [e.data["target"] for e in incidents.timeline(app, inc) if e.kind == "sla.breached"] == ["ack"]
+    states = {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}
+    assert states == {"ack": "breached", "resolve": "met"}
+    assert_replay_matches(app, inc)
+
+
+def test_acknowledged_in_time_meets_the_target(app, clock, world):
+    inc = declare(app, service_with(app, "ok", None))
+    clock.advance(minutes=1)
+    incidents.acknowledge(app, ADMIN, inc)
+    clock.advance(minutes=10)
+    run_ticks(app)
+    assert "sla.breached" not in kinds(app, inc)
+    assert {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}["ack"] == "met"
+    assert clock.now() - timedelta(minutes=11)  # clock moved as the scenario says
