@@ -54,3 +54,62 @@ class LiveHub:
             tx.conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": orjson.dumps(message).decode()})
         else:
             tx.after_commit(lambda: self.dispatch(message))
+
+
+class PgListener:
+    """Delivers NOTIFYs on CHANNEL from every process to this process's hub, on a dedicated connection.
+
+    While LISTENing, the hub is marked cross_process (so announce() uses NOTIFY). After a (re)connect it
+    dispatches {"type": "resync"} so live streams re-read what they may have missed meanwhile."""
+
+    def __init__(self, hub: LiveHub, url: str, *, poll_seconds: float = 0.5) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.hub = hub
+        self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="warroom-pg-listen", daemon=True)
+
+    def start(self, ready_timeout: float = 10.0) -> bool:
+        """Start listening; returns whether LISTEN was in place within `ready_timeout` seconds."""
+        self._thread.start()
+        return self._ready.wait(ready_timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+        self.hub.cross_process = False
+
+    def _run(self) -> None:
+        import psycopg
+
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.hub.cross_process = True
+                    self._ready.set()
+                    self.hub.dispatch({"type": "resync"})
+                    backoff = 0.5
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=self.poll_seconds):
+                            self._deliver(note.payload)
+            except Exception:  # connection lost or refused: fall back to local delivery, retry with backoff
+                self.hub.cross_process = False
+                if not self._stop.is_set():
+                    log.warning("live listener disconnected; retrying in %.1fs", backoff, exc_info=True)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+        self.hub.cross_process = False
+
+    def _deliver(self, payload: str) -> None:
+        try:
+            message = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            log.warning("ignoring a malformed live notice")
+            return
+        if isinstance(message, dict):
+            self.hub.dispatch(message)

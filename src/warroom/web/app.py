@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from warroom.bootstrap import App, build_app
-from warroom.web import errors
+from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its live streams
 from warroom.web.api import catalog, health, incidents
 
 log = logging.getLogger("warroom.http")
@@ -21,7 +21,7 @@ ROUTERS: list[Any] = [health.router, incidents.router, catalog.router]
 
 # Started with the server, stopped with it: each takes the App and returns a stop function
 # (the embedded worker, the PostgreSQL LISTEN bridge, ...).
-BACKGROUND: list[Callable[[App], Callable[[], None]]] = []
+BACKGROUND: list[Callable[[App], Callable[[], None]]] = [sse.start_live_bridge]
 
 
 class RequestLog:
@@ -80,4 +80,4 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
 
 
 # Adapters that need more than a router (pages, static files, sessions) hook in here: (FastAPI, App) -> None.
-EXTENSIONS: list[Callable[[FastAPI, App], None]] = []
+EXTENSIONS: list[Callable[[FastAPI, App], None]] = [pages.install]

@@ -1,0 +1,29 @@
+"""The browser UI: server-rendered pages, their static files, the session cookie and the live streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from warroom.bootstrap import App
+from warroom.web import deps, sessions, sse
+from warroom.web.pages import auth, catalog, common, declare, incident, incident_actions, queue
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+ROUTERS = [auth.router, queue.router, declare.router, incident.router, incident_actions.router, catalog.router,
+           sse.router]
+
+
+def install(api: FastAPI, app: App) -> None:
+    """EXTENSIONS entry: pages, /static, page error handlers, and the cookie authenticator for /api/."""
+    if sessions.cookie_authenticator not in deps.AUTHENTICATORS:
+        deps.AUTHENTICATORS.append(sessions.cookie_authenticator)
+    common.install_handlers(api)
+    for router in ROUTERS:
+        api.include_router(router)
+    from warroom.web.pages import extras
+
+    extras.install(api, app)
+    api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

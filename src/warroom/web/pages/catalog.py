@@ -1,0 +1,69 @@
+"""Catalog pages: services with dependencies and open incidents, teams, people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+
+from warroom.bootstrap import App
+from warroom.catalog import store as cat_store
+from warroom.incidents import store as st
+from warroom.web.deps import get_app
+from warroom.web.pages.common import PageError, ViewerPage, load_names, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def open_counts(conn: Any) -> dict[int, int]:
+    """Open incidents per service id."""
+    q = (select(st.incident_services.c.service_id, func.count())
+         .join(st.incidents, st.incidents.c.id == st.incident_services.c.incident_id)
+         .where(st.incidents.c.is_open.is_(True)).group_by(st.incident_services.c.service_id))
+    return {sid: n for sid, n in conn.execute(q)}
+
+
+@router.get("/services", response_class=HTMLResponse)
+def services_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    with app.db.read() as conn:
+        names = load_names(conn)
+        deps: dict[int, list[int]] = {}
+        for a, b in cat_store.all_dependencies(conn):
+            deps.setdefault(a, []).append(b)
+        counts = open_counts(conn)
+        services = cat_store.list_services(conn)
+    return render(request, "services.html", services=services, deps=deps, counts=counts, names=names)
+
+
+@router.get("/services/{service_id}", response_class=HTMLResponse)
+def service_page(service_id: int, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    with app.db.read() as conn:
+        row = cat_store.get_service(conn, service_id)
+        if row is None:
+            raise PageError(404, f"There is no service {service_id}.")
+        ctx = {"svc": row, "depends_on": cat_store.dependencies_of(conn, service_id),
+               "dependents": cat_store.dependents_of(conn, service_id),
+               "incidents": st.open_for_service(conn, service_id), "names": load_names(conn),
+               "now": app.clock.now()}
+    return render(request, "service.html", **ctx)
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    with app.db.read() as conn:
+        teams = [{**t, "members": cat_store.team_members_of(conn, t["id"]),
+                  "services": cat_store.list_services(conn, t["id"])} for t in cat_store.list_teams(conn)]
+    return render(request, "teams.html", teams=teams)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    with app.db.read() as conn:
+        names = load_names(conn)
+        membership: dict[int, list[str]] = {}
+        for t in names.teams.values():
+            for m in cat_store.team_members_of(conn, t["id"]):
+                membership.setdefault(m["id"], []).append(t["name"] + (" (lead)" if m["role"] == "lead" else ""))
+    return render(request, "people.html", people=list(names.users.values()), membership=membership)

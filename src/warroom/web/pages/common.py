@@ -1,0 +1,193 @@
+"""What every page shares: the Jinja2 environment, page/form dependencies (session + role + CSRF), lookups,
+formatting filters, and the exception handlers that turn "not logged in" into a redirect to /login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Connection
+from starlette.datastructures import FormData
+
+from warroom.auth import store as auth_store
+from warroom.auth.permissions import Principal, UserRole
+from warroom.bootstrap import App
+from warroom.catalog import store as cat_store
+from warroom.web.deps import get_app
+from warroom.web.markdown import render_markdown
+from warroom.web.sessions import Session, current_session, tokens_match
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                  trim_blocks=True, lstrip_blocks=True)
+
+# Main navigation: (path, label, role needed). Pages for other domains append here when their package exists.
+NAV: list[tuple[str, str, UserRole]] = [
+    ("/", "Queue", UserRole.VIEWER),
+    ("/incidents/new", "Declare", UserRole.RESPONDER),
+    ("/services", "Services", UserRole.VIEWER),
+    ("/teams", "Teams", UserRole.VIEWER),
+    ("/people", "People", UserRole.VIEWER),
+]
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        super().__init__("login required")
+        self.next_url = next_url
+
+
+class PageError(Exception):
+    """Render the error page with this status (403 wrong role, 404 unknown incident, 403 stale form)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class FormCtx:
+    session: Session
+    form: FormData
+
+    @property
+    def principal(self) -> Principal:
+        return self.session.principal
+
+    def get(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default)
+        return value.strip() if isinstance(value, str) else default
+
+
+def page_needs(role: UserRole) -> Callable[..., Session]:
+    """Dependency for pages: a live session whose user holds `role`; otherwise redirect to /login or 403."""
+
+    def dep(request: Request, app: App = Depends(get_app)) -> Session:
+        s = current_session(request, app)
+        if s is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(target)
+        if not s.principal.can(role):
+            raise PageError(403, f"This needs the {role} role; you are signed in as a {s.principal.role}.")
+        request.state.principal = s.principal
+        return s
+
+    dep.warroom_role = role  # type: ignore[attr-defined]
+    return dep
+
+
+def form_needs(role: UserRole) -> Callable[..., Any]:
+    """Dependency for form posts: page_needs(role) plus the form's CSRF token; yields the parsed form."""
+    base = page_needs(role)
+
+    async def dep(request: Request, s: Session = Depends(base)) -> FormCtx:
+        form = await request.form()
+        if not tokens_match(s.csrf_token, form.get("csrf")):  # type: ignore[arg-type]
+            raise PageError(403, "This form has expired or did not come from this site. Reload the page and "
+                                 "try again.")
+        return FormCtx(s, form)
+
+    dep.warroom_role = role  # type: ignore[attr-defined]
+    return dep
+
+
+ViewerPage = Depends(page_needs(UserRole.VIEWER))
+ResponderPage = Depends(page_needs(UserRole.RESPONDER))
+AdminPage = Depends(page_needs(UserRole.ADMIN))
+ResponderForm = Depends(form_needs(UserRole.RESPONDER))
+AdminForm = Depends(form_needs(UserRole.ADMIN))
+
+
+@dataclass
+class Names:
+    """Display names for ids shown on pages, loaded once per request."""
+
+    users: dict[int, Any] = field(default_factory=dict)
+    teams: dict[int, Any] = field(default_factory=dict)
+    services: dict[int, Any] = field(default_factory=dict)
+
+    def user(self, uid: int | None) -> str:
+        row = self.users.get(uid) if uid is not None else None
+        return (row["display_name"] or row["username"]) if row else ("—" if uid is None else f"user {uid}")
+
+    def team(self, tid: int | None) -> str:
+        row = self.teams.get(tid) if tid is not None else None
+        return row["name"] if row else ("—" if tid is None else f"team {tid}")
+
+    def service(self, sid: int) -> str:
+        row = self.services.get(sid)
+        return row["name"] if row else f"service {sid}"
+
+
+def load_names(conn: Connection) -> Names:
+    return Names(users={u["id"]: u for u in auth_store.list_users(conn)},
+                 teams={t["id"]: t for t in cat_store.list_teams(conn)},
+                 services={s["id"]: s for s in cat_store.list_services(conn)})
+
+
+def ago(seconds: float) -> str:
+    """42s, 17m, 3h 05m, 2d 4h: compact elapsed time."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def ts(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+env.filters.update(ts=ts, iso=iso, md=render_markdown, ago=ago)
+env.globals.update(ROLE_RANK={r.value: i for i, r in enumerate((UserRole.VIEWER, UserRole.RESPONDER,
+                                                                 UserRole.ADMIN))})
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """Render a template with the signed-in user, their CSRF token and the navigation."""
+    session: Session | None = getattr(request.state, "web_session", None)
+    principal = session.principal if session else None
+    nav = [(path, label) for path, label, role in NAV if principal and principal.can(role)]
+    html = env.get_template(name).render(request=request, user=principal, csrf=session.csrf_token if session else "",
+                                         nav=nav, path=request.url.path, can_act=bool(principal and principal.can(
+                                             UserRole.RESPONDER)), is_admin=bool(principal and principal.can(
+                                             UserRole.ADMIN)), **ctx)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def fragment(name: str, **ctx: Any) -> str:
+    return env.get_template(name).render(**ctx)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def install_handlers(api: FastAPI) -> None:
+    async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return redirect("/login?next=" + quote(exc.next_url, safe="/"))
+
+    async def _error(request: Request, exc: PageError) -> HTMLResponse:
+        return render(request, "error.html", status=exc.status, message=exc.message)
+
+    api.add_exception_handler(LoginRequired, _login)  # type: ignore[arg-type]
+    api.add_exception_handler(PageError, _error)  # type: ignore[arg-type]

@@ -1,0 +1,100 @@
+"""The war room page of one incident: header, actions, timeline, related incidents; plus its fragments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from warroom.auth.permissions import UserRole
+from warroom.bootstrap import App
+from warroom.incidents import store as st
+from warroom.incidents.events import IncidentState
+from warroom.incidents.lifecycle import NEXT, Status, is_open
+from warroom.incidents.priority import Impact, Urgency
+from warroom.incidents.projection import elapsed_seconds
+from warroom.incidents.roles import ROLE_TITLES, Role
+from warroom.web.deps import get_app
+from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
+
+router = APIRouter(include_in_schema=False)
+TIMELINE_LIMIT = 2000
+
+# Extra panels for the war room page from other domains (attached alerts, pages sent, ...):
+# fn(conn, state) -> {"title": str, "template": str, ...context} or None when there is nothing to show.
+PANELS: list[Callable[[Connection, IncidentState], dict[str, Any] | None]] = []
+
+
+def load_state(conn: Connection, ref: int) -> IncidentState:
+    state = st.load_by_ref(conn, ref)
+    if state is None:
+        raise PageError(404, f"There is no incident INC-{ref}.")
+    return state
+
+
+def summary_context(app: App, conn: Connection, state: IncidentState) -> dict[str, Any]:
+    """What the header and the action forms need."""
+    names = load_names(conn)
+    related_ids = [i for i in (state.parent_id, state.duplicate_of_id) if i]
+    related = {s.id: s for s in st.load_many(conn, related_ids)}
+    return {
+        "i": state,
+        "names": names,
+        "elapsed": elapsed_seconds(state, app.clock.now()),
+        "next_statuses": sorted(NEXT[Status(state.status)]),
+        "is_open": is_open(Status(state.status)),
+        "impacts": list(Impact),
+        "urgencies": list(Urgency),
+        "roles": list(Role),
+        "role_titles": ROLE_TITLES,
+        "parent": related.get(state.parent_id) if state.parent_id else None,
+        "primary": related.get(state.duplicate_of_id) if state.duplicate_of_id else None,
+        "people": [u for u in names.users.values() if u["active"]],
+    }
+
+
+def page_context(app: App, conn: Connection, state: IncidentState) -> dict[str, Any]:
+    ctx = summary_context(app, conn, state)
+    events = st.events_of(conn, state.id, limit=None)
+    shown = events[-TIMELINE_LIMIT:]
+    panels = []
+    for panel in PANELS:
+        try:
+            p = panel(conn, state)
+        except Exception:  # a broken optional panel must not take the war room page down
+            import logging
+
+            logging.getLogger("warroom.web").exception("war room panel failed")
+            p = None
+        if p:
+            panels.append(p)
+    ctx.update(events=list(reversed(shown)), hidden_events=len(events) - len(shown),
+               after=events[-1].seq if events else 0, children=st.children_of(conn, state.id),
+               duplicates=st.duplicates_of(conn, state.id), panels=panels)
+    return ctx
+
+
+def incident_response(request: Request, app: App, ref: int, *, error: str = "", status: int = 200,
+                      form: dict[str, str] | None = None) -> HTMLResponse:
+    with app.db.read() as conn:
+        state = load_state(conn, ref)
+        ctx = page_context(app, conn, state)
+    return render(request, "incident.html", status=status, error=error, form=form or {}, **ctx)
+
+
+@router.get("/incidents/{ref}", response_class=HTMLResponse)
+def incident_page(ref: int, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    return incident_response(request, app, ref)
+
+
+@router.get("/incidents/{ref}/summary", response_class=HTMLResponse)
+def summary_fragment(ref: int, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    """Header and actions alone, re-fetched by the page when the incident changes."""
+    with app.db.read() as conn:
+        ctx = summary_context(app, conn, load_state(conn, ref))
+    html = fragment("_summary.html", csrf=s.csrf_token, can_act=s.principal.can(UserRole.RESPONDER), error="", form={},
+                    **ctx)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,123 @@
+"""War room actions: each form posts here with the CSRF token and the version it was rendered at.
+
+Success redirects back to the war room page (303). A refusal re-renders the page with the current state
+and a message naming the problem, with the domain's status: 409 for a stale version or an illegal move,
+422 for a bad field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from warroom.bootstrap import App
+from warroom.errors import Conflict, Invalid, WarroomError
+from warroom.incidents import service
+from warroom.incidents.events import IncidentState
+from warroom.incidents.lifecycle import Status
+from warroom.incidents.priority import Impact, Urgency
+from warroom.incidents.roles import Role
+from warroom.web.deps import get_app
+from warroom.web.pages.common import FormCtx, ResponderForm, redirect
+from warroom.web.pages.incident import incident_response, load_state
+
+router = APIRouter(include_in_schema=False)
+
+
+def choice(c: FormCtx, name: str, kind: Any) -> Any:
+    raw = c.get(name)
+    try:
+        return kind(raw)
+    except ValueError:
+        allowed = ", ".join(str(x) for x in kind)
+        raise Invalid(name, f"choose one of {allowed}" if raw else "is required") from None
+
+
+def number(c: FormCtx, name: str, *, required: bool = True) -> int | None:
+    raw = c.get(name)
+    if not raw and not required:
+        return None
+    if not raw.isdigit():
+        raise Invalid(name, "is required" if not raw else "must be a number")
+    return int(raw)
+
+
+def explain(exc: WarroomError) -> str:
+    if isinstance(exc, Invalid):
+        return f"{exc.field.replace('_', ' ').capitalize()}: {exc.problem}."
+    if isinstance(exc, Conflict) and "version" in str(exc):
+        return (f"Someone else changed this incident while you were looking at it ({exc}). The page now shows "
+                "the current state: check it, then try again.")
+    return str(exc)[:1].upper() + str(exc)[1:] + "."
+
+
+def act(request: Request, app: App, c: FormCtx, ref: int, fn: Callable[[IncidentState], Any]) -> Response:
+    """Run one use case for INC-ref; redirect on success, re-render with the reason on refusal."""
+    with app.db.read() as conn:
+        state = load_state(conn, ref)
+    try:
+        fn(state)
+    except WarroomError as exc:
+        kept = {k: c.get(k) for k in ("text", "reason", "note") if c.get(k)}
+        return incident_response(request, app, ref, error=explain(exc), status=exc.status, form=kept)
+    return redirect(f"/incidents/{ref}")
+
+
+@router.post("/incidents/{ref}/acknowledge")
+def acknowledge(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref,
+               lambda s: service.acknowledge(app, c.principal, s.id, number(c, "version", required=False)))
+
+
+@router.post("/incidents/{ref}/status")
+def move(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref, lambda s: service.move(
+        app, c.principal, s.id, choice(c, "status", Status), note=c.get("note")[:2000] or None,
+        version=number(c, "version", required=False)))
+
+
+@router.post("/incidents/{ref}/promote")
+def promote(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref, lambda s: service.promote(app, c.principal, s.id, c.get("reason")[:2000],
+                                                               number(c, "version", required=False)))
+
+
+@router.post("/incidents/{ref}/demote")
+def demote(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref, lambda s: service.demote(app, c.principal, s.id, c.get("reason")[:2000],
+                                                              number(c, "version", required=False)))
+
+
+@router.post("/incidents/{ref}/roles")
+def assign(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    def fn(s: IncidentState) -> Any:
+        role = choice(c, "role", Role)
+        team_id = number(c, "team_id", required=False) if role is Role.EXPERT else None
+        if role is Role.EXPERT and team_id is None:
+            raise Invalid("team_id", "choose the team the expert represents")
+        return service.assign(app, c.principal, s.id, role, number(c, "user_id"), team_id,  # type: ignore[arg-type]
+                              number(c, "version", required=False))
+
+    return act(request, app, c, ref, fn)
+
+
+@router.post("/incidents/{ref}/roles/remove")
+def unassign(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref, lambda s: service.unassign(
+        app, c.principal, s.id, choice(c, "role", Role), number(c, "user_id", required=False),
+        number(c, "team_id", required=False), number(c, "version", required=False)))
+
+
+@router.post("/incidents/{ref}/impact")
+def change_impact(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    """Change impact and urgency; the service recomputes the priority from the matrix."""
+    return act(request, app, c, ref, lambda s: service.edit(
+        app, c.principal, s.id, {"impact": choice(c, "impact", Impact), "urgency": choice(c, "urgency", Urgency)},
+        version=number(c, "version", required=False)))
+
+
+@router.post("/incidents/{ref}/notes")
+def add_note(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref, lambda s: service.add_note(app, c.principal, s.id, c.get("text")))
