@@ -217,15 +217,26 @@ def _time(value: object, field_name: str) -> time | None:
 def layer_from_json(data: dict, i: int = 0) -> Layer:
     """Validate one layer given as JSON-shaped data (the API and the store use this shape)."""
     f = f"layers[{i}]"
+    if not isinstance(data, dict):
+        raise ScheduleError(f, "must be an object with user_ids, start and shift")
     try:
         kind = ShiftKind(data.get("shift", "weekly"))
     except ValueError:
         raise ScheduleError(f"{f}.shift", "must be daily, weekly or hours") from None
-    hours = int(data.get("hours") or 24)
+    try:
+        hours = int(data["hours"]) if data.get("hours") is not None else 24
+    except (TypeError, ValueError):
+        raise ScheduleError(f"{f}.hours", "must be a number") from None
     if kind is ShiftKind.HOURS and not 1 <= hours <= 24 * 28:
         raise ScheduleError(f"{f}.hours", "must be between 1 and 672")
-    users = tuple(int(u) for u in data.get("user_ids") or ())
-    days = tuple(int(d) for d in data.get("days") or ())
+    try:
+        users = tuple(int(u) for u in data.get("user_ids") or ())
+    except (TypeError, ValueError):
+        raise ScheduleError(f"{f}.user_ids", "must be a list of user ids") from None
+    try:
+        days = tuple(int(d) for d in data.get("days") or ())
+    except (TypeError, ValueError):
+        raise ScheduleError(f"{f}.days", "must be a list of weekdays 0-6") from None
     if any(not 0 <= d <= 6 for d in days):
         raise ScheduleError(f"{f}.days", "weekdays are 0 (Monday) to 6 (Sunday)")
     from_t, to_t = _time(data.get("from_time"), f"{f}.from_time"), _time(data.get("to_time"), f"{f}.to_time")
