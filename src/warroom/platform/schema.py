@@ -18,6 +18,7 @@ TABLE_MODULES = [
     "warroom.incidents.store",
     "warroom.platform.kv",
     "warroom.web.session_store",
+    "warroom.alerts.store",
     "warroom.oncall.store", "warroom.escalation.store", "warroom.notifications.store",
 ]
 

@@ -10,18 +10,21 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from warroom.alerts.writer import background as alert_writer  # group-commit writer of alert intake
 from warroom.bootstrap import App, build_app
 from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its live streams
-from warroom.web.api import catalog, health, incidents
+from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
 
 log = logging.getLogger("warroom.http")
 
 # Routers of every adapter; a new domain appends its router here.
 ROUTERS: list[Any] = [health.router, incidents.router, catalog.router]
+ROUTERS += [alert_intake.router, alerts.router]
 
 # Started with the server, stopped with it: each takes the App and returns a stop function
 # (the embedded worker, the PostgreSQL LISTEN bridge, ...).
 BACKGROUND: list[Callable[[App], Callable[[], None]]] = [sse.start_live_bridge]
+BACKGROUND.append(alert_writer)
 
 
 class RequestLog:

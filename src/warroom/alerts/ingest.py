@@ -1,0 +1,256 @@
+"""Apply a batch of alert events in one transaction: dedup, group into incidents, resolve, promote.
+
+The batch may hold the events of many requests (group commit). Per batch: one query for known
+alerts, one for groups, one insert of new alerts, one executemany for repeats, and one timeline
+append per touched incident. Repeats of a known key only add to its count and move last-seen."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from warroom.alerts import store
+from warroom.alerts.catalog_view import CatalogView, catalog_in
+from warroom.alerts.fingerprint import group_key
+from warroom.alerts.grouping import Placement, place
+from warroom.alerts.model import Action, AlertIn, AlertStatus
+from warroom.alerts.rules import Classification, Integration, classify, promotion_rule, worse
+from warroom.bootstrap import App
+from warroom.incidents import decide
+from warroom.incidents import service as incidents
+from warroom.incidents.events import Event, IncidentState
+from warroom.incidents.lifecycle import OPEN_STATUSES, Status
+from warroom.incidents.priority import Impact, Urgency
+from warroom.platform.db import Tx
+
+ATTACHED = "alerts.attached"
+RESOLVED = "alerts.resolved"
+ALL_RESOLVED = "alerts.all_resolved"
+LISTED = 20  # alerts described in full in one timeline event; all ids are always kept
+
+
+@dataclass
+class Submission:
+    """The alerts of one request from one integration."""
+
+    integration: Integration
+    alerts: list[AlertIn]
+    by: str | None = None  # a person acting by hand; the integration otherwise
+
+    @property
+    def actor(self) -> str:
+        return self.by or self.integration.actor
+
+
+@dataclass
+class _Rec:
+    row: dict[str, Any]
+    integration: Integration
+    actor: str
+    new: bool = False
+    dirty: bool = False  # status changed: rewrite the row
+    bump: int = 0  # repeats to add to a row that is otherwise unchanged
+    place: bool = False  # fired (first time or again): find its incident
+    resolved_now: bool = False
+    cls: Classification | None = None
+    first: AlertIn | None = None
+
+
+@dataclass
+class _Touch:
+    attached: list[_Rec] = field(default_factory=list)
+    resolved: list[_Rec] = field(default_factory=list)
+
+
+def _fresh_row(a: AlertIn, integ: Integration, cls: Classification, view: CatalogView, now: datetime) -> dict:
+    return {"integration_id": integ.id, "dedup_key": a.dedup_key, "status": AlertStatus.FIRING.value,
+            "severity": a.severity, "summary": a.summary, "source": a.source[:255],
+            "service_id": view.service_id(cls.service) or integ.service_id,
+            "group_key": "", "labels": a.labels, "payload": a.payload, "incident_id": None, "count": 1,
+            "first_seen_at": now, "last_seen_at": now, "acknowledged_at": None, "acknowledged_by": None,
+            "resolved_at": None, "resolved_by": None}
+
+
+def _apply(recs: dict[tuple[int, str], _Rec], known: dict, a: AlertIn, sub: Submission, view: CatalogView,
+           now: datetime) -> None:
+    integ, actor = sub.integration, sub.actor
+    key = (integ.id, a.dedup_key)
+    rec = recs.get(key)
+    if rec is None and key in known:
+        rec = recs[key] = _Rec(known[key], integ, actor)
+    if a.action is Action.TRIGGER:
+        if rec is None:
+            cls = classify(a, integ.config)
+            row = _fresh_row(a, integ, cls, view, now)
+            row["group_key"] = group_key(service=cls.service, hint=a.group_hint, group_by=integ.config.group_by,
+                                         labels=a.labels)
+            recs[key] = _Rec(row, integ, actor, new=True, place=True, cls=cls, first=a)
+        elif rec.row["status"] == AlertStatus.RESOLVED:
+            cls = classify(a, integ.config)
+            fresh = _fresh_row(a, integ, cls, view, now)
+            fresh["group_key"] = group_key(service=cls.service, hint=a.group_hint, group_by=integ.config.group_by,
+                                           labels=a.labels)
+            for name in ("first_seen_at", "incident_id"):
+                fresh[name] = rec.row[name]
+            fresh["count"] = rec.row["count"] + 1
+            rec.row.update(fresh)
+            rec.dirty = rec.dirty or not rec.new
+            rec.place, rec.cls, rec.first, rec.resolved_now = True, cls, a, False
+        elif rec.new or rec.dirty:
+            rec.row["count"] += 1
+            rec.row["last_seen_at"] = now
+        else:
+            rec.row["count"] += 1
+            rec.row["last_seen_at"] = now
+            rec.bump += 1
+    elif rec is None:
+        return  # acknowledging or resolving an alert never seen: nothing to do
+    elif a.action is Action.ACKNOWLEDGE and rec.row["status"] == AlertStatus.FIRING:
+        rec.row.update(status=AlertStatus.ACKNOWLEDGED.value, acknowledged_at=now, acknowledged_by=actor)
+        rec.dirty = rec.dirty or not rec.new
+    elif a.action is Action.RESOLVE and rec.row["status"] != AlertStatus.RESOLVED:
+        rec.row.update(status=AlertStatus.RESOLVED.value, resolved_at=now, resolved_by=actor,
+                       last_seen_at=now)
+        if a.payload and not rec.new:
+            rec.row["payload"] = a.payload
+        rec.dirty = rec.dirty or not rec.new
+        rec.resolved_now = True
+
+
+class _Incidents:
+    """Incident states loaded (and row-locked) once per batch."""
+
+    def __init__(self, app: App, tx: Tx) -> None:
+        self.app, self.tx, self.states = app, tx, {}
+
+    def get(self, incident_id: int) -> IncidentState:
+        if incident_id not in self.states:
+            self.states[incident_id] = incidents.load_in(self.tx, incident_id)
+        return self.states[incident_id]
+
+    def put(self, s: IncidentState) -> IncidentState:
+        self.states[s.id] = s
+        return s
+
+
+def _place(app: App, tx: Tx, recs: list[_Rec], inc: _Incidents, view: CatalogView, now: datetime) -> None:
+    groups: dict[tuple[int, str], list[_Rec]] = defaultdict(list)
+    for r in recs:
+        groups[(r.integration.id, r.row["group_key"])].append(r)
+    known = store.find_groups(tx.conn, groups.keys())
+    for gk, members in groups.items():
+        integ = members[0].integration
+        g = known.get(gk)
+        s = inc.get(g["incident_id"]) if g else None
+        where = place(s.status if s else None, s.resolved_at if s else None, now, integ.config.reopen_window_s)
+        if where is Placement.REOPEN:
+            assert s is not None
+            s = inc.put(incidents.move_in(app, tx, s, Status.INVESTIGATING, by=members[0].actor,
+                                          note="an alert fired again"))
+        elif where is Placement.OPEN:
+            s = inc.put(_declare(app, tx, members, view, now))
+        if where is not Placement.JOIN or g is None:
+            store.upsert_group(tx.conn, g, gk[0], gk[1], s.id, now)
+        for r in members:
+            r.row["incident_id"] = s.id
+
+
+def _declare(app: App, tx: Tx, members: list[_Rec], view: CatalogView, now: datetime) -> IncidentState:
+    lead = members[0]
+    cls = lead.cls
+    assert cls is not None and lead.first is not None
+    occurred = [r.first.occurred_at for r in members if r.first and r.first.occurred_at]
+    detected = min([*occurred, now])
+    services = sorted({r.row["service_id"] for r in members[:1] if r.row["service_id"]})
+    return incidents.declare_in(
+        app, tx, by=lead.actor, title=lead.row["summary"][:300] or "alert", impact=cls.impact,
+        urgency=cls.urgency, category=cls.category, service_ids=services, identified_via="monitoring",
+        detected_at=detected,
+        description=f"Opened from alert {lead.row['dedup_key']} ({lead.integration.kind} integration "
+                    f"{lead.integration.name!r}).")
+
+
+def _describe(r: _Rec) -> dict[str, Any]:
+    return {"id": r.row["id"], "dedup_key": r.row["dedup_key"], "summary": r.row["summary"],
+            "severity": r.row["severity"], "integration_id": r.integration.id}
+
+
+def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, _Touch], view: CatalogView,
+              now: datetime) -> None:
+    open_counts = store.unresolved_counts(tx.conn, [i for i, t in touched.items() if t.resolved])
+    matrix = incidents.matrix_in(tx)
+    for incident_id, t in touched.items():
+        s = inc.get(incident_id)
+        actor = (t.attached or t.resolved)[0].actor
+        events: list[Event] = []
+        if t.attached:
+            events.append(Event(ATTACHED, {"count": len(t.attached), "alert_ids": [r.row["id"] for r in t.attached],
+                                           "alerts": [_describe(r) for r in t.attached[:LISTED]]}, actor, now))
+            events += _escalate_fields(s, t.attached, matrix, actor, now)
+        if t.resolved:
+            events.append(Event(RESOLVED, {"count": len(t.resolved), "alert_ids": [r.row["id"] for r in t.resolved],
+                                           "alerts": [_describe(r) for r in t.resolved[:LISTED]]}, actor, now))
+            if open_counts.get(incident_id) == 0:
+                events.append(Event(ALL_RESOLVED, {}, actor, now))
+        s = inc.put(incidents.append_in(app, tx, s, events))
+        if t.resolved and open_counts.get(incident_id) == 0 and Status(s.status) in OPEN_STATUSES \
+                and any(r.integration.config.auto_resolve for r in t.resolved):
+            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=actor,
+                                          note="all alerts resolved"))
+        if t.attached and not s.major and Status(s.status) in OPEN_STATUSES:
+            crit = {r.row["service_id"] for r in t.attached
+                    if r.row["severity"] == "critical" and r.row["service_id"] and r.row["status"] != "resolved"}
+            hit = promotion_rule(priority=s.priority, service_ids=s.service_ids, critical_service_ids=crit,
+                                 tiers=view.tiers, rules=t.attached[0].integration.config.major)
+            if hit:
+                inc.put(incidents.promote_in(app, tx, s, hit[1], by=actor, rule=hit[0]))
+
+
+def _escalate_fields(s: IncidentState, attached: list[_Rec], matrix: Any, actor: str, now: datetime) -> list[Event]:
+    """New affected services, and a higher priority when a worse alert joins (unless a person set it)."""
+    changes: dict[str, Any] = {}
+    services = set(s.service_ids) | {r.row["service_id"] for r in attached if r.row["service_id"]}
+    if services != set(s.service_ids):
+        changes["service_ids"] = sorted(services)
+    if not s.priority_overridden:
+        current = Classification(s.category, Impact(s.impact), Urgency(s.urgency), None)
+        best = current
+        for r in attached:
+            if r.cls is not None:
+                best = worse(best, r.cls, matrix)
+        if best is not current:
+            changes.update(impact=best.impact, urgency=best.urgency)
+    return decide.edit(s, changes, by=actor, at=now, matrix=matrix) if changes else []
+
+
+def process(app: App, tx: Tx, subs: list[Submission]) -> None:
+    """Apply every submission in `tx`. Raises on database errors; the caller retries or splits the batch."""
+    now = app.clock.now()
+    conn = tx.conn
+    view = catalog_in(app, conn)
+    known = store.find_alerts(conn, {(s.integration.id, a.dedup_key) for s in subs for a in s.alerts})
+    recs: dict[tuple[int, str], _Rec] = {}
+    for sub in subs:
+        for a in sub.alerts:
+            _apply(recs, known, a, sub, view, now)
+    inc = _Incidents(app, tx)
+    to_place = [r for r in recs.values() if r.place]
+    if to_place:
+        _place(app, tx, to_place, inc, view, now)
+    new = [r for r in recs.values() if r.new]
+    for r, new_id in zip(new, store.insert_alerts(conn, [r.row for r in new]), strict=True):
+        r.row["id"] = new_id
+    store.rewrite_alerts(conn, [{"_id": r.row["id"], **{n: r.row[n] for n in store.MUTABLE if n in r.row}}
+                                for r in recs.values() if r.dirty])
+    store.bump_alerts(conn, [{"_id": r.row["id"], "_n": r.bump, "_seen": now}
+                             for r in recs.values() if r.bump and not r.dirty and not r.new])
+    touched: dict[int, _Touch] = defaultdict(_Touch)
+    for r in recs.values():
+        if r.place:
+            touched[r.row["incident_id"]].attached.append(r)
+        if r.resolved_now and r.row["incident_id"] is not None:
+            touched[r.row["incident_id"]].resolved.append(r)
+    if touched:
+        _timeline(app, tx, inc, dict(sorted(touched.items())), view, now)

@@ -1,0 +1,70 @@
+"""Alert domain types (pure): what a parsed event says, and how an integration is configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    ALERTMANAGER = "alertmanager"
+    PAGERDUTY = "pagerduty"
+    GENERIC = "generic"
+
+
+class Action(StrEnum):
+    TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+SEVERITIES = ("critical", "error", "warning", "info")
+
+_SEVERITY_ALIASES = {
+    "critical": "critical", "crit": "critical", "page": "critical", "fatal": "critical", "disaster": "critical",
+    "p1": "critical", "sev1": "critical", "emergency": "critical",
+    "error": "error", "err": "error", "high": "error", "major": "error", "p2": "error", "sev2": "error",
+    "warning": "warning", "warn": "warning", "average": "warning", "minor": "warning", "medium": "warning",
+    "p3": "warning", "sev3": "warning",
+    "info": "info", "information": "info", "informational": "info", "low": "info", "none": "info",
+    "not classified": "info", "ok": "info", "p4": "info", "p5": "info",
+}
+
+
+def normalize_severity(raw: Any, default: str = "error") -> str:
+    """Map the many spellings monitoring tools use onto critical / error / warning / info."""
+    if raw is None:
+        return default
+    return _SEVERITY_ALIASES.get(str(raw).strip().lower(), default)
+
+
+class BadEvent(ValueError):
+    """An event that cannot be accepted; `errors` name each problem ("field: problem")."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class AlertIn:
+    """One alert event as a source reported it, before dedup and grouping."""
+
+    dedup_key: str
+    action: Action
+    summary: str
+    severity: str
+    source: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    group_hint: str = ""  # Alertmanager groupKey, PagerDuty payload.group, a mapped field
+    service: str | None = None  # a catalog service name named by the event, if any
+    occurred_at: datetime | None = None

@@ -1,0 +1,248 @@
+"""Alert use cases: integrations (admin), key authentication and load shedding (intake), and reads,
+acknowledge and resolve by hand. Ingestion itself goes through the group-commit writer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from warroom.alerts import store
+from warroom.alerts.ingest import Submission
+from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
+from warroom.alerts.rules import Integration, parse_config
+from warroom.alerts.sources.generic import check_mapping
+from warroom.alerts.writer import commit, writer_of
+from warroom.auth.permissions import Principal
+from warroom.bootstrap import App
+from warroom.catalog.store import existing_service_ids
+from warroom.errors import Conflict, Invalid, NotFound
+
+CACHE_TTL_S = 5.0
+NEGATIVE_CACHE_MAX = 10_000
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _integration(row: RowMapping) -> Integration:
+    return Integration(id=row["id"], name=row["name"], kind=row["kind"], service_id=row["service_id"],
+                       config=parse_config(row["config"]), enabled=row["enabled"])
+
+
+# -- admin --------------------------------------------------------------------------------------
+
+def _check(app: App, conn: Any, *, name: str | None, kind: str | None, service_id: int | None,
+           config: dict[str, Any] | None) -> None:
+    if name is not None and not (1 <= len(name.strip()) <= 100):
+        raise Invalid("name", "must be 1-100 characters")
+    if kind is not None and kind not in {k.value for k in Kind}:
+        raise Invalid("kind", f"must be one of {', '.join(k.value for k in Kind)}")
+    if service_id is not None and not existing_service_ids(conn, {service_id}):
+        raise Invalid("service_id", f"no such service: {service_id}")
+    if config is not None:
+        parse_config(config)
+
+
+def create_integration(app: App, p: Principal, *, name: str, kind: str, service_id: int | None = None,
+                       config: dict[str, Any] | None = None) -> tuple[RowMapping, str]:
+    """Create an integration; the secret key is returned here once and stored only as a hash."""
+    config = config or {}
+    key = secrets.token_hex(16)  # 32 characters, the shape PagerDuty clients expect of a routing key
+    now = app.clock.now()
+    with app.db.read() as conn:
+        _check(app, conn, name=name, kind=kind, service_id=service_id, config=config)
+    if kind == Kind.GENERIC:
+        check_mapping(config.get("mapping", {}))
+    try:
+        with app.db.transaction() as tx:
+            iid = store.insert_integration(tx.conn, name=name.strip(), kind=kind, key_hash=hash_key(key),
+                                           key_prefix=key[:6], service_id=service_id, config=config, enabled=True,
+                                           created_at=now, created_by=p.actor, updated_at=now)
+            return store.get_integration(tx.conn, iid), key  # type: ignore[return-value]
+    except IntegrityError:
+        raise Conflict(f"an integration named {name.strip()!r} exists") from None
+
+
+def update_integration(app: App, p: Principal, integration_id: int, **changes: Any) -> RowMapping:
+    """Change name, default service, config or enabled; unknown fields are refused by the adapter."""
+    with app.db.transaction() as tx:
+        row = store.get_integration(tx.conn, integration_id)
+        if row is None:
+            raise NotFound(f"integration {integration_id} not found")
+        _check(app, tx.conn, name=changes.get("name"), kind=None, service_id=changes.get("service_id"),
+               config=changes.get("config"))
+        if row["kind"] == Kind.GENERIC and "config" in changes:
+            check_mapping(changes["config"].get("mapping", {}))
+        try:
+            store.update_integration(tx.conn, integration_id, updated_at=app.clock.now(), **changes)
+        except IntegrityError:
+            raise Conflict(f"an integration named {changes.get('name')!r} exists") from None
+        out = store.get_integration(tx.conn, integration_id)
+    forget_keys(app)
+    return out  # type: ignore[return-value]
+
+
+def rotate_key(app: App, p: Principal, integration_id: int) -> tuple[RowMapping, str]:
+    key = secrets.token_hex(16)
+    with app.db.transaction() as tx:
+        if store.get_integration(tx.conn, integration_id) is None:
+            raise NotFound(f"integration {integration_id} not found")
+        store.update_integration(tx.conn, integration_id, key_hash=hash_key(key), key_prefix=key[:6],
+                                 updated_at=app.clock.now())
+        row = store.get_integration(tx.conn, integration_id)
+    forget_keys(app)
+    return row, key  # type: ignore[return-value]
+
+
+def list_integrations(app: App) -> list[RowMapping]:
+    with app.db.read() as conn:
+        return store.list_integrations(conn)
+
+
+def get_integration(app: App, integration_id: int) -> RowMapping:
+    with app.db.read() as conn:
+        row = store.get_integration(conn, integration_id)
+    if row is None:
+        raise NotFound(f"integration {integration_id} not found")
+    return row
+
+
+# -- intake: keys and load shedding -------------------------------------------------------------
+
+@dataclass
+class _KeyCache:
+    found: dict[str, tuple[Integration, float]]
+    missing: dict[str, float]
+    lock: threading.Lock
+
+
+def _keys(app: App) -> _KeyCache:
+    cache = app.extras.get("alerts.keys")
+    if cache is None:
+        cache = app.extras.setdefault("alerts.keys", _KeyCache({}, {}, threading.Lock()))
+    return cache
+
+
+def forget_keys(app: App) -> None:
+    app.extras.pop("alerts.keys", None)
+
+
+def authenticate(app: App, key: str | None) -> Integration | None:
+    """The enabled integration whose key this is, or None. Looked up by hash, briefly cached;
+    the answer and its cost do not depend on whether other keys exist."""
+    if not key or len(key) > 200:
+        return None
+    digest = hash_key(key)
+    cache = _keys(app)
+    now = time.monotonic()
+    hit = cache.found.get(digest)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    if cache.missing.get(digest, 0) > now:
+        return None
+    with app.db.read() as conn:
+        row = store.integration_by_hash(conn, digest)
+    if row is None or not hmac.compare_digest(row["key_hash"], digest) or not row["enabled"]:
+        with cache.lock:
+            if len(cache.missing) >= NEGATIVE_CACHE_MAX:
+                cache.missing.clear()
+            cache.missing[digest] = now + CACHE_TTL_S
+        return None
+    integ = _integration(row)
+    cache.found[digest] = (integ, now + CACHE_TTL_S)
+    return integ
+
+
+class RateLimiter:
+    """Token bucket per integration: `rate` alerts per second, bursts up to one second's worth."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, integ: Integration, n: int, now: float | None = None) -> float:
+        """0 when `n` alerts may pass (and are counted); otherwise seconds to wait before retrying."""
+        now = time.monotonic() if now is None else now
+        rate = integ.config.rate_limit
+        with self._lock:
+            tokens, at = self._buckets.get(integ.id, (rate, now))
+            tokens = min(rate, tokens + (now - at) * rate)
+            if tokens >= n or (tokens >= rate and n > rate):  # a post larger than a burst passes when full
+                self._buckets[integ.id] = (tokens - n, now)
+                return 0.0
+            self._buckets[integ.id] = (tokens, now)
+            return max(0.0, (min(n, rate) - tokens) / rate)
+
+
+def limiter_of(app: App) -> RateLimiter:
+    lim = app.extras.get("alerts.limiter")
+    if lim is None:
+        lim = app.extras.setdefault("alerts.limiter", RateLimiter())
+    return lim
+
+
+async def send(app: App, integ: Integration, alerts: list[AlertIn]) -> None:
+    """Queue alerts for the writer and return once they are committed."""
+    await writer_of(app).send(Submission(integ, alerts))
+
+
+def ingest(app: App, integ: Integration, alerts: list[AlertIn]) -> None:
+    """Synchronous ingestion in one transaction of its own (CLI, tests, scripts)."""
+    outcome = commit(app, [Submission(integ, alerts)])[0]
+    if outcome is not None:
+        raise outcome
+
+
+# -- alerts: reads and by-hand changes ----------------------------------------------------------
+
+def list_alerts(app: App, **filters: Any) -> tuple[list[RowMapping], int]:
+    """Filter alerts (status, integration_id, incident_id, service_id, severities, text, limit, offset)."""
+    with app.db.read() as conn:
+        return store.search_alerts(conn, **filters)
+
+
+def alerts_of_incident(app: App, incident_id: int, limit: int = 500, offset: int = 0) -> tuple[list[RowMapping], int]:
+    return list_alerts(app, incident_id=incident_id, limit=limit, offset=offset)
+
+
+def get_alert(app: App, alert_id: int) -> RowMapping:
+    with app.db.read() as conn:
+        row = store.get_alert(conn, alert_id)
+    if row is None:
+        raise NotFound(f"alert {alert_id} not found")
+    return row
+
+
+def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMapping:
+    with app.db.read() as conn:
+        row = store.get_alert(conn, alert_id)
+        if row is None:
+            raise NotFound(f"alert {alert_id} not found")
+        integ_row = store.get_integration(conn, row["integration_id"])
+    if action is Action.ACKNOWLEDGE and row["status"] != AlertStatus.FIRING:
+        raise Conflict(f"alert {alert_id} is {row['status']}; only a firing alert can be acknowledged")
+    if action is Action.RESOLVE and row["status"] == AlertStatus.RESOLVED:
+        raise Conflict(f"alert {alert_id} is already resolved")
+    event = AlertIn(dedup_key=row["dedup_key"], action=action, summary=row["summary"], severity=row["severity"])
+    outcome = commit(app, [Submission(_integration(integ_row), [event], by=p.actor)])[0]  # type: ignore[arg-type]
+    if outcome is not None:
+        raise outcome
+    return get_alert(app, alert_id)
+
+
+def acknowledge_alert(app: App, p: Principal, alert_id: int) -> RowMapping:
+    return _by_hand(app, p, alert_id, Action.ACKNOWLEDGE)
+
+
+def resolve_alert(app: App, p: Principal, alert_id: int) -> RowMapping:
+    """Resolve by hand; when it was the incident's last open alert, the timeline says so."""
+    return _by_hand(app, p, alert_id, Action.RESOLVE)

@@ -1,0 +1,93 @@
+"""PagerDuty Events API v2 (`POST /v2/enqueue`): one event per request, `routing_key` is the integration key.
+
+Validation follows PagerDuty's documented limits so clients get the answers they expect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from warroom.alerts.fingerprint import new_dedup_key
+from warroom.alerts.model import SEVERITIES, Action, AlertIn, BadEvent
+
+MAX_SUMMARY = 1024
+MAX_DEDUP = 255
+LABEL_FIELDS = ("source", "component", "group", "class")
+
+
+def routing_key(body: Any) -> str | None:
+    key = body.get("routing_key") if isinstance(body, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+def _timestamp(raw: Any, errors: list[str]) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        errors.append("payload.timestamp: must be an ISO 8601 date-time")
+        return None
+    if value.tzinfo is None:
+        errors.append("payload.timestamp: must include a time zone offset")
+        return None
+    return value
+
+
+def parse(body: Any) -> AlertIn:
+    """One event. A trigger without dedup_key gets a fresh one (returned to the sender)."""
+    if not isinstance(body, dict):
+        raise BadEvent(["body: must be a JSON object"])
+    errors: list[str] = []
+    action = body.get("event_action")
+    if action not in ("trigger", "acknowledge", "resolve"):
+        raise BadEvent(["event_action: must be one of trigger, acknowledge, resolve"])
+    dedup = body.get("dedup_key")
+    if dedup is not None and (not isinstance(dedup, str) or not dedup or len(dedup) > MAX_DEDUP):
+        errors.append(f"dedup_key: must be a non-empty string of at most {MAX_DEDUP} characters")
+    if action != "trigger":
+        if not dedup:
+            errors.append(f"dedup_key: is required to {action}")
+        if errors:
+            raise BadEvent(errors)
+        return AlertIn(dedup_key=dedup, action=Action(action), summary="", severity="info", payload=body)
+    payload = body.get("payload")
+    if not isinstance(payload, dict):
+        raise BadEvent(errors + ["payload: is required to trigger and must be an object"])
+    summary = payload.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        errors.append("payload.summary: is required")
+    elif len(summary) > MAX_SUMMARY:
+        errors.append(f"payload.summary: must be at most {MAX_SUMMARY} characters")
+    source = payload.get("source")
+    if not isinstance(source, str) or not source.strip():
+        errors.append("payload.source: is required")
+    severity = payload.get("severity")
+    if severity not in SEVERITIES:
+        errors.append(f"payload.severity: must be one of {', '.join(SEVERITIES)}")
+    occurred = _timestamp(payload.get("timestamp"), errors)
+    details = payload.get("custom_details")
+    for name in ("links", "images"):
+        if name in body and not isinstance(body[name], list):
+            errors.append(f"{name}: must be a list")
+    if errors:
+        raise BadEvent(errors)
+    labels = {f: str(payload[f]) for f in LABEL_FIELDS if isinstance(payload.get(f), str | int | float)}
+    service = None
+    if isinstance(details, dict):
+        labels.update({str(k): str(v) for k, v in details.items()
+                       if isinstance(v, str | int | float | bool) and len(labels) < 64})
+        if isinstance(details.get("service"), str):
+            service = details["service"]
+    return AlertIn(
+        dedup_key=dedup or new_dedup_key(),
+        action=Action.TRIGGER,
+        summary=summary.strip(),  # type: ignore[union-attr]
+        severity=severity,  # type: ignore[arg-type]
+        source=source.strip(),  # type: ignore[union-attr]
+        labels=labels,
+        payload=body,
+        group_hint=str(payload.get("group") or ""),
+        service=service,
+        occurred_at=occurred,
+    )

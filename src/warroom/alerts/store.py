@@ -1,0 +1,236 @@
+"""Integrations, alerts and alert groups: tables and queries. Helpers never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import Connection, RowMapping
+
+from warroom.incidents.store import escape_like
+from warroom.platform.db import JSONType, UTCDateTime, metadata
+
+alert_integrations = Table(
+    "alert_integrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="SET NULL"), nullable=True),
+    Column("config", JSONType, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("integration_id", Integer, ForeignKey("alert_integrations.id", ondelete="CASCADE"), nullable=False),
+    Column("dedup_key", String(300), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("summary", String(1024), nullable=False),
+    Column("source", String(255), nullable=False, default=""),
+    Column("service_id", Integer, ForeignKey("services.id", ondelete="SET NULL"), nullable=True),
+    Column("group_key", String(300), nullable=False),
+    Column("labels", JSONType, nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=True),
+    Column("count", Integer, nullable=False, default=1),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolved_by", String(100), nullable=True),
+    UniqueConstraint("integration_id", "dedup_key", name="uq_alerts_integration_dedup"),
+    Index("ix_alerts_incident", "incident_id", "status"),
+    Index("ix_alerts_status_seen", "status", "last_seen_at"),
+    Index("ix_alerts_last_seen", "last_seen_at"),
+)
+
+alert_groups = Table(
+    "alert_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("integration_id", Integer, ForeignKey("alert_integrations.id", ondelete="CASCADE"), nullable=False),
+    Column("group_key", String(300), nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("integration_id", "group_key", name="uq_alert_groups_integration_key"),
+)
+
+# Columns the ingest writer rewrites on an existing alert.
+MUTABLE = ("status", "severity", "summary", "source", "service_id", "group_key", "labels", "payload", "incident_id",
+           "count", "last_seen_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by")
+HOT = tuple(c.name for c in alerts.c if c.name not in ("labels", "payload"))  # what find_alerts loads
+
+
+# -- integrations -------------------------------------------------------------------------------
+
+def insert_integration(conn: Connection, **values: Any) -> int:
+    return conn.execute(alert_integrations.insert().values(**values).returning(alert_integrations.c.id)).scalar_one()
+
+
+def get_integration(conn: Connection, integration_id: int) -> RowMapping | None:
+    return conn.execute(select(alert_integrations).where(alert_integrations.c.id == integration_id)).mappings().first()
+
+
+def integration_by_hash(conn: Connection, key_hash: str) -> RowMapping | None:
+    q = select(alert_integrations).where(alert_integrations.c.key_hash == key_hash)
+    return conn.execute(q).mappings().first()
+
+
+def list_integrations(conn: Connection) -> list[RowMapping]:
+    return list(conn.execute(select(alert_integrations).order_by(alert_integrations.c.name)).mappings())
+
+
+def update_integration(conn: Connection, integration_id: int, **values: Any) -> None:
+    conn.execute(update(alert_integrations).where(alert_integrations.c.id == integration_id).values(**values))
+
+
+# -- the ingest hot path ------------------------------------------------------------------------
+
+def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """Known alerts by (integration id, dedup key), with the columns the writer needs."""
+    keys = list(keys)
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    cols = [alerts.c[n] for n in HOT]
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        iids = {k[0] for k in chunk}
+        q = select(*cols).where(alerts.c.dedup_key.in_([k[1] for k in chunk]))
+        q = q.where(alerts.c.integration_id == next(iter(iids))) if len(iids) == 1 else \
+            q.where(alerts.c.integration_id.in_(iids))
+        for r in conn.execute(q).mappings():
+            out[(r["integration_id"], r["dedup_key"])] = dict(r)
+    return out
+
+
+def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    res = conn.execute(alerts.insert().returning(alerts.c.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in res]
+
+
+_bump = (update(alerts).where(alerts.c.id == bindparam("_id"))
+         .values(count=alerts.c.count + bindparam("_n"), last_seen_at=bindparam("_seen")))
+
+
+def bump_alerts(conn: Connection, bumps: list[dict[str, Any]]) -> None:
+    """Coalesced repeats: [{"_id", "_n", "_seen"}] add n to the count and move last-seen."""
+    if bumps:
+        conn.execute(_bump, bumps)
+
+
+def rewrite_alerts(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Rewrite the mutable columns given ({"_id", name: value}) of alerts whose status changed."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        shapes.setdefault(tuple(sorted(r)), []).append(r)
+    for names, batch in shapes.items():
+        stmt = (update(alerts).where(alerts.c.id == bindparam("_id"))
+                .values({n: bindparam(n) for n in names if n != "_id"}))
+        conn.execute(stmt, batch)
+
+
+def find_groups(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    keys = list(keys)
+    if not keys:
+        return {}
+    q = select(alert_groups).where(tuple_(alert_groups.c.integration_id, alert_groups.c.group_key).in_(keys)) \
+        if conn.dialect.name == "postgresql" else \
+        select(alert_groups).where(or_(*[and_(alert_groups.c.integration_id == i, alert_groups.c.group_key == g)
+                                         for i, g in keys]))
+    return {(r["integration_id"], r["group_key"]): dict(r) for r in conn.execute(q).mappings()}
+
+
+def upsert_group(conn: Connection, existing: dict[str, Any] | None, integration_id: int, group_key: str,
+                 incident_id: int, at: datetime) -> None:
+    if existing is None:
+        conn.execute(alert_groups.insert().values(integration_id=integration_id, group_key=group_key,
+                                                  incident_id=incident_id, updated_at=at))
+    else:
+        conn.execute(update(alert_groups).where(alert_groups.c.id == existing["id"])
+                     .values(incident_id=incident_id, updated_at=at))
+
+
+def unresolved_counts(conn: Connection, incident_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(set(incident_ids))
+    if not ids:
+        return {}
+    q = (select(alerts.c.incident_id, func.count()).where(alerts.c.incident_id.in_(ids),
+                                                          alerts.c.status != "resolved")
+         .group_by(alerts.c.incident_id))
+    counts = {i: 0 for i in ids}
+    counts.update({r[0]: r[1] for r in conn.execute(q)})
+    return counts
+
+
+def critical_services(conn: Connection, incident_id: int) -> set[int]:
+    q = (select(alerts.c.service_id).distinct()
+         .where(alerts.c.incident_id == incident_id, alerts.c.severity == "critical", alerts.c.status != "resolved",
+                alerts.c.service_id.is_not(None)))
+    return set(conn.execute(q).scalars())
+
+
+# -- reads --------------------------------------------------------------------------------------
+
+def get_alert(conn: Connection, alert_id: int, *, for_update: bool = False) -> RowMapping | None:
+    q = select(alerts).where(alerts.c.id == alert_id)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    return conn.execute(q).mappings().first()
+
+
+def search_alerts(conn: Connection, *, statuses: list[str] | None = None, integration_id: int | None = None,
+                  incident_id: int | None = None, service_id: int | None = None, severities: list[str] | None = None,
+                  text: str | None = None, limit: int = 50, offset: int = 0,
+                  with_payload: bool = False) -> tuple[list[RowMapping], int]:
+    """Filter alerts, newest activity first."""
+    conds = []
+    if statuses:
+        conds.append(alerts.c.status.in_(statuses))
+    if integration_id is not None:
+        conds.append(alerts.c.integration_id == integration_id)
+    if incident_id is not None:
+        conds.append(alerts.c.incident_id == incident_id)
+    if service_id is not None:
+        conds.append(alerts.c.service_id == service_id)
+    if severities:
+        conds.append(alerts.c.severity.in_(severities))
+    if text:
+        pattern = "%" + escape_like(text) + "%"
+        conds.append(or_(alerts.c.summary.ilike(pattern, escape="\\"), alerts.c.dedup_key.ilike(pattern, escape="\\"),
+                         alerts.c.source.ilike(pattern, escape="\\")))
+    cols = list(alerts.c) if with_payload else [c for c in alerts.c if c.name != "payload"]
+    q = select(*cols).order_by(alerts.c.last_seen_at.desc(), alerts.c.id.desc())
+    cq = select(func.count()).select_from(alerts)
+    if conds:
+        q, cq = q.where(and_(*conds)), cq.where(and_(*conds))
+    rows = list(conn.execute(q.limit(limit).offset(offset)).mappings())
+    return rows, conn.execute(cq).scalar_one()

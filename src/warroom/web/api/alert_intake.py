@@ -1,0 +1,173 @@
+"""Alert intake: PagerDuty Events API v2 (`POST /v2/enqueue`), Alertmanager webhooks and generic webhooks.
+
+These routes are open to the network and authenticated by the integration key, not a user token.
+A 2xx answer means the alerts are committed. Load is shed per integration with the status each
+sender retries on: 429 for PagerDuty clients, 503 for Alertmanager (it retries only on 5xx) and for
+generic webhooks. A wrong key gets the same answer whether or not any other key exists."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+
+from warroom.alerts import service
+from warroom.alerts.model import AlertIn, BadEvent, Kind
+from warroom.alerts.rules import Integration
+from warroom.alerts.sources import alertmanager, generic, pagerduty
+from warroom.alerts.writer import MAX_QUEUE, Unavailable, writer_of
+from warroom.bootstrap import App
+from warroom.web.deps import public
+
+router = APIRouter(tags=["alert intake"])
+KEY_AUTH = [Depends(public("integration key auth"))]
+
+PD_LIMIT = 512 * 1024  # PagerDuty's own limit
+WEBHOOK_LIMIT = 2 * 1024 * 1024  # Alertmanager posts carry whole groups
+NUL = b"\\u0000"  # valid JSON, but PostgreSQL cannot store it in text or JSONB
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _shed(app: App, integ: Integration, n: int) -> float:
+    """Seconds the sender should wait, or 0 to accept."""
+    if writer_of(app).depth() > MAX_QUEUE:
+        return 1.0
+    return service.limiter_of(app).take(integ, n)
+
+
+def _retry_after(wait: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
+
+
+# -- PagerDuty Events API v2 ------------------------------------------------------------------
+
+def _pd_invalid(errors: list[str], message: str = "Event object is invalid") -> Response:
+    return _json(400, {"status": "invalid event", "message": message, "errors": errors})
+
+
+@router.post("/v2/enqueue", status_code=202, dependencies=KEY_AUTH,
+             summary="PagerDuty Events API v2 compatible: trigger, acknowledge, resolve")
+async def enqueue(request: Request) -> Response:
+    app: App = request.app.state.warroom
+    try:
+        raw = await _read(request, PD_LIMIT)
+    except TooLarge:
+        return _json(413, {"status": "invalid event", "message": f"Request body exceeds {PD_LIMIT} bytes",
+                           "errors": ["body: too large"]})
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return _pd_invalid([f"body: malformed JSON: {exc}"], "Event object is invalid: malformed JSON")
+    if NUL in raw:
+        return _pd_invalid(["body: must not contain NUL characters (\\u0000)"])
+    integ = service.authenticate(app, pagerduty.routing_key(body))
+    if integ is None or integ.kind != Kind.PAGERDUTY:
+        return _pd_invalid(["routing_key: not a valid integration key"], "Invalid routing key")
+    try:
+        alert = pagerduty.parse(body)
+    except BadEvent as exc:
+        return _pd_invalid(exc.errors)
+    wait = _shed(app, integ, 1)
+    if wait:
+        return _json(429, {"status": "throttle event", "message": "Too many events; retry later"},
+                     _retry_after(wait))
+    try:
+        await service.send(app, integ, [alert])
+    except Unavailable as exc:
+        return _json(503, {"status": "unavailable", "message": f"Not committed; retry: {exc}"}, _retry_after(1))
+    return _json(202, {"status": "success", "message": "Event processed", "dedup_key": alert.dedup_key})
+
+
+# -- Alertmanager and generic webhooks ----------------------------------------------------------
+
+def _error(status: int, code: str, message: str, errors: list[str] | None = None,
+           headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if errors is not None:
+        body["errors"] = [{"field": f, "problem": p} for f, _, p in (e.partition(": ") for e in errors)]
+    return _json(status, body, headers)
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def _webhook(request: Request, key: str | None, kind: Kind) -> Response:
+    app: App = request.app.state.warroom
+    try:
+        raw = await _read(request, WEBHOOK_LIMIT)
+    except TooLarge:
+        return _error(413, "too_large", f"request body exceeds {WEBHOOK_LIMIT} bytes")
+    integ = service.authenticate(app, key)
+    if integ is None or integ.kind != kind:
+        return _error(401, "unauthorized", "invalid integration key")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return _error(400, "bad_request", f"malformed JSON: {exc}", [f"body: malformed JSON: {exc}"])
+    if NUL in raw:
+        return _error(400, "bad_request", "body: must not contain NUL characters", ["body: NUL (\\u0000) in text"])
+    try:
+        alerts: list[AlertIn] = (alertmanager.parse(body) if kind is Kind.ALERTMANAGER
+                                 else generic.parse(body, integ.config.mapping))
+    except BadEvent as exc:
+        return _error(400, "invalid_event", str(exc), exc.errors)
+    wait = _shed(app, integ, max(1, len(alerts)))
+    if wait:
+        return _error(503, "overloaded", "too many alerts for this integration; retry later",
+                      headers=_retry_after(wait))
+    if alerts:
+        try:
+            await service.send(app, integ, alerts)
+        except Unavailable as exc:
+            return _error(503, "unavailable", f"not committed; retry: {exc}", headers=_retry_after(1))
+    return _json(202, {"status": "success", "accepted": len(alerts),
+                       "dedup_keys": [a.dedup_key for a in alerts]})
+
+
+@router.post("/api/v1/integrations/{key}/alertmanager", status_code=202, dependencies=KEY_AUTH,
+             summary="Alertmanager webhook (payload version 4), key in the path")
+async def alertmanager_by_path(key: str, request: Request) -> Response:
+    return await _webhook(request, key, Kind.ALERTMANAGER)
+
+
+@router.post("/api/v1/intake/alertmanager", status_code=202, dependencies=KEY_AUTH,
+             summary="Alertmanager webhook, key as 'Authorization: Bearer <key>'")
+async def alertmanager_by_header(request: Request) -> Response:
+    return await _webhook(request, _bearer(request), Kind.ALERTMANAGER)
+
+
+@router.post("/api/v1/integrations/{key}/webhook", status_code=202, dependencies=KEY_AUTH,
+             summary="Generic JSON webhook, mapped by the integration's config.mapping")
+async def webhook_by_path(key: str, request: Request) -> Response:
+    return await _webhook(request, key, Kind.GENERIC)
+
+
+@router.post("/api/v1/intake/webhook", status_code=202, dependencies=KEY_AUTH,
+             summary="Generic JSON webhook, key as 'Authorization: Bearer <key>'")
+async def webhook_by_header(request: Request) -> Response:
+    return await _webhook(request, _bearer(request), Kind.GENERIC)

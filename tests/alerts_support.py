@@ -1,0 +1,60 @@
+"""Helpers for the alert tests: integrations, payloads in each protocol's shape, and quick reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warroom.alerts import service
+from warroom.alerts.rules import Integration
+from warroom.auth.permissions import Principal, UserRole
+from warroom.bootstrap import App
+from warroom.incidents import store as incident_store
+
+ADMIN = Principal(0, "system", UserRole.ADMIN)
+
+
+def integration(app: App, kind: str = "pagerduty", name: str | None = None, service_id: int | None = None,
+                **config: Any) -> tuple[Integration, str]:
+    row, key = service.create_integration(app, ADMIN, name=name or f"{kind}-int", kind=kind, service_id=service_id,
+                                          config=config)
+    integ = service.authenticate(app, key)
+    assert integ is not None and integ.id == row["id"]
+    return integ, key
+
+
+def pd_event(key: str, action: str = "trigger", dedup: str | None = None, summary: str = "disk full",
+             severity: str = "error", source: str = "db1", group: str | None = None, **details: Any) -> dict:
+    body: dict[str, Any] = {"routing_key": key, "event_action": action}
+    if dedup:
+        body["dedup_key"] = dedup
+    if action == "trigger":
+        body["payload"] = {"summary": summary, "source": source, "severity": severity}
+        if group:
+            body["payload"]["group"] = group
+        if details:
+            body["payload"]["custom_details"] = details
+    return body
+
+
+def am_alert(name: str, status: str = "firing", fingerprint: str | None = None, **labels: str) -> dict:
+    return {"status": status, "labels": {"alertname": name, **labels},
+            "annotations": {"summary": f"{name} on {labels.get('instance', 'x')}"},
+            "startsAt": "2026-01-05T08:59:00Z", "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "",
+            "fingerprint": fingerprint or f"fp-{name}-{labels.get('instance', 'x')}"}
+
+
+def am_post(alerts: list[dict], group_key: str = '{}:{alertname="HighLatency"}', status: str = "firing") -> dict:
+    return {"version": "4", "groupKey": group_key, "truncatedAlerts": 0, "status": status, "receiver": "warroom",
+            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am",
+            "alerts": alerts}
+
+
+def incidents(app: App) -> list:
+    with app.db.read() as conn:
+        items, _ = incident_store.search(conn, limit=500)
+    return items
+
+
+def alerts(app: App, **filters: Any) -> list:
+    rows, _ = service.list_alerts(app, limit=1000, **filters)
+    return rows

@@ -1,0 +1,197 @@
+"""Ingestion on SQLite and PostgreSQL: dedup, grouping, storms, resolve and reopen, auto-promotion."""
+
+from __future__ import annotations
+
+from tests.alerts_support import alerts, am_alert, am_post, integration, pd_event
+from tests.alerts_support import incidents as all_incidents
+from tests.helpers import assert_replay_matches
+from warroom.alerts import service
+from warroom.alerts.model import Action, AlertIn
+from warroom.alerts.sources import alertmanager, pagerduty
+from warroom.catalog import service as catalog
+from warroom.incidents import service as incidents
+
+
+def trigger(app, integ, key, dedup, **kw):
+    service.ingest(app, integ, [pagerduty.parse(pd_event(key, dedup=dedup, **kw))])
+
+
+def resolve(app, integ, key, dedup):
+    service.ingest(app, integ, [pagerduty.parse(pd_event(key, "resolve", dedup=dedup))])
+
+
+def test_a_repeat_updates_count_and_never_makes_a_second_alert_or_incident(app, clock):
+    integ, key = integration(app)
+    trigger(app, integ, key, "k1")
+    clock.advance(seconds=30)
+    trigger(app, integ, key, "k1")
+    trigger(app, integ, key, "k1")
+    [row] = alerts(app)
+    assert row["count"] == 3 and row["status"] == "firing"
+    assert row["last_seen_at"] > row["first_seen_at"]
+    [inc] = all_incidents(app)
+    assert row["incident_id"] == inc.id and inc.identified_via == "monitoring"
+    assert_replay_matches(app, inc.id)
+
+
+def test_repeats_inside_one_batch_are_coalesced(app):
+    integ, key = integration(app)
+    events = [pagerduty.parse(pd_event(key, dedup=f"k{i % 3}")) for i in range(30)]
+    service.ingest(app, integ, events)
+    rows = alerts(app)
+    assert sorted(r["count"] for r in rows) == [10, 10, 10]
+    assert len(all_incidents(app)) == 1
+
+
+def test_a_storm_of_new_alerts_for_one_outage_gives_one_incident_with_all_attached(app):
+    integ, key = integration(app)
+    for start in range(0, 1000, 250):
+        service.ingest(app, integ, [pagerduty.parse(pd_event(key, dedup=f"s{i}", summary=f"node {i} down",
+                                                             group="checkout")) for i in range(start, start + 250)])
+    [inc] = all_incidents(app)
+    assert len(alerts(app, incident_id=inc.id)) == 1000
+    attached = [e for e in incidents.timeline(app, inc.id) if e.kind == "alerts.attached"]
+    assert sum(e.data["count"] for e in attached) == 1000
+    assert_replay_matches(app, inc.id)
+
+
+def test_different_groups_open_different_incidents(app):
+    integ, key = integration(app)
+    trigger(app, integ, key, "a", group="db")
+    trigger(app, integ, key, "b", group="web")
+    assert len(all_incidents(app)) == 2
+
+
+def test_group_by_labels_splits_groups(app):
+    integ, key = integration(app, "alertmanager", group_by=["cluster"])
+    service.ingest(app, integ, alertmanager.parse(am_post([am_alert("Down", instance="a", cluster="eu"),
+                                                           am_alert("Down", instance="b", cluster="us"),
+                                                           am_alert("Down", instance="c", cluster="eu")])))
+    assert len(all_incidents(app)) == 2
+
+
+def test_when_all_alerts_resolve_the_incident_resolves_and_the_timeline_says_so(app):
+    integ, key = integration(app)
+    trigger(app, integ, key, "a")
+    trigger(app, integ, key, "b")
+    resolve(app, integ, key, "a")
+    [inc] = all_incidents(app)
+    assert inc.status == "identified"
+    resolve(app, integ, key, "b")
+    [inc] = all_incidents(app)
+    assert inc.status == "resolved"
+    kinds = [e.kind for e in incidents.timeline(app, inc.id)]
+    assert kinds.index("alerts.all_resolved") < kinds.index("status.changed")
+    assert_replay_matches(app, inc.id)
+
+
+def test_auto_resolve_can_be_turned_off_per_integration(app):
+    integ, key = integration(app, auto_resolve=False)
+    trigger(app, integ, key, "a")
+    resolve(app, integ, key, "a")
+    [inc] = all_incidents(app)
+    assert inc.status == "identified"
+    assert "alerts.all_resolved" in [e.kind for e in incidents.timeline(app, inc.id)]
+
+
+def test_an_alert_firing_again_soon_reopens_later_opens_a_new_incident(app, clock):
+    integ, key = integration(app, reopen_window_s=600)
+    trigger(app, integ, key, "a")
+    resolve(app, integ, key, "a")
+    clock.advance(seconds=300)
+    trigger(app, integ, key, "a")
+    [inc] = all_incidents(app)
+    assert inc.status == "investigating"
+    assert alerts(app)[0]["count"] == 2
+    resolve(app, integ, key, "a")
+    clock.advance(seconds=601)
+    trigger(app, integ, key, "a")
+    items = all_incidents(app)
+    assert len(items) == 2
+    assert alerts(app)[0]["incident_id"] == max(i.id for i in items)
+    for i in items:
+        assert_replay_matches(app, i.id)
+
+
+def test_unknown_keys_for_acknowledge_and_resolve_change_nothing(app):
+    integ, key = integration(app)
+    resolve(app, integ, key, "never-seen")
+    assert alerts(app) == [] and all_incidents(app) == []
+
+
+def test_p1_rule_promotes_and_names_the_rule(app):
+    integ, key = integration(app, rules=[{"match": {"severity": "critical"},
+                                          "set": {"impact": "extensive", "urgency": "critical",
+                                                  "category": "outage"}}])
+    trigger(app, integ, key, "a", severity="critical")
+    [inc] = all_incidents(app)
+    assert inc.priority == "P1" and inc.major and inc.category == "outage"
+    [promoted] = [e for e in incidents.timeline(app, inc.id) if e.kind == "major.promoted"]
+    assert promoted.data["rule"] == "priority:P1"
+
+
+def test_services_rule_and_tier1_rule(app):
+    for i in (1, 2, 3, 9):
+        catalog.create_service(app, name=f"svc{i}", tier=1 if i == 9 else 3)
+    integ, key = integration(app, group_by=["cluster"], major={"min_services": 3, "tier1_down": True})
+    for i in (1, 2, 3):
+        trigger(app, integ, key, f"s{i}", severity="warning", cluster="eu", service=f"svc{i}")
+    [inc] = all_incidents(app)
+    assert inc.major
+    rule = [e for e in incidents.timeline(app, inc.id) if e.kind == "major.promoted"][0].data["rule"]
+    assert rule == "services>=3"
+    trigger(app, integ, key, "t1", severity="critical", cluster="us", service="svc9")
+    tier1 = [i for i in all_incidents(app) if i.id != inc.id][0]
+    assert tier1.major
+    assert [e for e in incidents.timeline(app, tier1.id) if e.kind == "major.promoted"][0].data["rule"] == "tier1-down"
+
+
+def test_a_worse_alert_raises_the_priority_and_adds_services(app):
+    a = catalog.create_service(app, name="api")["id"]
+    b = catalog.create_service(app, name="db")["id"]
+    integ, key = integration(app, group_by=["cluster"], major={"priorities": [], "min_services": 0,
+                                                               "tier1_down": False})
+    trigger(app, integ, key, "a", severity="warning", cluster="x", service="api")
+    trigger(app, integ, key, "b", severity="critical", cluster="x", service="db")
+    [inc] = all_incidents(app)
+    assert set(inc.service_ids) == {a, b}
+    assert inc.urgency == "critical" and not inc.major
+    assert_replay_matches(app, inc.id)
+
+
+def test_acknowledge_and_resolve_by_hand(app, users):
+    integ, key = integration(app)
+    trigger(app, integ, key, "a")
+    [row] = alerts(app)
+    acked = service.acknowledge_alert(app, users.principal("responder"), row["id"])
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "rui"
+    done = service.resolve_alert(app, users.principal("responder"), row["id"])
+    assert done["status"] == "resolved" and done["resolved_by"] == "rui"
+    [inc] = all_incidents(app)
+    assert inc.status == "resolved"
+
+
+def test_generic_payload_ingests_through_the_same_path(app):
+    integ, key = integration(app, "generic", mapping={"summary": "title", "dedup_key": "id", "status": "state"})
+    from warroom.alerts.sources import generic
+
+    service.ingest(app, integ, generic.parse({"id": "x1", "title": "queue stuck", "state": "alerting"},
+                                             integ.config.mapping))
+    service.ingest(app, integ, generic.parse({"id": "x1", "title": "queue stuck", "state": "ok"},
+                                             integ.config.mapping))
+    [row] = alerts(app)
+    assert row["status"] == "resolved"
+
+
+def test_a_mixed_batch_from_several_integrations(app):
+    one, k1 = integration(app, name="one")
+    two, k2 = integration(app, name="two")
+    from warroom.alerts.ingest import Submission
+    from warroom.alerts.writer import commit
+
+    subs = [Submission(one, [AlertIn("same", Action.TRIGGER, "x", "error")]),
+            Submission(two, [AlertIn("same", Action.TRIGGER, "y", "error")]),
+            Submission(one, [AlertIn("same", Action.RESOLVE, "", "info")])]
+    assert commit(app, subs) == [None, None, None]
+    rows = {r["integration_id"]: r for r in alerts(app)}
+    assert rows[one.id]["status"] == "resolved" and rows[two.id]["status"] == "firing"
