@@ -23,6 +23,7 @@ class SmtpConfig:
     sender: str = "warroom@localhost"
     timeout: float = 10.0
     verify: bool = True  # verify the server certificate (starttls / tls)
+    cafile: str = ""  # extra CA bundle, e.g. for a private mail relay
 
     @classmethod
     def from_env(cls) -> SmtpConfig:
@@ -30,7 +31,8 @@ class SmtpConfig:
         return cls(env("WARROOM_SMTP_HOST", "127.0.0.1"), int(env("WARROOM_SMTP_PORT", "25")),
                    env("WARROOM_SMTP_MODE", "plain"), env("WARROOM_SMTP_USERNAME", ""),
                    env("WARROOM_SMTP_PASSWORD", ""), env("WARROOM_SMTP_FROM", "warroom@localhost"),
-                   float(env("WARROOM_SMTP_TIMEOUT", "10")), env("WARROOM_SMTP_VERIFY", "1") != "0")
+                   float(env("WARROOM_SMTP_TIMEOUT", "10")), env("WARROOM_SMTP_VERIFY", "1") != "0",
+                   env("WARROOM_SMTP_CAFILE", ""))
 
 
 def message(row: dict[str, Any], sender: str) -> EmailMessage:
@@ -51,7 +53,7 @@ class EmailChannel:
 
     def __call__(self, row: dict[str, Any], secret: str) -> None:
         c = self.config
-        ctx = ssl.create_default_context()
+        ctx = ssl.create_default_context(cafile=c.cafile or None)
         if not c.verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
