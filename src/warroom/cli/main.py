@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 
 from warroom.cli import admin, incident, server
+from warroom.cli import worker as worker_cli
 
 app = typer.Typer(help="warroom: major incident management.", no_args_is_help=True, pretty_exceptions_enable=False)
 server.register(app)
 admin.register(app)
+worker_cli.register(app)
 app.add_typer(incident.app, name="incident", help="Declare and work incidents (talks to a server).")
 
 if __name__ == "__main__":  # pragma: no cover

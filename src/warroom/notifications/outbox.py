@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,11 +131,10 @@ def _finish(app: App, row: dict[str, Any], attempt_id: int, error: str | None) -
 def deliver_due(app: App, now: datetime, limit: int = 50) -> int:
     """Send every notification due by `now` (up to `limit`), in parallel; returns how many were tried."""
     claimed = _claim(app, now, limit)
-    if not claimed:
-        return 0
-    errors = list(_pool.map(lambda c: _send(app, c[0], c[2]), claimed))
-    for (row, aid, _), error in zip(claimed, errors, strict=True):
-        _finish(app, row, aid, error)
+    futures = {_pool.submit(_send, app, row, secret): (row, aid) for row, aid, secret in claimed}
+    for fut in as_completed(futures):  # record each outcome as soon as it is known
+        row, aid = futures[fut]
+        _finish(app, row, aid, fut.result())
     return len(claimed)
 
 
