@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warroom.errors import Conflict, Invalid, WarroomError
@@ -57,6 +58,15 @@ def install(app: FastAPI) -> None:
             body = error_body(type(exc).__name__.lower(), str(exc))
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # Last line of defence: schemas bound ids and text, so reaching here means a check is missing.
+        log.warning("value refused by the database", extra={"path": request.url.path, "exc": type(exc).__name__})
+        problem = "a value is out of range or holds characters the database cannot store"
+        return JSONResponse(error_body("invalid", f"request: {problem}", [{"field": "request", "problem": problem}]),
+                            status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

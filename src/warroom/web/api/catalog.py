@@ -16,7 +16,18 @@ from warroom.errors import Forbidden, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents import store as inc_store
 from warroom.incidents.priority import matrix_to_json
-from warroom.web.api.schemas import IncidentOut, MemberIn, ServiceIn, ServicePatch, TeamIn, TokenIn, UserIn, UserPatch
+from warroom.web.api.schemas import (
+    IncidentOut,
+    MemberIn,
+    PathId,
+    QueryId,
+    ServiceIn,
+    ServicePatch,
+    TeamIn,
+    TokenIn,
+    UserIn,
+    UserPatch,
+)
 from warroom.web.deps import Admin, Viewer, current_principal, get_app
 
 router = APIRouter(prefix="/api/v1")
@@ -39,7 +50,7 @@ def create_team(body: TeamIn, app: App = Depends(get_app), p: Principal = Admin)
 
 
 @router.get("/teams/{team_id}", tags=["catalog"])
-def get_team(team_id: int, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
+def get_team(team_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
     with app.db.read() as conn:
         row = cat_store.get_team(conn, team_id)
         if row is None:
@@ -48,17 +59,17 @@ def get_team(team_id: int, app: App = Depends(get_app), p: Principal = Viewer) -
 
 
 @router.post("/teams/{team_id}/members", status_code=204, tags=["catalog"])
-def add_member(team_id: int, body: MemberIn, app: App = Depends(get_app), p: Principal = Admin) -> None:
+def add_member(team_id: PathId, body: MemberIn, app: App = Depends(get_app), p: Principal = Admin) -> None:
     catalog.add_member(app, team_id, body.user_id, body.role)
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", status_code=204, tags=["catalog"])
-def remove_member(team_id: int, user_id: int, app: App = Depends(get_app), p: Principal = Admin) -> None:
+def remove_member(team_id: PathId, user_id: PathId, app: App = Depends(get_app), p: Principal = Admin) -> None:
     catalog.remove_member(app, team_id, user_id)
 
 
 @router.get("/services", tags=["catalog"])
-def list_services(app: App = Depends(get_app), p: Principal = Viewer, team_id: int | None = None) -> list[dict]:
+def list_services(app: App = Depends(get_app), p: Principal = Viewer, team_id: QueryId = None) -> list[dict]:
     with app.db.read() as conn:
         deps: dict[int, list[int]] = {}
         for a, b in cat_store.all_dependencies(conn):
@@ -73,7 +84,7 @@ def create_service(body: ServiceIn, app: App = Depends(get_app), p: Principal = 
 
 
 @router.get("/services/{service_id}", tags=["catalog"])
-def get_service(service_id: int, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
+def get_service(service_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
     view = catalog.service_view(app, service_id)
     with app.db.read() as conn:
         view["open_incidents"] = [IncidentOut.of(s).model_dump(mode="json")
@@ -82,7 +93,7 @@ def get_service(service_id: int, app: App = Depends(get_app), p: Principal = Vie
 
 
 @router.patch("/services/{service_id}", tags=["catalog"])
-def update_service(service_id: int, body: ServicePatch, app: App = Depends(get_app),
+def update_service(service_id: PathId, body: ServicePatch, app: App = Depends(get_app),
                    p: Principal = Admin) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     catalog.update_service(app, service_id, **data)
@@ -108,7 +119,7 @@ def create_user(body: UserIn, app: App = Depends(get_app), p: Principal = Admin)
 
 
 @router.patch("/users/{user_id}", tags=["users"])
-def update_user(user_id: int, body: UserPatch, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
+def update_user(user_id: PathId, body: UserPatch, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
     return dict(auth.update_user(app, user_id, **body.model_dump(exclude_unset=True)))
 
 
@@ -128,7 +139,7 @@ def list_tokens(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["users"])
-def revoke_token(token_id: int, app: App = Depends(get_app), p: Principal = Viewer) -> None:
+def revoke_token(token_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> None:
     with app.db.transaction() as tx:
         mine = {t["id"] for t in auth_store.list_tokens(tx.conn, None if p.can(UserRole.ADMIN) else p.user_id)}
         if token_id not in mine or not auth_store.revoke_token(tx.conn, token_id, app.clock.now()):

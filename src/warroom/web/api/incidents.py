@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,6 +15,7 @@ from warroom.incidents import store as st
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Priority
 from warroom.web.api.schemas import (
+    MAX_ID,
     AssignIn,
     DeclareIn,
     EditIn,
@@ -24,6 +26,7 @@ from warroom.web.api.schemas import (
     MergeIn,
     MoveIn,
     NoteIn,
+    QueryId,
     ReasonIn,
     UnassignIn,
     VersionIn,
@@ -33,18 +36,22 @@ from warroom.web.deps import Responder, Viewer, get_app
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 
+_KEY = re.compile(r"(INC-)?([0-9]{1,10})", re.ASCII)
+
+
 def resolve_id(app: App, key: str) -> int:
-    """Accept the numeric id or the human reference (INC-42)."""
+    """Accept the numeric id or the human reference (INC-42); anything else, or too large, is a 404."""
     k = key.strip().upper()
-    if k.startswith("INC-") and k[4:].isdigit():
+    m = _KEY.fullmatch(k)
+    if m is None or int(m.group(2)) > MAX_ID:
+        raise NotFound(f"{key[:40]!r} is not an incident id or reference (INC-42)")
+    if m.group(1):
         with app.db.read() as conn:
-            s = st.load_by_ref(conn, int(k[4:]))
+            s = st.load_by_ref(conn, int(m.group(2)))
         if s is None:
             raise NotFound(f"{k} not found")
         return s.id
-    if k.isdigit():
-        return int(k)
-    raise NotFound(f"{key!r} is not an incident id or reference (INC-42)")
+    return int(m.group(2))
 
 
 @router.post("", status_code=201, response_model=IncidentOut, summary="Declare an incident")
@@ -62,12 +69,13 @@ def list_incidents(
     open: bool | None = Query(None, description="Only open (true) or only resolved/closed (false)"),
     priority: list[Priority] | None = Query(None),
     major: bool | None = None,
-    service_id: int | None = None,
-    team_id: int | None = None,
-    q: str | None = Query(None, max_length=200, description="Free text in title and description"),
+    service_id: QueryId = None,
+    team_id: QueryId = None,
+    q: str | None = Query(None, max_length=200, pattern=r"^[^\x00]*$",
+                          description="Free text in title and description"),
     order: str = Query("queue", pattern="^(queue|recent)$"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> Any:
     with app.db.read() as conn:
         items, total = st.search(conn, statuses=[s.value for s in status] if status else None, open_only=open,
@@ -131,7 +139,7 @@ def add_note(key: str, body: NoteIn, app: App = Depends(get_app), p: Principal =
 
 
 @router.get("/{key}/timeline", response_model=list[EventOut], summary="The append-only timeline (audit trail)")
-def timeline(key: str, app: App = Depends(get_app), p: Principal = Viewer, after_seq: int = Query(0, ge=0),
+def timeline(key: str, app: App = Depends(get_app), p: Principal = Viewer, after_seq: int = Query(0, ge=0, le=MAX_ID),
              limit: int = Query(1000, ge=1, le=5000)) -> Any:
     return [EventOut.of(e) for e in service.timeline(app, resolve_id(app, key), after_seq, limit)]
 
@@ -143,7 +151,7 @@ def link_child(key: str, body: LinkIn, app: App = Depends(get_app), p: Principal
 
 @router.get("/{key}/children", response_model=list[IncidentOut])
 def children(key: str, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    iid = resolve_id(app, key)
+    iid = service.get(app, resolve_id(app, key)).id
     with app.db.read() as conn:
         return [IncidentOut.of(s) for s in st.children_of(conn, iid)]
 
@@ -155,6 +163,6 @@ def merge(key: str, body: MergeIn, app: App = Depends(get_app), p: Principal = R
 
 @router.get("/{key}/duplicates", response_model=list[IncidentOut])
 def duplicates(key: str, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    iid = resolve_id(app, key)
+    iid = service.get(app, resolve_id(app, key)).id
     with app.db.read() as conn:
         return [IncidentOut.of(s) for s in st.duplicates_of(conn, iid)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import Path, Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from warroom.auth.permissions import UserRole
 from warroom.incidents.events import Event, IncidentState
@@ -17,16 +18,39 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 IdentifiedVia = Literal["monitoring", "engineer", "customer", "third_party"]
 
+# Row ids are 32-bit integers on PostgreSQL; a larger number can only be a mistake, refused as a 422.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=1, le=MAX_ID, description="The version you saw; a stale one gets 409")]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
+
 
 class Strict(BaseModel):
+    """Request bodies: unknown fields are refused, and no text may hold NUL (PostgreSQL cannot store it)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _text_without_nul(cls, value: Any) -> Any:
+        return _no_nul(value)
 
 
 class DeclareIn(Strict):
     title: Title
     description: str = Field("", max_length=20000)
     category: str = Field("", max_length=100)
-    service_ids: list[int] = Field(default_factory=list, max_length=100)
+    service_ids: list[Id] = Field(default_factory=list, max_length=100)
     identified_via: IdentifiedVia = "engineer"
     impact: Impact
     urgency: Urgency
@@ -36,11 +60,11 @@ class DeclareIn(Strict):
 
 
 class EditIn(Strict):
-    version: int | None = Field(None, description="The version you edited; a stale one gets 409")
+    version: Version | None = None
     title: Title | None = None
     description: str | None = Field(None, max_length=20000)
     category: str | None = Field(None, max_length=100)
-    service_ids: list[int] | None = Field(None, max_length=100)
+    service_ids: list[Id] | None = Field(None, max_length=100)
     identified_via: IdentifiedVia | None = None
     impact: Impact | None = None
     urgency: Urgency | None = None
@@ -49,32 +73,32 @@ class EditIn(Strict):
 
 
 class VersionIn(Strict):
-    version: int | None = None
+    version: Version | None = None
 
 
 class MoveIn(Strict):
     status: Status
     note: str | None = Field(None, max_length=2000)
-    version: int | None = None
+    version: Version | None = None
 
 
 class ReasonIn(Strict):
     reason: Reason
-    version: int | None = None
+    version: Version | None = None
 
 
 class AssignIn(Strict):
     role: Role
-    user_id: int
-    team_id: int | None = None
-    version: int | None = None
+    user_id: Id
+    team_id: Id | None = None
+    version: Version | None = None
 
 
 class UnassignIn(Strict):
     role: Role
-    user_id: int | None = None
-    team_id: int | None = None
-    version: int | None = None
+    user_id: Id | None = None
+    team_id: Id | None = None
+    version: Version | None = None
 
 
 class NoteIn(Strict):
@@ -82,11 +106,11 @@ class NoteIn(Strict):
 
 
 class LinkIn(Strict):
-    child_id: int
+    child_id: Id
 
 
 class MergeIn(Strict):
-    primary_id: int
+    primary_id: Id
 
 
 class ExpertOut(BaseModel):
@@ -165,26 +189,26 @@ class TeamIn(Strict):
 
 
 class MemberIn(Strict):
-    user_id: int
+    user_id: Id
     role: Literal["member", "lead"] = "member"
 
 
 class ServiceIn(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     description: str = Field("", max_length=2000)
-    team_id: int | None = None
+    team_id: Id | None = None
     tier: int = Field(3, ge=1, le=4)
-    depends_on: list[int] = Field(default_factory=list)
-    escalation_policy_id: int | None = None
+    depends_on: list[Id] = Field(default_factory=list, max_length=200)
+    escalation_policy_id: Id | None = None
 
 
 class ServicePatch(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     description: str | None = Field(None, max_length=2000)
-    team_id: int | None = None
+    team_id: Id | None = None
     tier: int | None = Field(None, ge=1, le=4)
-    depends_on: list[int] | None = None
-    escalation_policy_id: int | None = None
+    depends_on: list[Id] | None = Field(None, max_length=200)
+    escalation_policy_id: Id | None = None
 
 
 class UserIn(Strict):
@@ -207,4 +231,4 @@ class UserPatch(Strict):
 
 class TokenIn(Strict):
     name: str = Field("default", max_length=100)
-    user_id: int | None = Field(None, description="Admins may mint tokens for others")
+    user_id: Id | None = Field(None, description="Admins may mint tokens for others")
