@@ -14,17 +14,21 @@ from warroom.alerts.writer import background as alert_writer  # group-commit wri
 from warroom.bootstrap import App, build_app
 from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its live streams
 from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
+from warroom.web.api.paging import ROUTERS as PAGING_ROUTERS  # on-call, escalation, notifications
+from warroom.worker.loop import start_embedded as start_embedded_worker
 
 log = logging.getLogger("warroom.http")
 
 # Routers of every adapter; a new domain appends its router here.
 ROUTERS: list[Any] = [health.router, incidents.router, catalog.router]
 ROUTERS += [alert_intake.router, alerts.router]
+ROUTERS += PAGING_ROUTERS
 
 # Started with the server, stopped with it: each takes the App and returns a stop function
 # (the embedded worker, the PostgreSQL LISTEN bridge, ...).
 BACKGROUND: list[Callable[[App], Callable[[], None]]] = [sse.start_live_bridge]
 BACKGROUND.append(alert_writer)
+BACKGROUND.append(start_embedded_worker)  # runs only when settings.embedded_worker
 
 
 class RequestLog:

@@ -1,0 +1,74 @@
+"""REST: the notification outbox (states, delivery attempts, retry) and each person's contact methods and rules."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
+
+from warroom.auth.permissions import Principal
+from warroom.bootstrap import App
+from warroom.notifications import contacts, outbox
+from warroom.web.api.schemas import Id, PathId, QueryId, Strict
+from warroom.web.deps import Responder, Viewer, get_app
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+
+class MethodIn(Strict):
+    kind: Literal["email", "webhook", "slack", "teams"]
+    address: str = Field(min_length=3, max_length=1000)
+    secret: str = Field("", max_length=200, description="HMAC-SHA256 key (webhook)")
+    label: str = Field("", max_length=100)
+
+
+class RuleIn(Strict):
+    method_id: Id
+    delay_minutes: int = Field(0, ge=0, le=1440)
+    priorities: list[Literal["P1", "P2", "P3", "P4", "P5"]] = Field(default_factory=list, max_length=5)
+
+
+@router.get("/notifications", summary="Notifications, newest first; state=dead lists the dead letters")
+def list_notifications(app: App = Depends(get_app), p: Principal = Viewer,
+                       state: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
+                       incident_id: QueryId = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
+    return outbox.list_(app, state=state, incident_id=incident_id, limit=limit)
+
+
+@router.get("/notifications/{notification_id}", summary="One notification and every delivery attempt")
+def get_notification(notification_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
+    return outbox.get(app, notification_id)
+
+
+@router.post("/notifications/{notification_id}/retry", summary="Send a dead or cancelled notification again")
+def retry_notification(notification_id: PathId, app: App = Depends(get_app), p: Principal = Responder) -> Any:
+    return outbox.retry(app, notification_id)
+
+
+@router.get("/users/{user_id}/contacts", summary="A person's contact methods (secrets hidden) and rules")
+def get_contacts(user_id: PathId, app: App = Depends(get_app), p: Principal = Responder) -> Any:
+    return contacts.contacts_of(app, user_id)
+
+
+@router.post("/users/{user_id}/contact-methods", status_code=201)
+def add_method(user_id: PathId, body: MethodIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
+    return contacts.add_method(app, p, user_id, **body.model_dump())
+
+
+@router.delete("/users/{user_id}/contact-methods/{method_id}", status_code=204)
+def remove_method(user_id: PathId, method_id: PathId, app: App = Depends(get_app),
+                  p: Principal = Responder) -> Response:
+    contacts.remove_method(app, p, user_id, method_id)
+    return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/contact-rules", status_code=201, summary="E.g. chat after 2 minutes for P1/P2")
+def add_rule(user_id: PathId, body: RuleIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
+    return contacts.add_rule(app, p, user_id, **body.model_dump())
+
+
+@router.delete("/users/{user_id}/contact-rules/{rule_id}", status_code=204)
+def remove_rule(user_id: PathId, rule_id: PathId, app: App = Depends(get_app), p: Principal = Responder) -> Response:
+    contacts.remove_rule(app, p, user_id, rule_id)
+    return Response(status_code=204)

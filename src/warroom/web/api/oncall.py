@@ -1,0 +1,134 @@
+"""REST: on-call schedules, overrides, who is on call, shifts and iCalendar feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
+
+from warroom.auth.permissions import Principal
+from warroom.auth.store import list_users
+from warroom.bootstrap import App
+from warroom.errors import Invalid
+from warroom.oncall import ical
+from warroom.oncall import service as oncall
+from warroom.platform.clock import utc
+from warroom.web.api.schemas import Id, PathId, QueryId, Strict
+from warroom.web.deps import Admin, Responder, Viewer, get_app
+
+router = APIRouter(prefix="/api/v1", tags=["on-call"])
+
+Name = Field(min_length=1, max_length=100)
+
+
+class LayerIn(Strict):
+    name: str = Field("", max_length=100)
+    user_ids: list[Id] = Field(default_factory=list, max_length=100)
+    start: str = Field(max_length=40, description="Local date-time of the first handoff, e.g. 2026-01-05T09:00")
+    shift: str = Field("weekly", description="daily, weekly or hours")
+    hours: int | None = Field(None, ge=1, le=672, description="Shift length when shift is 'hours'")
+    end: str | None = Field(None, max_length=40)
+    days: list[int] = Field(default_factory=list, max_length=7, description="Weekdays 0=Mon..6=Sun; [] = all")
+    from_time: str | None = Field(None, max_length=8, description="Daily window start, local (e.g. 09:00)")
+    to_time: str | None = Field(None, max_length=8)
+
+
+class ScheduleIn(Strict):
+    name: str = Name
+    time_zone: str = Field("UTC", max_length=64)
+    description: str = Field("", max_length=2000)
+    layers: list[LayerIn] = Field(default_factory=list, max_length=20, description="Later layers win")
+
+
+class OverrideIn(Strict):
+    user_id: Id
+    start_at: datetime
+    end_at: datetime
+    note: str = Field("", max_length=500)
+
+
+def _fields(body: ScheduleIn) -> dict[str, Any]:
+    return {"name": body.name, "time_zone": body.time_zone, "description": body.description,
+            "layers": [x.model_dump(exclude_none=True) for x in body.layers]}
+
+
+def _window(start: datetime | None, end: datetime | None, app: App, days: int = 14) -> tuple[datetime, datetime]:
+    s = utc(start) if start else app.clock.now()
+    e = utc(end) if end else s + timedelta(days=days)
+    if e <= s:
+        raise Invalid("end", "must be after start")
+    return s, e
+
+
+@router.get("/oncall", summary="Who is on call now (or at a time), per schedule")
+def on_call(app: App = Depends(get_app), p: Principal = Viewer, at: datetime | None = None,
+            schedule_id: QueryId = None) -> Any:
+    return oncall.who_is_on_call(app, at, schedule_id)
+
+
+@router.get("/schedules")
+def list_schedules(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
+    return oncall.list_schedules(app)
+
+
+@router.post("/schedules", status_code=201)
+def create_schedule(body: ScheduleIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
+    return oncall.create_schedule(app, p, **_fields(body))
+
+
+@router.get("/schedules/{schedule_id}")
+def get_schedule(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
+    return oncall.get_schedule(app, schedule_id)
+
+
+@router.put("/schedules/{schedule_id}")
+def update_schedule(schedule_id: PathId, body: ScheduleIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
+    return oncall.update_schedule(app, p, schedule_id, **_fields(body))
+
+
+@router.delete("/schedules/{schedule_id}", status_code=204)
+def delete_schedule(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Admin) -> Response:
+    oncall.delete_schedule(app, p, schedule_id)
+    return Response(status_code=204)
+
+
+@router.post("/schedules/{schedule_id}/overrides", status_code=201, summary="Someone takes the schedule for a while")
+def add_override(schedule_id: PathId, body: OverrideIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
+    return oncall.add_override(app, p, schedule_id, **body.model_dump())
+
+
+@router.delete("/schedules/{schedule_id}/overrides/{override_id}", status_code=204)
+def remove_override(schedule_id: PathId, override_id: PathId, app: App = Depends(get_app),
+                    p: Principal = Responder) -> Response:
+    oncall.remove_override(app, p, schedule_id, override_id)
+    return Response(status_code=204)
+
+
+@router.get("/schedules/{schedule_id}/shifts", summary="The final on-call timeline over a window")
+def schedule_shifts(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
+                    start: datetime | None = None, end: datetime | None = None) -> Any:
+    return oncall.schedule_shifts(app, schedule_id, *_window(start, end, app))
+
+
+def _ics(app: App, name: str, shifts: list[dict[str, Any]]) -> Response:
+    with app.db.read() as conn:
+        names = {u["id"]: u["display_name"] for u in list_users(conn)}
+    return Response(ical.render(name, shifts, names=names, stamp=app.clock.now()), media_type="text/calendar")
+
+
+@router.get("/schedules/{schedule_id}/calendar.ics", summary="iCalendar feed of a schedule's shifts")
+def schedule_calendar(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
+                      days: int = Query(60, ge=1, le=366)) -> Response:
+    start, end = _window(None, None, app, days)
+    shifts = oncall.schedule_shifts(app, schedule_id, start - timedelta(days=7), end)
+    return _ics(app, f"on call: {shifts[0]['schedule'] if shifts else schedule_id}", shifts)
+
+
+@router.get("/users/{user_id}/calendar.ics", summary="iCalendar feed of one person's shifts in every schedule")
+def user_calendar(user_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
+                  days: int = Query(60, ge=1, le=366)) -> Response:
+    start, end = _window(None, None, app, days)
+    return _ics(app, f"my on-call shifts (user {user_id})", oncall.user_shifts(app, user_id, start - timedelta(days=7),
+                                                                                 end))
