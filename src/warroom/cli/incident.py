@@ -22,10 +22,12 @@ LIST_COLS = ["ref", "priority", "major", "status", "title", "age"]
 
 
 def _age(item: dict[str, Any]) -> str:
-    from datetime import UTC, datetime
+    from datetime import datetime
+
+    from warroom.platform.clock import SystemClock
 
     start = datetime.fromisoformat(item["detected_at"].replace("Z", "+00:00"))
-    secs = int((datetime.now(UTC) - start).total_seconds())
+    secs = int((SystemClock().now() - start).total_seconds())
     d, rem = divmod(max(secs, 0), 86400)
     h, rem = divmod(rem, 3600)
     return f"{d}d{h}h" if d else f"{h}h{rem // 60}m"
@@ -39,6 +41,13 @@ def _show(item: dict[str, Any], as_json: bool) -> None:
     major = "  MAJOR" if item["major"] else ""
     typer.echo(f"  status {item['status']}   priority {item['priority']} (impact {item['impact']}, "
                f"urgency {item['urgency']}){major}   version {item['version']}")
+    facts = [("declared by", item["declared_by"]), ("via", item["identified_via"]), ("category", item["category"]),
+             ("services", ", ".join(map(str, item["service_ids"]))), ("priority reason", item["priority_reason"]),
+             ("major reason", item["major_reason"] if item["major"] else None),
+             ("parent", item["parent_id"]), ("duplicate of", item["duplicate_of_id"])]
+    typer.echo("  " + "   ".join(f"{k} {v}" for k, v in facts if v not in (None, "")))
+    if item["description"]:
+        typer.echo("  " + item["description"].replace("\n", "\n  "))
     roles = [f"{r}={item[f'{r}_id']}" for r in ("coordinator", "comms_lead", "scribe") if item[f"{r}_id"]]
     if roles or item["experts"]:
         experts = [f"expert={x['user_id']}@team{x['team_id']}" for x in item["experts"]]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from warroom.cli import admin, incident, server
+from warroom.cli import admin, incident, output, server
 from warroom.cli import oncall as oncall_cli
 from warroom.cli import worker as worker_cli
 
 app = typer.Typer(help="warroom: major incident management.", no_args_is_help=True, pretty_exceptions_enable=False)
+output.one_line_usage_errors()  # errors are one clear line
 server.register(app)
 admin.register(app)
 worker_cli.register(app)

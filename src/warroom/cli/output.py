@@ -38,3 +38,26 @@ def print_table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
     typer.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in cells:
         typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def one_line_usage_errors() -> None:
+    """Usage errors (a missing option, a bad choice) print `error: <message>` on one line, exit code 2."""
+    import importlib
+
+    def show(self: Any, file: Any = None) -> None:
+        message = " ".join(self.format_message().split())
+        hint = f" (see '{self.ctx.command_path} --help')" if getattr(self, "ctx", None) else ""
+        typer.echo(f"error: {message}{hint}", err=True)
+
+    for name in ("click", "typer._click"):  # typer may vendor its own click
+        try:
+            exceptions = importlib.import_module(f"{name}.exceptions")
+        except ImportError:
+            continue
+        exceptions.ClickException.show = show
+        exceptions.UsageError.show = show
+    try:
+        from typer import rich_utils
+    except ImportError:  # rich not installed: typer calls show()
+        return
+    rich_utils.rich_format_error = lambda exc: exc.show()

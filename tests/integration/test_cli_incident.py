@@ -1,0 +1,140 @@
+"""`warroom incident ...` against a real `warroom serve` over HTTP: tables for people, --json for scripts,
+errors as one line and a non-zero exit. One server for the whole module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.cli_support import base_env, run, served, setup_db
+
+
+class Cli:
+    def __init__(self, env: dict[str, str], url: str, token: str) -> None:
+        self.env, self.url, self.token = env, url, token
+
+    def __call__(self, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, "WARROOM_URL": self.url, "WARROOM_TOKEN": token or self.token}
+        return run(env, "incident", *args)
+
+    def ok(self, *args: str) -> str:
+        r = self(*args)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr == ""
+        return r.stdout
+
+    def json(self, *args: str) -> object:
+        return json.loads(self.ok(*args, "--json"))
+
+    def fails(self, *args: str, token: str | None = None) -> str:
+        r = self(*args, token=token)
+        assert r.returncode != 0 and r.stdout == ""
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+        return lines[0]
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    db = Path(tmp_path_factory.mktemp("cli")) / "warroom.db"
+    env = base_env(db)
+    token = setup_db(env)
+    assert run(env, "user", "create", "vic", "--role", "viewer").returncode == 0
+    with served(env) as url:
+        h = {"Authorization": f"Bearer {token}"}
+        team = httpx.post(f"{url}/api/v1/teams", headers=h, json={"name": "Databases"}).json()
+        httpx.post(f"{url}/api/v1/services", headers=h, json={"name": "postgres", "team_id": team["id"], "tier": 1})
+        yield Cli(env, url, token)
+
+
+def test_declare_show_and_list(cli: Cli) -> None:
+    out = cli.ok("declare", "Checkout failing", "--impact", "extensive", "--urgency", "critical",
+                 "-d", "HTTP 500 for most customers", "--category", "availability", "--service", "1",
+                 "--identified-via", "monitoring")
+    assert out.strip() == "declared INC-1 (P1): Checkout failing"
+    shown = cli.ok("show", "INC-1")
+    assert shown.splitlines()[0] == "INC-1  Checkout failing"
+    assert "status identified" in shown and "priority P1" in shown and "HTTP 500 for most customers" in shown
+    assert "services 1" in shown and "via monitoring" in shown
+    item = cli.json("show", "1")
+    assert item["ref"] == "INC-1" and item["service_ids"] == [1] and item["category"] == "availability"
+    other = cli.json("declare", "Search slow", "--impact", "minor", "--urgency", "low", "--priority", "P2",
+                     "--priority-reason", "launch week")
+    assert other["priority"] == "P2" and other["priority_reason"] == "launch week"
+    table = cli.ok("list").splitlines()
+    assert table[0].split() == ["REF", "PRIORITY", "MAJOR", "STATUS", "TITLE", "AGE"]
+    assert table[1].startswith("INC-1 ") and table[2].startswith("INC-2 ") and table[-1] == "2 of 2"
+    page = cli.json("list", "--priority", "P2")
+    assert [i["ref"] for i in page["items"]] == ["INC-2"] and page["total"] == 1
+    assert cli.json("list", "--search", "checkout", "--open")["total"] == 1
+
+
+def test_work_an_incident_through_the_lifecycle(cli: Cli) -> None:
+    ref = cli.json("declare", "DB primary down", "--impact", "significant", "--urgency", "high")["ref"]
+    assert cli.ok("ack", ref).strip() == f"acknowledged {ref}"
+    assert cli.ok("move", ref, "investigating", "--note", "checking disks").strip() == f"{ref} is now investigating"
+    assert cli.ok("promote", ref, "--reason", "payments down").strip() == f"{ref} is a major incident"
+    assert cli.ok("assign", ref, "coordinator", "--user", "1").strip() == f"{ref}: coordinator assigned"
+    item = cli.json("assign", ref, "expert", "--user", "2", "--team", "1")
+    assert item["coordinator_id"] == 1 and item["experts"] == [{"user_id": 2, "team_id": 1}]
+    assert cli.ok("note", ref, "Disk full; failing over").strip().startswith("note added as event ")
+    assert "MAJOR" in cli.ok("list", "--major")
+    assert cli.ok("demote", ref, "-r", "contained to one region").strip() == f"{ref} is no longer a major incident"
+    for to in ("resolved", "closed"):
+        cli.ok("move", ref, to)
+    timeline = cli.ok("timeline", ref).splitlines()
+    assert timeline[0].split() == ["SEQ", "OCCURRED_AT", "ACTOR", "KIND", "DATA"]
+    kinds = [line.split()[3] for line in timeline[1:]]
+    assert kinds == ["incident.declared", "incident.acknowledged", "status.changed", "major.promoted",
+                     "role.assigned", "role.assigned", "note.added", "major.demoted", "status.changed",
+                     "status.changed"]
+    events = cli.json("timeline", ref)
+    assert [e["seq"] for e in events] == list(range(1, 11)) and all(e["actor"] == "admin" for e in events)
+    item = cli.json("show", ref)
+    assert item["status"] == "closed" and item["closed_at"] and item["investigating_at"]
+
+
+def test_errors_are_one_line_and_non_zero(cli: Cli) -> None:
+    ref = cli.json("declare", "Flaky VPN", "--impact", "minor", "--urgency", "low")["ref"]
+    line = cli.fails("move", ref, "closed")
+    assert "allowed next states: contained, investigating, resolved" in line and "409" in line
+    assert "version" in cli.fails("move", ref, "investigating", "--version", "99")
+    assert "not found" in cli.fails("show", "INC-999")
+    assert "priority_reason" in cli.fails("declare", "x", "--impact", "minor", "--urgency", "low", "--priority", "P1")
+    assert "team_id" in cli.fails("assign", ref, "expert", "--user", "1")
+    assert "reason" in cli.fails("promote", ref, "--reason", " ")
+    assert "invalid or revoked token" in cli.fails("list", token="wr_not-a-token")
+    assert "responder role" in cli.fails("note", ref, "hi", token=_viewer_token(cli))
+    assert "--impact" in cli.fails("declare", "x", "--urgency", "low")  # a usage error is one line too
+    assert "sideways" in cli.fails("move", ref, "sideways")
+    r = run({**cli.env, "WARROOM_URL": "http://127.0.0.1:9", "WARROOM_TOKEN": cli.token}, "incident", "list")
+    assert r.returncode == 1 and r.stderr.startswith("error: cannot reach http://127.0.0.1:9")
+    r = run({k: v for k, v in cli.env.items() if k != "WARROOM_TOKEN"}, "incident", "list")
+    assert r.returncode == 1 and r.stderr.startswith("error: no API token")
+
+
+def test_url_and_token_from_the_config_file(cli: Cli, tmp_path: Path) -> None:
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(f'url = "{cli.url}"\ntoken = "{cli.token}"\n')
+    env = {**cli.env, "WARROOM_CONFIG": str(cfg)}
+    r = run(env, "incident", "list", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["total"] >= 1
+    cfg.write_text("url = [broken")
+    r = run(env, "incident", "list")
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and str(cfg) in r.stderr
+
+
+_viewer: dict[str, str] = {}
+
+
+def _viewer_token(cli: Cli) -> str:
+    if "t" not in _viewer:
+        r = run(cli.env, "token", "create", "vic")
+        assert r.returncode == 0
+        _viewer["t"] = r.stdout.strip()
+    return _viewer["t"]
