@@ -105,9 +105,9 @@ def list_alerts(
     p: Principal = Viewer,
     status: list[AlertStatus] | None = Query(None),
     severity: list[Literal[SEVERITIES]] | None = Query(None),  # type: ignore[valid-type]
-    integration_id: int | None = QueryId,
-    incident_id: int | None = QueryId,
-    service_id: int | None = QueryId,
+    integration_id: QueryId = None,
+    incident_id: QueryId = None,
+    service_id: QueryId = None,
     q: str | None = Query(None, max_length=200, description="Text in summary, dedup key or source"),
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0),
