@@ -148,3 +148,16 @@ def test_acknowledged_in_time_meets_the_target(app, clock, world):
     assert "sla.breached" not in kinds(app, inc)
     assert {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}["ack"] == "met"
     assert clock.now() - timedelta(minutes=11)  # clock moved as the scenario says
+
+
+def test_priority_change_moves_the_pending_targets(app, clock, world):
+    inc = declare(app, service_with(app, "p", None), impact=Impact.SIGNIFICANT, urgency=Urgency.MEDIUM)
+    due = {t["kind"]: t["due_at"] for t in esc.escalations_for(app, inc)["targets"]}
+    before = dict(due)
+    incidents.edit(app, ADMIN, inc, {"impact": Impact.EXTENSIVE, "urgency": Urgency.CRITICAL})
+    after = {t["kind"]: (t["due_at"], t["priority"]) for t in esc.escalations_for(app, inc)["targets"]}
+    assert after["ack"] == (clock.now() + timedelta(minutes=5), "P1")
+    assert after["ack"][0] < before["ack"]
+    clock.advance(minutes=5)
+    run_ticks(app)
+    assert kinds(app, inc).count("sla.breached") == 1

@@ -157,6 +157,20 @@ def _on_declared(app: App, tx: Tx, state: IncidentState) -> list[Event]:
     return out
 
 
+def _retarget(tx: Tx, state: IncidentState, priority: str) -> None:
+    """A new priority moves the pending targets (still counted from detection) or drops them."""
+    targets = targets_in(tx)
+    for row in st.timers_of(tx.conn, state.id):
+        if row["state"] != "pending":
+            continue
+        minutes = targets.due(priority, row["kind"])
+        if minutes is None:
+            st.update_timer(tx.conn, row["id"], state="met", priority=priority, settled_at=state.updated_at)
+        else:
+            st.update_timer(tx.conn, row["id"], priority=priority,
+                            due_at=state.detected_at + timedelta(minutes=minutes))
+
+
 def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState | None:
     """Page on declaration, stop on acknowledgement, settle targets on resolution; log it all on the timeline."""
     out: list[Event] = []
@@ -169,6 +183,8 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> Incide
         elif e.kind == ev.ACKNOWLEDGED:
             st.settle_timers(tx.conn, state.id, ("ack",), now)
             out += _stop_all(app, tx, state, "acknowledged", e.actor)
+        elif e.kind == ev.PRIORITY_CHANGED:
+            _retarget(tx, state, e.data["new"])
         elif e.kind == ev.STATUS_CHANGED and not is_open(Status(e.data["new"])):
             st.settle_timers(tx.conn, state.id, ("ack", "resolve"), now)
             out += _stop_all(app, tx, state, e.data["new"], e.actor)
