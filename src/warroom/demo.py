@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from warroom.auth import service as auth
+from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.catalog import service as catalog
@@ -44,7 +45,10 @@ def load_demo_if_empty(app: App) -> bool:
     with app.db.read() as conn:
         if inc_store.next_ref(conn) > 1 or cat_store.list_teams(conn):
             return False
-    load_demo(app)
+    try:
+        load_demo(app)
+    except Conflict:  # names the demo needs are taken: the database is not empty after all
+        return False
     return True
 
 
@@ -52,6 +56,11 @@ def load_demo(app: App) -> str:
     with app.db.read() as conn:
         if cat_store.get_team_by_name(conn, TEAMS[0]) is not None:
             raise Conflict("the demo organisation is already loaded")
+        taken = ([t for t in TEAMS if cat_store.get_team_by_name(conn, t)]
+                 + [p[0] for p in PEOPLE if auth_store.get_user_by_name(conn, p[0])]
+                 + [s[0] for s in SERVICES if cat_store.get_service_by_name(conn, s[0])])
+    if taken:  # checked up front so a clash leaves nothing half-loaded
+        raise Conflict(f"cannot load the demo: these names are taken: {', '.join(taken)}")
     team_ids = {name: catalog.create_team(app, name, f"The {name} team")["id"] for name in TEAMS}
     user_ids: dict[str, int] = {}
     for username, name, team, role in PEOPLE:

@@ -1,0 +1,51 @@
+"""Server-side commands on a temp SQLite database: db upgrade, setup, user create/list, token create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.integration.cli_support import base_env, run, served, setup_db
+
+
+def test_users_tokens_and_a_token_that_works(tmp_path: Path) -> None:
+    env = base_env(tmp_path / "w.db")
+    admin_token = setup_db(env)
+    again = run(env, "setup")
+    assert again.returncode == 0 and "First admin" not in again.stdout  # shown once only
+    r = run(env, "user", "create", "Nina", "--role", "viewer", "--name", "Nina N", "--email", "nina@example.com")
+    assert r.returncode == 0 and r.stdout.strip() == "created user nina (id 2, viewer)"
+    r = run(env, "user", "create", "nina")
+    assert (r.returncode, r.stderr.strip()) == (1, "error: username 'nina' is taken")
+    r = run(env, "user", "create", "bad name")
+    assert r.returncode == 1 and r.stderr.startswith("error: username:") and len(r.stderr.splitlines()) == 1
+    r = run(env, "user", "create", "pat", "--password", "short")
+    assert r.returncode == 1 and "password" in r.stderr
+    r = run(env, "user", "create", "zed", "--role", "king")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--role" in r.stderr
+    listing = run(env, "user", "list").stdout.splitlines()
+    assert listing[0].split() == ["ID", "USERNAME", "DISPLAY_NAME", "ROLE", "ACTIVE"]
+    assert [line.split()[1] for line in listing[1:]] == ["admin", "nina"]
+    r = run(env, "token", "create", "NINA", "--name", "laptop")
+    assert r.returncode == 0 and r.stdout.startswith("wr_") and len(r.stdout.strip().splitlines()) == 1
+    nina_token = r.stdout.strip()
+    r = run(env, "token", "create", "ghost")
+    assert (r.returncode, r.stderr.strip()) == (1, "error: no user named 'ghost'")
+    with served(env) as url:
+        me = httpx.get(f"{url}/api/v1/users/me", headers={"Authorization": f"Bearer {nina_token}"}).json()
+        assert me["username"] == "nina" and me["role"] == "viewer"
+        tokens = httpx.get(f"{url}/api/v1/tokens", headers={"Authorization": f"Bearer {admin_token}"}).json()
+        assert {t["name"] for t in tokens} == {"first admin token", "laptop"}
+        assert all("token_hash" not in t and not t["prefix"].endswith(nina_token[10:]) for t in tokens)
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+        assert httpx.get(f"{url}/openapi.json").status_code == 200
+
+
+def test_demo_command_on_a_fresh_database(tmp_path: Path) -> None:
+    env = base_env(tmp_path / "d.db")
+    assert run(env, "db", "upgrade").returncode == 0
+    r = run(env, "demo")
+    assert r.returncode == 0 and r.stdout.startswith("demo loaded: 7 teams, 9 people")
+    r = run(env, "demo")
+    assert (r.returncode, r.stderr.strip()) == (1, "error: the demo organisation is already loaded")

@@ -1,0 +1,75 @@
+"""The demo organisation: what it loads, that it loads once, and `warroom setup --demo-if-empty`."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import assert_replay_matches
+from tests.integration.cli_support import base_env, run
+from warroom.auth import service as auth
+from warroom.auth import store as auth_store
+from warroom.catalog import store as cat_store
+from warroom.demo import PEOPLE, SERVICES, TEAMS, load_demo, load_demo_if_empty
+from warroom.errors import Conflict
+from warroom.incidents import store as inc_store
+
+
+def test_demo_loads_a_small_organisation(app) -> None:
+    summary = load_demo(app)
+    assert "7 teams" in summary and "6 incidents" in summary
+    with app.db.read() as conn:
+        assert sorted(t["name"] for t in cat_store.list_teams(conn)) == sorted(TEAMS)
+        assert {u["username"] for u in auth_store.list_users(conn)} == {p[0] for p in PEOPLE}
+        services = {s["name"]: s for s in cat_store.list_services(conn)}
+        assert set(services) == {s[0] for s in SERVICES}
+        checkout = services["checkout"]["id"]
+        assert len(cat_store.dependencies_of(conn, checkout)) == 2 and cat_store.all_dependencies(conn)
+        assert all(s["team_id"] for s in services.values())
+        assert any(cat_store.team_members_of(conn, t["id"]) for t in cat_store.list_teams(conn))
+        items, total = inc_store.search(conn)
+    assert total == 6
+    statuses = {s.status for s in items}
+    assert {"identified", "investigating", "contained", "resolved", "closed"} <= statuses
+    major = items[0]
+    assert major.major and major.coordinator_id and major.comms_lead_id and len(major.experts) == 2
+    assert any(s.parent_id == major.id for s in items) and any(s.duplicate_of_id == major.id for s in items)
+    assert auth.authenticate_password(app, "claire", "demo-password") is not None
+    for s in items:
+        assert_replay_matches(app, s.id)
+
+
+def test_demo_loads_once_and_never_half(app) -> None:
+    auth.create_user(app, username="maria")  # a name the demo wants
+    with pytest.raises(Conflict, match="maria"):
+        load_demo(app)
+    with app.db.read() as conn:
+        assert cat_store.list_teams(conn) == [] and inc_store.search(conn)[1] == 0
+    assert load_demo_if_empty(app) is False  # a clash means "not empty": setup goes on without the demo
+
+
+def test_demo_if_empty_only_fills_an_empty_database(app) -> None:
+    assert load_demo_if_empty(app) is True
+    assert load_demo_if_empty(app) is False
+    with pytest.raises(Conflict, match="already loaded"):
+        load_demo(app)
+
+
+def test_setup_demo_if_empty_and_the_opt_out(tmp_path) -> None:
+    env = base_env(tmp_path / "a.db")
+    assert run(env, "db", "upgrade").returncode == 0
+    first = run(env, "setup", "--demo-if-empty")
+    assert first.returncode == 0 and "First admin created" in first.stdout
+    assert "Demo organisation loaded" in first.stdout
+    again = run(env, "setup", "--demo-if-empty")
+    assert again.returncode == 0 and again.stdout == ""  # admin exists, demo already there: nothing to say
+    demo = run(env, "demo")
+    assert demo.returncode == 1 and demo.stderr.strip() == "error: the demo organisation is already loaded"
+
+    env = base_env(tmp_path / "b.db", WARROOM_NO_DEMO="1")
+    assert run(env, "db", "upgrade").returncode == 0
+    skipped = run(env, "setup", "--demo-if-empty")
+    assert skipped.returncode == 0 and "First admin created" in skipped.stdout and "Demo" not in skipped.stdout
+    users = run(env, "user", "list")
+    assert users.stdout.split("\n")[1].split()[1] == "admin" and len(users.stdout.strip().splitlines()) == 2
+    loaded = run(env, "demo")  # the explicit command still works
+    assert loaded.returncode == 0 and loaded.stdout.startswith("demo loaded: 7 teams")
