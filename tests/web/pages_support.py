@@ -134,9 +134,13 @@ class SSEReader:
             return list(self.frames)
 
     def close(self) -> None:
+        """Hang up like a closed browser tab: shut the socket down so both ends notice at once."""
         self._stop.set()
         response = getattr(self, "_response", None)
         if response is not None:
-            with contextlib.suppress(Exception):  # closing from another thread may race the reader
-                response.close()
-        self._thread.join(0.5)
+            stream = response.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(5)

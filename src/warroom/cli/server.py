@@ -75,4 +75,4 @@ def serve(
     logs.setup(Settings().log_json)
     typer.echo(f"warroom serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("warroom.web.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=False)
+                access_log=False, proxy_headers=False, timeout_graceful_shutdown=5)

@@ -68,15 +68,28 @@ async def _stream(request: Request, app: App, matches: Callable[[dict[str, Any]]
             frames, last = await run_in_threadpool(read, last, notified)
             for f in frames:
                 yield f
-            wait = KEEPALIVE_SECONDS if app.live.cross_process else POLL_SECONDS
-            try:
-                await asyncio.wait_for(woken.wait(), wait)
-                notified = True
-            except TimeoutError:
-                notified = False
+            notified = await _wait(request, woken, KEEPALIVE_SECONDS if app.live.cross_process else POLL_SECONDS)
+            if notified is None:
+                return
+            if not notified:
                 yield ": keepalive\n\n"
     finally:
         unsubscribe()
+
+
+async def _wait(request: Request, woken: asyncio.Event, seconds: float) -> bool | None:
+    """True when woken, False after `seconds`, None once the client has gone (checked every second, so a
+    closed page frees its stream promptly and a server can shut down without waiting for keepalives)."""
+    left = seconds
+    while left > 0:
+        try:
+            await asyncio.wait_for(woken.wait(), min(1.0, left))
+            return True
+        except TimeoutError:
+            left -= 1.0
+            if await request.is_disconnected():
+                return None
+    return False
 
 
 def _sse(gen: AsyncIterator[str]) -> StreamingResponse:
