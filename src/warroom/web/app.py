@@ -21,7 +21,8 @@ log = logging.getLogger("warroom.http")
 
 # Routers of every adapter; a new domain appends its router here.
 ROUTERS: list[Any] = [health.router, incidents.router, catalog.router]
-ROUTERS += [alert_intake.router, alerts.router]
+ROUTERS[:0] = [alert_intake.router]  # matched first: the high-volume intake skips the other routes
+ROUTERS += [alerts.router]
 ROUTERS += PAGING_ROUTERS
 
 # Started with the server, stopped with it: each takes the App and returns a stop function

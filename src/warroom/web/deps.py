@@ -65,7 +65,7 @@ def needs(role: UserRole) -> Callable[..., Principal]:
 def public(reason: str) -> Callable[..., None]:
     """Dependency that marks a route as deliberately open (health checks, key-authenticated intake)."""
 
-    def dep() -> None:
+    async def dep() -> None:  # async: FastAPI would run a plain function in its thread pool on every request
         return None
 
     dep.warroom_public = reason  # type: ignore[attr-defined]
