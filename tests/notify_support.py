@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -68,8 +69,12 @@ def paged(app: App, incident_id: int) -> list[dict[str, Any]]:
 
 
 def run_ticks(app: App, n: int = 1) -> None:
+    """Run the worker's jobs n times, each time letting the sends it started finish and be recorded."""
+    from warroom.notifications.outbox import settle
+
     for _ in range(n):
         tick(app)
+        settle(app)
 
 
 # -- a loopback HTTP receiver -----------------------------------------------------------------------
@@ -86,21 +91,26 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Records every POST; answers `status`, after `delay` seconds."""
+    """Records every POST; answers `status`, after `delay` seconds (one request at a time when `serial`)."""
 
     status: int = 200
     delay: float = 0.0
+    serial: bool = False
     got: list[Received] = field(default_factory=list)
     cond: threading.Condition = field(default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
         outer = self
+        self.gate = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
-                if outer.delay:
-                    threading.Event().wait(outer.delay)
+                if outer.delay and outer.serial:
+                    with outer.gate:
+                        time.sleep(outer.delay)
+                elif outer.delay:
+                    time.sleep(outer.delay)
                 with outer.cond:
                     outer.got.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, raw))
                     outer.cond.notify_all()

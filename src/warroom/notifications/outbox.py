@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,25 +81,37 @@ def cancel_pages(app: App, tx: Tx, incident_id: int) -> int:
 # -- delivering -------------------------------------------------------------------------------------
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="warroom-send")
+SEND_THREADS = 32
+_pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="warroom-send")
+
+
+@dataclass
+class _Flight:
+    """Sends started by this process and not yet recorded: a slow channel never holds up the loop."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    running: set[Future] = field(default_factory=set)
+    done: list[tuple[dict[str, Any], int, str | None]] = field(default_factory=list)
+
+
+def _flight(app: App) -> _Flight:
+    return app.extras.setdefault("notify_flight", _Flight())
 
 
 def _claim(app: App, now: datetime, limit: int) -> list[tuple[dict[str, Any], int, str]]:
-    retry = retry_policy(app)
-    out = []
+    """Lease due rows and open an attempt for each, in one short transaction."""
+    with app.db.read() as conn:  # cheap check first: no write lock on an idle tick
+        if not st.any_due(conn, now):
+            return []
+    lease = now + timedelta(seconds=retry_policy(app).lease_seconds)
     with app.db.transaction() as tx:
-        for row in st.claim_due(tx.conn, now, limit):
-            attempt = row["attempts"] + 1
-            st.update_notification(tx.conn, row["id"], attempts=attempt,
-                                   next_attempt_at=now + timedelta(seconds=retry.lease_seconds))
-            aid = st.insert_attempt(tx.conn, notification_id=row["id"], attempt=attempt, worker=WORKER_ID,
-                                    started_at=now)
-            secret = ""
-            if row["method_id"] is not None:
-                method = st.get_method(tx.conn, row["method_id"])
-                secret = method["secret"] if method else ""
-            out.append(({**dict(row), "attempts": attempt}, aid, secret))
-    return out
+        rows = st.claim_due(tx.conn, now, limit)
+        if not rows:
+            return []
+        aids = st.lease(tx.conn, [(r["id"], r["attempts"] + 1) for r in rows], lease, now, WORKER_ID)
+        secrets = st.secrets_of(tx.conn, {r["method_id"] for r in rows if r["method_id"] is not None})
+    return [({**dict(r), "attempts": r["attempts"] + 1}, aid, secrets.get(r["method_id"], ""))
+            for r, aid in zip(rows, aids, strict=True)]
 
 
 def _send(app: App, row: dict[str, Any], secret: str) -> str | None:
@@ -111,31 +125,65 @@ def _send(app: App, row: dict[str, Any], secret: str) -> str | None:
         return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def _finish(app: App, row: dict[str, Any], attempt_id: int, error: str | None) -> None:
+def _record(app: App) -> int:
+    """Write the outcome of every finished send in one transaction."""
+    fl = _flight(app)
+    with fl.lock:
+        done, fl.done = fl.done, []
+    if not done:
+        return 0
     now = app.clock.now()
     retry = retry_policy(app)
     with app.db.transaction() as tx:
-        st.finish_attempt(tx.conn, attempt_id, finished_at=now, ok=error is None, error=error)
-        if error is None:
-            st.update_notification(tx.conn, row["id"], only_state="pending", state="delivered", delivered_at=now,
-                                   next_attempt_at=None, last_error=None)
-        elif row["attempts"] >= retry.max_attempts:
-            st.update_notification(tx.conn, row["id"], only_state="pending", state="dead", next_attempt_at=None,
-                                   last_error=error)
-            log.warning("notification dead", extra={"notification_id": row["id"], "error": error})
-        else:
-            st.update_notification(tx.conn, row["id"], only_state="pending", last_error=error,
-                                   next_attempt_at=now + retry.backoff(row["attempts"]))
+        for row, attempt_id, error in done:
+            st.finish_attempt(tx.conn, attempt_id, finished_at=now, ok=error is None, error=error)
+            if error is None:
+                st.update_notification(tx.conn, row["id"], only_state="pending", state="delivered",
+                                       delivered_at=now, next_attempt_at=None, last_error=None)
+            elif row["attempts"] >= retry.max_attempts:
+                st.update_notification(tx.conn, row["id"], only_state="pending", state="dead",
+                                       next_attempt_at=None, last_error=error)
+                log.warning("notification dead", extra={"notification_id": row["id"], "error": error})
+            else:
+                st.update_notification(tx.conn, row["id"], only_state="pending", last_error=error,
+                                       next_attempt_at=now + retry.backoff(row["attempts"]))
+    return len(done)
 
 
-def deliver_due(app: App, now: datetime, limit: int = 50) -> int:
-    """Send every notification due by `now` (up to `limit`), in parallel; returns how many were tried."""
-    claimed = _claim(app, now, limit)
-    futures = {_pool.submit(_send, app, row, secret): (row, aid) for row, aid, secret in claimed}
-    for fut in as_completed(futures):  # record each outcome as soon as it is known
-        row, aid = futures[fut]
-        _finish(app, row, aid, fut.result())
+def deliver_due(app: App, now: datetime, limit: int = 50, wait: float = 0.05) -> int:
+    """Start sending what is due by `now` (up to `limit`, and no more than free send threads), give the sends
+    `wait` seconds, and record every finished outcome. Returns how many sends were started."""
+    fl = _flight(app)
+    _record(app)
+    with fl.lock:
+        room = SEND_THREADS - len(fl.running)
+    claimed = _claim(app, now, min(limit, room)) if room > 0 else []
+    started = []
+    for row, aid, secret in claimed:
+        fut = _pool.submit(_send, app, row, secret)
+        with fl.lock:
+            fl.running.add(fut)
+        fut.add_done_callback(lambda f, row=row, aid=aid: _landed(fl, f, row, aid))
+        started.append(fut)
+    if started and wait > 0:
+        futures_wait(started, timeout=wait)
+    _record(app)
     return len(claimed)
+
+
+def _landed(fl: _Flight, fut: Future, row: dict[str, Any], aid: int) -> None:
+    with fl.lock:
+        fl.running.discard(fut)
+        fl.done.append((row, aid, fut.result()))
+
+
+def settle(app: App, timeout: float = 30.0) -> None:
+    """Wait for this process's sends in flight and record their outcomes (tests, shutdown)."""
+    fl = _flight(app)
+    with fl.lock:
+        running = list(fl.running)
+    futures_wait(running, timeout=timeout)
+    _record(app)
 
 
 # -- operator actions and reads ---------------------------------------------------------------------

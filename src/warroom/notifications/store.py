@@ -153,6 +153,28 @@ def claim_due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
     return list(conn.execute(q).mappings())
 
 
+def any_due(conn: Connection, now: datetime) -> bool:
+    q = select(notifications.c.id).where(notifications.c.state == "pending", notifications.c.next_attempt_at <= now)
+    return conn.execute(q.limit(1)).first() is not None
+
+
+def lease(conn: Connection, claimed: list[tuple[int, int]], until: datetime, now: datetime, worker: str) -> list[int]:
+    """Push each claimed row's next attempt to `until`, count the attempt, open its record; returns attempt ids."""
+    conn.execute(update(notifications).where(notifications.c.id.in_([c[0] for c in claimed]))
+                 .values(attempts=notifications.c.attempts + 1, next_attempt_at=until))
+    res = conn.execute(attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True),
+                       [{"notification_id": nid, "attempt": n, "worker": worker, "started_at": now}
+                        for nid, n in claimed])
+    return [r[0] for r in res]
+
+
+def secrets_of(conn: Connection, method_ids: set[int]) -> dict[int, str]:
+    if not method_ids:
+        return {}
+    q = select(contact_methods.c.id, contact_methods.c.secret).where(contact_methods.c.id.in_(method_ids))
+    return {r[0]: r[1] for r in conn.execute(q)}
+
+
 def update_notification(conn: Connection, nid: int, *, only_state: str | None = None, **values: Any) -> bool:
     q = update(notifications).where(notifications.c.id == nid)
     if only_state:
@@ -167,10 +189,6 @@ def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], a
                                      notifications.c.payload["event"].as_string().in_(kinds))
          .values(state="cancelled", next_attempt_at=None, last_error=f"cancelled at {at.isoformat()}"))
     return conn.execute(q).rowcount
-
-
-def insert_attempt(conn: Connection, **values: Any) -> int:
-    return conn.execute(attempts.insert().values(**values).returning(attempts.c.id)).scalar_one()
 
 
 def finish_attempt(conn: Connection, attempt_id: int, **values: Any) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from warroom.bootstrap import App
 from warroom.escalation.service import breach_due, escalate_due
-from warroom.notifications.outbox import deliver_due
+from warroom.notifications.outbox import deliver_due, settle
 
 log = logging.getLogger("warroom.worker")
 
@@ -45,6 +45,7 @@ def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> Non
         if any(n >= 50 for n in busy.values()):
             continue  # a full batch: there is probably more due right now
         wake.wait(app.settings.tick_seconds)
+    settle(app, timeout=10)  # record the outcome of sends still in flight
 
 
 def start_embedded(app: App) -> Callable[[], None]:
