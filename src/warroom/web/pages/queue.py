@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.incidents import store as st
-from warroom.incidents.lifecycle import Status
+from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Priority
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
@@ -72,9 +72,11 @@ def parse_filters(request: Request) -> Filters:
 
 def queue_rows(app: App, conn: Connection, f: Filters) -> dict[str, Any]:
     """The incidents for these filters plus what the rows need to render."""
+    finished_only = bool(f.statuses) and not any(Status(s) in OPEN_STATUSES for s in f.statuses)
     items, total = st.search(conn, statuses=list(f.statuses) or None, open_only=None if f.statuses else True,
                              priorities=list(f.priorities) or None, major=f.major, service_id=f.service_id,
-                             team_id=f.team_id, text=f.q or None, limit=PAGE_SIZE)
+                             team_id=f.team_id, text=f.q or None, limit=PAGE_SIZE,
+                             order="recent" if finished_only else "queue")  # history: newest first
     return {"incidents": items, "total": total, "names": load_names(conn), "now": app.clock.now(),
             "page_size": PAGE_SIZE}
 
