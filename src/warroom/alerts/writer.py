@@ -7,7 +7,9 @@ request), so an answered event survives even a power cut; PostgreSQL commits syn
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +28,9 @@ log = logging.getLogger("warroom.alerts.writer")
 MAX_BATCH_ALERTS = 2000
 MAX_QUEUE = 20000  # submissions waiting; beyond this the intake sheds load
 KEY = "alerts.writer"
+# SQLite in WAL mode with synchronous=NORMAL (the foundation's setting) keeps every commit across a crash of
+# the process; synchronous=FULL also keeps it across an OS crash or power cut, at one fsync per batch.
+FSYNC_EACH_COMMIT = os.environ.get("WARROOM_ALERTS_SQLITE_FULL_SYNC", "1").strip().lower() in ("1", "true", "yes")
 
 
 class Unavailable(Exception):
@@ -35,7 +40,7 @@ class Unavailable(Exception):
 @contextmanager
 def durable_transaction(app: App) -> Iterator[Tx]:
     """app.db.transaction(), but on SQLite this commit is fsynced (synchronous=FULL) before returning."""
-    if app.db.dialect != "sqlite":
+    if app.db.dialect != "sqlite" or not FSYNC_EACH_COMMIT:
         with app.db.transaction() as tx:
             yield tx
         return
@@ -76,10 +81,22 @@ def commit(app: App, subs: list[Submission]) -> list[BaseException | None]:
     return [commit(app, [s])[0] for s in subs]
 
 
+class _Waiter:
+    """Who is waiting for a submission: an asyncio future (on its loop) or a blocking caller."""
+
+    __slots__ = ("loop", "fut", "event", "outcome")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.loop = loop
+        self.fut: asyncio.Future | None = loop.create_future() if loop else None
+        self.event = None if loop else threading.Event()
+        self.outcome: BaseException | None = None
+
+
 class Writer:
     def __init__(self, app: App) -> None:
         self.app = app
-        self._q: queue.SimpleQueue[tuple[Submission, Callable[[BaseException | None], None]]] = queue.SimpleQueue()
+        self._q: queue.SimpleQueue[tuple[Submission, _Waiter]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="alerts-writer", daemon=True)
         self._thread.start()
@@ -88,38 +105,27 @@ class Writer:
     def depth(self) -> int:
         return self._q.qsize()
 
-    def submit(self, sub: Submission, done: Callable[[BaseException | None], None]) -> None:
+    def _submit(self, sub: Submission, waiter: _Waiter) -> None:
         if self._stop.is_set():
-            done(Unavailable("shutting down"))
+            _answer([(waiter, Unavailable("shutting down"))])
             return
-        self._q.put((sub, done))
+        self._q.put((sub, waiter))
 
     async def send(self, sub: Submission) -> None:
         """Wait until `sub` is committed; raise if it was not."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[BaseException | None] = loop.create_future()
-
-        def done(outcome: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, fut, outcome)
-
-        self.submit(sub, done)
-        outcome = await fut
+        waiter = _Waiter(asyncio.get_running_loop())
+        self._submit(sub, waiter)
+        outcome = await waiter.fut  # type: ignore[misc]
         if outcome is not None:
             raise outcome
 
     def send_blocking(self, sub: Submission, timeout: float = 60.0) -> None:
-        box: list[BaseException | None] = []
-        ready = threading.Event()
-
-        def done(outcome: BaseException | None) -> None:
-            box.append(outcome)
-            ready.set()
-
-        self.submit(sub, done)
-        if not ready.wait(timeout):
+        waiter = _Waiter()
+        self._submit(sub, waiter)
+        if not waiter.event.wait(timeout):  # type: ignore[union-attr]
             raise Unavailable("timed out waiting for the alert writer")
-        if box[0] is not None:
-            raise box[0]
+        if waiter.outcome is not None:
+            raise waiter.outcome
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -144,26 +150,40 @@ class Writer:
                 log.exception("alert writer failed")
                 outcomes = [exc] * len(batch)
             self.batches += 1
-            for (_, done), outcome in zip(batch, outcomes, strict=True):
-                done(outcome)
+            _answer([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
         self._drain()
 
     def _drain(self) -> None:
         while True:
             try:
-                _, done = self._q.get_nowait()
+                _, waiter = self._q.get_nowait()
             except queue.Empty:
                 return
-            done(Unavailable("shutting down"))
+            _answer([(waiter, Unavailable("shutting down"))])
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
 
 
-def _settle(fut: asyncio.Future, outcome: Any) -> None:
-    if not fut.done():
-        fut.set_result(outcome)
+def _answer(done: list[tuple[_Waiter, BaseException | None]]) -> None:
+    """Wake every waiter: one call into each event loop per batch, not one per request."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
+    for waiter, outcome in done:
+        if waiter.loop is None:
+            waiter.outcome = outcome
+            waiter.event.set()  # type: ignore[union-attr]
+        else:
+            by_loop.setdefault(waiter.loop, []).append((waiter.fut, outcome))  # type: ignore[arg-type]
+    for loop, futs in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle_all, futs)
+
+
+def _settle_all(futs: list[tuple[asyncio.Future, Any]]) -> None:
+    for fut, outcome in futs:
+        if not fut.done():
+            fut.set_result(outcome)
 
 
 _lock = threading.Lock()

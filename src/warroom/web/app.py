@@ -89,3 +89,4 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
 
 # Adapters that need more than a router (pages, static files, sessions) hook in here: (FastAPI, App) -> None.
 EXTENSIONS: list[Callable[[FastAPI, App], None]] = [pages.install]
+EXTENSIONS.append(lambda api, wr: __import__("warroom.web.intake_fast", fromlist=["install"]).install(api, wr))

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.requests import ClientDisconnect
 
 from warroom.alerts import service
 from warroom.alerts.model import AlertIn, BadEvent, Kind
@@ -29,26 +30,34 @@ WEBHOOK_LIMIT = 2 * 1024 * 1024  # Alertmanager posts carry whole groups
 NUL = b"\\u0000"  # valid JSON, but PostgreSQL cannot store it in text or JSONB
 
 
-class TooLarge(Exception):
-    pass
+class Disconnected(Exception):
+    """The sender went away before its body arrived; there is nobody to answer."""
 
 
-def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+Answer = tuple[int, dict[str, Any], dict[str, str] | None]
 
 
-async def _read(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Answer:
+    return status, body, headers
+
+
+async def read_body(receive: Any, declared: str | None, limit: int) -> bytes | None:
+    """The request body from the ASGI `receive`, or None once it is larger than `limit` bytes."""
     if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
+        return None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Disconnected
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise TooLarge
+            return None
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _shed(app: App, integ: Integration, n: int) -> float:
@@ -64,17 +73,13 @@ def _retry_after(wait: float) -> dict[str, str]:
 
 # -- PagerDuty Events API v2 ------------------------------------------------------------------
 
-def _pd_invalid(errors: list[str], message: str = "Event object is invalid") -> Response:
+def _pd_invalid(errors: list[str], message: str = "Event object is invalid") -> Answer:
     return _json(400, {"status": "invalid event", "message": message, "errors": errors})
 
 
-@router.post("/v2/enqueue", status_code=202, dependencies=KEY_AUTH,
-             summary="PagerDuty Events API v2 compatible: trigger, acknowledge, resolve")
-async def enqueue(request: Request) -> Response:
-    app: App = request.app.state.warroom
-    try:
-        raw = await _read(request, PD_LIMIT)
-    except TooLarge:
+async def pagerduty_answer(app: App, raw: bytes | None) -> Answer:
+    """Handle one Events API v2 request body (None: over the size limit)."""
+    if raw is None:
         return _json(413, {"status": "invalid event", "message": f"Request body exceeds {PD_LIMIT} bytes",
                            "errors": ["body: too large"]})
     try:
@@ -104,23 +109,21 @@ async def enqueue(request: Request) -> Response:
 # -- Alertmanager and generic webhooks ----------------------------------------------------------
 
 def _error(status: int, code: str, message: str, errors: list[str] | None = None,
-           headers: dict[str, str] | None = None) -> Response:
+           headers: dict[str, str] | None = None) -> Answer:
     body: dict[str, Any] = {"error": code, "message": message}
     if errors is not None:
         body["errors"] = [{"field": f, "problem": p} for f, _, p in (e.partition(": ") for e in errors)]
     return _json(status, body, headers)
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def bearer(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def _webhook(request: Request, key: str | None, kind: Kind) -> Response:
-    app: App = request.app.state.warroom
-    try:
-        raw = await _read(request, WEBHOOK_LIMIT)
-    except TooLarge:
+async def webhook_answer(app: App, kind: Kind, key: str | None, raw: bytes | None) -> Answer:
+    """Handle one Alertmanager or generic webhook body (None: over the size limit)."""
+    if raw is None:
         return _error(413, "too_large", f"request body exceeds {WEBHOOK_LIMIT} bytes")
     integ = service.authenticate(app, key)
     if integ is None or integ.kind != kind:
@@ -145,29 +148,55 @@ async def _webhook(request: Request, key: str | None, kind: Kind) -> Response:
             await service.send(app, integ, alerts)
         except Unavailable as exc:
             return _error(503, "unavailable", f"not committed; retry: {exc}", headers=_retry_after(1))
-    return _json(202, {"status": "success", "accepted": len(alerts),
-                       "dedup_keys": [a.dedup_key for a in alerts]})
+    return _json(202, {"status": "success", "accepted": len(alerts), "dedup_keys": [a.dedup_key for a in alerts]})
+
+
+# -- routes (documented in the OpenAPI schema; the fast path below answers the same requests) ---
+
+def _response(answer: Answer) -> Response:
+    status, body, headers = answer
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+async def _body(request: Request, limit: int) -> bytes | None:
+    try:
+        return await read_body(request.receive, request.headers.get("content-length"), limit)
+    except Disconnected:
+        raise ClientDisconnect from None
+
+
+@router.post("/v2/enqueue", status_code=202, dependencies=KEY_AUTH,
+             summary="PagerDuty Events API v2 compatible: trigger, acknowledge, resolve")
+async def enqueue(request: Request) -> Response:
+    app: App = request.app.state.warroom
+    return _response(await pagerduty_answer(app, await _body(request, PD_LIMIT)))
 
 
 @router.post("/api/v1/integrations/{key}/alertmanager", status_code=202, dependencies=KEY_AUTH,
              summary="Alertmanager webhook (payload version 4), key in the path")
 async def alertmanager_by_path(key: str, request: Request) -> Response:
-    return await _webhook(request, key, Kind.ALERTMANAGER)
+    app: App = request.app.state.warroom
+    return _response(await webhook_answer(app, Kind.ALERTMANAGER, key, await _body(request, WEBHOOK_LIMIT)))
 
 
 @router.post("/api/v1/intake/alertmanager", status_code=202, dependencies=KEY_AUTH,
              summary="Alertmanager webhook, key as 'Authorization: Bearer <key>'")
 async def alertmanager_by_header(request: Request) -> Response:
-    return await _webhook(request, _bearer(request), Kind.ALERTMANAGER)
+    app: App = request.app.state.warroom
+    return _response(await webhook_answer(app, Kind.ALERTMANAGER, bearer(request.headers.get("authorization")),
+                                          await _body(request, WEBHOOK_LIMIT)))
 
 
 @router.post("/api/v1/integrations/{key}/webhook", status_code=202, dependencies=KEY_AUTH,
              summary="Generic JSON webhook, mapped by the integration's config.mapping")
 async def webhook_by_path(key: str, request: Request) -> Response:
-    return await _webhook(request, key, Kind.GENERIC)
+    app: App = request.app.state.warroom
+    return _response(await webhook_answer(app, Kind.GENERIC, key, await _body(request, WEBHOOK_LIMIT)))
 
 
 @router.post("/api/v1/intake/webhook", status_code=202, dependencies=KEY_AUTH,
              summary="Generic JSON webhook, key as 'Authorization: Bearer <key>'")
 async def webhook_by_header(request: Request) -> Response:
-    return await _webhook(request, _bearer(request), Kind.GENERIC)
+    app: App = request.app.state.warroom
+    return _response(await webhook_answer(app, Kind.GENERIC, bearer(request.headers.get("authorization")),
+                                          await _body(request, WEBHOOK_LIMIT)))

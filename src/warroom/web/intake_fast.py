@@ -1,0 +1,75 @@
+"""A pure ASGI fast path for the alert intake: the same handlers as the documented routes in
+web/api/alert_intake.py, answered before FastAPI's routing, dependency and response layers.
+
+Alert intake is the one place where requests arrive by the thousand per second; everything else
+passes straight through to the application."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+
+from warroom.alerts.model import Kind
+from warroom.bootstrap import App
+from warroom.web.api.alert_intake import (
+    PD_LIMIT,
+    WEBHOOK_LIMIT,
+    Answer,
+    Disconnected,
+    bearer,
+    pagerduty_answer,
+    read_body,
+    webhook_answer,
+)
+
+_WEBHOOK = re.compile(r"^/api/v1/(?:integrations/([^/]+)|intake)/(alertmanager|webhook)$")
+_KINDS = {"alertmanager": Kind.ALERTMANAGER, "webhook": Kind.GENERIC}
+
+
+class IntakeFastPath:
+    def __init__(self, app: Any, wr: App) -> None:
+        self.app = app
+        self.wr = wr
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        m = None if path == "/v2/enqueue" else _WEBHOOK.match(path)
+        if path != "/v2/enqueue" and m is None:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        declared = length.decode("latin-1") if length else None
+        try:
+            if m is None:
+                answer = await pagerduty_answer(self.wr, await read_body(receive, declared, PD_LIMIT))
+            else:
+                key = m.group(1)
+                if key is None:
+                    auth = headers.get(b"authorization")
+                    key = bearer(auth.decode("latin-1") if auth else None)
+                answer = await webhook_answer(self.wr, _KINDS[m.group(2)], key,
+                                              await read_body(receive, declared, WEBHOOK_LIMIT))
+        except Disconnected:
+            return
+        await _send(send, answer)
+
+
+async def _send(send: Any, answer: Answer) -> None:
+    status, body, extra = answer
+    payload = orjson.dumps(body)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def install(api: FastAPI, wr: App) -> None:
+    """EXTENSIONS entry."""
+    api.add_middleware(IntakeFastPath, wr=wr)
