@@ -156,3 +156,31 @@ def test_summary_fragment_has_fresh_versions(api, app, users) -> None:
     service.add_note(app, users.principal("admin"), s.id, "n")
     frag = api.get(f"/incidents/{s.ref}/summary").text
     assert "<html" not in frag and f'name="version" value="{s.version + 1}"' in frag
+
+
+def test_roles_can_be_removed_and_incidents_linked_and_merged_from_the_page(api, app, users) -> None:
+    team = catalog.create_team(app, "Networks")
+    p = users.principal("responder")
+    parent = declare(app, users, "Payments down")
+    child = declare(app, users, "Portal errors")
+    dup = declare(app, users, "Customers cannot pay")
+    service.assign(app, p, parent.id, Role.COORDINATOR, users.ids["admin"])
+    s = service.assign(app, p, parent.id, Role.EXPERT, users.ids["responder"], team["id"])
+    csrf = login_as(api, "responder")
+    assert 'aria-label="Remove the coordinator"' in api.get(f"/incidents/{parent.ref}").text
+    r = post(api, csrf, parent.ref, "roles/remove", role="expert", user_id=users.ids["responder"],
+             team_id=team["id"], version=s.version)
+    assert r.status_code == 303
+    assert post(api, csrf, parent.ref, "roles/remove", role="coordinator").status_code == 303
+    r = post(api, csrf, parent.ref, "children", child_ref=f"INC-{child.ref}")
+    assert r.status_code == 409 and "promote the parent first" in r.text
+    service.promote(app, p, parent.id, "big")
+    assert post(api, csrf, parent.ref, "children", child_ref=f"INC-{child.ref}").status_code == 303
+    assert post(api, csrf, dup.ref, "merge", primary_ref=str(parent.ref)).status_code == 303
+    r = post(api, csrf, child.ref, "merge", primary_ref="INC-999")
+    assert r.status_code == 422 and "there is no incident INC-999" in r.text
+    now = service.get(app, parent.id)
+    assert now.coordinator_id is None and now.experts == ()
+    assert service.get(app, child.id).parent_id == parent.id
+    assert service.get(app, dup.id).duplicate_of_id == parent.id
+    assert_replay_matches(app, parent.id)

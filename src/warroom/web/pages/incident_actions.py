@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, WarroomError
 from warroom.incidents import service
+from warroom.incidents import store as st
 from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
@@ -60,7 +61,7 @@ def act(request: Request, app: App, c: FormCtx, ref: int, fn: Callable[[Incident
     try:
         fn(state)
     except WarroomError as exc:
-        kept = {k: c.get(k) for k in ("text", "reason", "note") if c.get(k)}
+        kept = {k: c.get(k) for k in ("text", "reason", "note", "child_ref", "primary_ref") if c.get(k)}
         return incident_response(request, app, ref, error=explain(exc), status=exc.status, form=kept)
     return redirect(f"/incidents/{ref}")
 
@@ -121,3 +122,28 @@ def change_impact(ref: int, request: Request, app: App = Depends(get_app), c: Fo
 @router.post("/incidents/{ref}/notes")
 def add_note(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.add_note(app, c.principal, s.id, c.get("text")))
+
+
+def other_incident(app: App, c: FormCtx, name: str) -> int:
+    """The id of the incident named in field `name` by its number (42 or INC-42)."""
+    raw = c.get(name).upper().removeprefix("INC-").strip()
+    if not raw.isdigit():
+        raise Invalid(name, "give an incident number such as INC-42")
+    with app.db.read() as conn:
+        other = st.load_by_ref(conn, int(raw))
+    if other is None:
+        raise Invalid(name, f"there is no incident INC-{raw}")
+    return other.id
+
+
+@router.post("/incidents/{ref}/children")
+def link_child(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    return act(request, app, c, ref, lambda s: service.link_child(app, c.principal, s.id,
+                                                                  other_incident(app, c, "child_ref")))
+
+
+@router.post("/incidents/{ref}/merge")
+def merge(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    """Merge this incident, a duplicate, into the primary named in the form."""
+    return act(request, app, c, ref, lambda s: service.merge(app, c.principal, s.id,
+                                                             other_incident(app, c, "primary_ref")))
