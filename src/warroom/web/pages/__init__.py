@@ -9,11 +9,11 @@ from fastapi.staticfiles import StaticFiles
 
 from warroom.bootstrap import App
 from warroom.web import deps, sessions, sse
-from warroom.web.pages import auth, catalog, common, declare, incident, incident_actions, queue
+from warroom.web.pages import auth, catalog, common, declare, extras, incident, incident_actions, queue
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ROUTERS = [auth.router, queue.router, declare.router, incident.router, incident_actions.router, catalog.router,
-           sse.router]
+           sse.router, *extras.ROUTERS]
 
 
 def install(api: FastAPI, app: App) -> None:
@@ -23,7 +23,4 @@ def install(api: FastAPI, app: App) -> None:
     common.install_handlers(api)
     for router in ROUTERS:
         api.include_router(router)
-    from warroom.web.pages import extras
-
-    extras.install(api, app)
     api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -23,9 +23,9 @@ from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names
 router = APIRouter(include_in_schema=False)
 TIMELINE_LIMIT = 2000
 
-# Extra panels for the war room page from other domains (attached alerts, pages sent, ...):
-# fn(conn, state) -> {"title": str, "template": str, ...context} or None when there is nothing to show.
-PANELS: list[Callable[[Connection, IncidentState], dict[str, Any] | None]] = []
+# Extra panels for the war room page from other domains (attached alerts, escalation, notifications):
+# fn(app, state) -> {"title": str, "template": str, ...context} or None when there is nothing to show.
+PANELS: list[Callable[[App, IncidentState], dict[str, Any] | None]] = []
 
 
 def load_state(conn: Connection, ref: int) -> IncidentState:
@@ -63,7 +63,7 @@ def page_context(app: App, conn: Connection, state: IncidentState) -> dict[str, 
     panels = []
     for panel in PANELS:
         try:
-            p = panel(conn, state)
+            p = panel(app, state)
         except Exception:  # a broken optional panel must not take the war room page down
             import logging
 

@@ -1,0 +1,64 @@
+"""Alert pages (issue 3's domain): the alert list, the alerts attached to an incident, integrations (admin).
+Imported only when warroom.alerts exists (see extras.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from warroom.alerts import service as alerts
+from warroom.alerts.model import SEVERITIES, AlertStatus
+from warroom.bootstrap import App
+from warroom.incidents.events import IncidentState
+from warroom.web.deps import get_app
+from warroom.web.pages.common import AdminPage, PageError, ViewerPage, load_names, render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 200
+
+
+def _choices(request: Request, name: str, allowed: tuple[str, ...]) -> list[str]:
+    picked = [v for v in request.query_params.getlist(name) if v]
+    for v in picked:
+        if v not in allowed:
+            raise PageError(422, f"{name}: {v!r} is not one of {', '.join(allowed)}")
+    return picked
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    statuses = _choices(request, "status", tuple(x.value for x in AlertStatus))
+    severities = _choices(request, "severity", SEVERITIES)
+    q = request.query_params.get("q", "").strip()[:200]
+    rows, total = alerts.list_alerts(app, statuses=statuses or None, severities=severities or None, text=q or None,
+                                     limit=PAGE_SIZE)
+    with app.db.read() as conn:
+        names = load_names(conn)
+        refs = _refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+    return render(request, "alerts.html", alerts=rows, total=total, names=names, refs=refs, q=q,
+                  statuses=[x.value for x in AlertStatus], severities=SEVERITIES, picked_status=statuses,
+                  picked_severity=severities, now=app.clock.now())
+
+
+def _refs(conn: Any, incident_ids: set[int]) -> dict[int, int]:
+    from warroom.incidents import store as st
+
+    return {s.id: s.ref for s in st.load_many(conn, sorted(incident_ids))}
+
+
+@router.get("/integrations", response_class=HTMLResponse)
+def integrations_page(request: Request, app: App = Depends(get_app), s: Any = AdminPage) -> HTMLResponse:
+    rows = alerts.list_integrations(app)
+    with app.db.read() as conn:
+        names = load_names(conn)
+    return render(request, "integrations.html", integrations=rows, names=names, base_url=app.settings.base_url)
+
+
+def attached_alerts_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
+    """War room panel: the alerts attached to this incident, newest activity first."""
+    rows, total = alerts.alerts_of_incident(app, state.id, limit=50)
+    if not total:
+        return None
+    return {"title": f"Attached alerts ({total})", "template": "_panel_alerts.html", "alerts": rows, "total": total}

@@ -1,0 +1,100 @@
+"""On-call, escalation and notification pages (issue 4's domains): who is on call now, schedules, escalation
+policies, notification delivery attempts, and the war room's escalation and notification panels.
+Imported only when those packages exist (see extras.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from warroom.bootstrap import App
+from warroom.errors import NotFound
+from warroom.escalation import service as esc
+from warroom.incidents.events import IncidentState
+from warroom.notifications import outbox
+from warroom.oncall import service as oncall
+from warroom.web.deps import get_app
+from warroom.web.pages.common import PageError, ViewerPage, load_names, render
+
+router = APIRouter(include_in_schema=False)
+UPCOMING_DAYS = 7
+NOTIFICATION_STATES = ("pending", "delivered", "dead", "cancelled")
+
+
+@router.get("/oncall", response_class=HTMLResponse)
+def oncall_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    """Who is on call now in each schedule, and the shifts of the coming week."""
+    now = app.clock.now()
+    current = oncall.who_is_on_call(app)
+    schedules = []
+    for row in oncall.list_schedules(app):
+        shifts = oncall.schedule_shifts(app, row["id"], now, now + timedelta(days=UPCOMING_DAYS))
+        schedules.append({**row, "shifts": shifts[:40]})
+    with app.db.read() as conn:
+        names = load_names(conn)
+    return render(request, "oncall.html", current=current, schedules=schedules, names=names, now=now,
+                  days=UPCOMING_DAYS)
+
+
+@router.get("/policies", response_class=HTMLResponse)
+def policies_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    policies = [esc.get_policy(app, p["id"]) for p in esc.list_policies(app)]
+    schedules = {r["id"]: r["name"] for r in oncall.list_schedules(app)}
+    with app.db.read() as conn:
+        names = load_names(conn)
+    return render(request, "policies.html", policies=policies, names=names, schedules=schedules,
+                  targets=esc.get_targets(app))
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    state = request.query_params.get("state", "")
+    if state and state not in NOTIFICATION_STATES:
+        raise PageError(422, f"state: {state!r} is not one of {', '.join(NOTIFICATION_STATES)}")
+    rows = outbox.list_(app, state=state or None, limit=200)
+    with app.db.read() as conn:
+        names = load_names(conn)
+        refs = _refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+    return render(request, "notifications.html", notifications=rows, names=names, refs=refs, state=state,
+                  states=NOTIFICATION_STATES)
+
+
+@router.get("/notifications/{notification_id}", response_class=HTMLResponse)
+def notification_page(notification_id: int, request: Request, app: App = Depends(get_app),
+                      s: Any = ViewerPage) -> HTMLResponse:
+    """One notification and every delivery attempt."""
+    try:
+        n = outbox.get(app, notification_id)
+    except NotFound:
+        raise PageError(404, f"There is no notification {notification_id}.") from None
+    with app.db.read() as conn:
+        names = load_names(conn)
+        refs = _refs(conn, {n["incident_id"]} if n["incident_id"] else set())
+    return render(request, "notification.html", n=n, names=names, refs=refs)
+
+
+def _refs(conn: Any, incident_ids: set[int]) -> dict[int, int]:
+    from warroom.incidents import store as st
+
+    return {s.id: s.ref for s in st.load_many(conn, sorted(incident_ids))}
+
+
+def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
+    """War room panel: escalations under way and the response/resolution targets."""
+    data = esc.escalations_for(app, state.id)
+    if not data["escalations"] and not data["targets"]:
+        return None
+    policies = {p["id"]: p["name"] for p in esc.list_policies(app)}
+    return {"title": "Escalation and targets", "template": "_panel_escalation.html", "policies": policies,
+            "now": app.clock.now(), **data}
+
+
+def notifications_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
+    """War room panel: pages and messages sent about this incident, with their delivery state."""
+    rows = outbox.list_(app, incident_id=state.id, limit=30)
+    if not rows:
+        return None
+    return {"title": "Notifications", "template": "_panel_notifications.html", "notifications": rows}

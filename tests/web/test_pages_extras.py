@@ -1,0 +1,85 @@
+"""Pages for the other domains, present when their packages are: alerts, integrations, on call, escalation
+policies, notifications with delivery attempts, and their war room panels and timeline entries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.web.pages_support import declare, login_as
+from warroom.incidents import service
+from warroom.incidents.events import Event
+
+alerts = pytest.importorskip("warroom.alerts.service", reason="the alerts domain is not in this tree")
+oncall = pytest.importorskip("warroom.oncall.service", reason="the on-call domain is not in this tree")
+
+
+def test_nav_and_pages_of_the_other_domains(api, app, users) -> None:
+    login_as(api, "admin")
+    home = api.get("/").text
+    for href in ("/alerts", "/oncall", "/policies", "/notifications", "/integrations"):
+        assert f'href="{href}"' in home, href
+        assert api.get(href).status_code == 200, href
+    assert api.get("/alerts?severity=loud").status_code == 422
+    assert api.get("/notifications?state=lost").status_code == 422
+    assert api.get("/notifications/999").status_code == 404
+
+
+def test_integrations_are_for_admins_only(api, users) -> None:
+    login_as(api, "viewer")
+    assert 'href="/integrations"' not in api.get("/").text
+    assert api.get("/integrations").status_code == 403
+
+
+def test_timeline_renders_alert_and_escalation_events(api, app, users) -> None:
+    s = declare(app, users)
+    now = datetime.now(UTC)
+    events = [Event("alerts.attached", {"count": 3, "alert_ids": [1, 2, 3], "alerts": [
+                  {"id": 1, "dedup_key": "k", "summary": "<b>disk</b> full", "severity": "critical",
+                   "integration_id": 1}]}, "alertmanager", now),
+              Event("escalation.paged", {"escalation_id": 1, "policy_id": 1, "policy": "DB on call", "level": 1,
+                                         "cycle": 0, "user_ids": [users.ids["responder"]], "notifications": 2,
+                                         "timeout_minutes": 5, "reason": "declared"}, "warroom", now),
+              Event("sla.breached", {"target": "ack", "priority": "P1", "due_at": now.isoformat()}, "warroom", now)]
+    with app.db.transaction() as tx:
+        service.append_in(app, tx, service.load_in(tx, s.id), events)
+    login_as(api, "viewer")
+    html = api.get(f"/incidents/{s.ref}").text
+    assert "3 alerts attached" in html and "&lt;b&gt;disk&lt;/b&gt; full" in html and "and 2 more" in html
+    assert "Paged level 1 of <b>DB on call</b>" in html and "Rui" in html
+    assert "Missed the acknowledgement target" in html
+
+
+def test_an_alert_opened_incident_shows_its_alerts_pages_and_deliveries(api, app, users) -> None:
+    from tests.alerts_support import integration
+    from tests.notify_support import Recorder, person, policy, run_ticks, service_with
+    from warroom.alerts.model import Action, AlertIn
+
+    Recorder(app)
+    ana = person(app, "ana")
+    sid = service_with(app, "db", policy(app, "DB primary", [[{"kind": "user", "id": ana}]]))
+    integ, _ = integration(app, "pagerduty", name="Prometheus", service_id=sid)
+    alerts.ingest(app, integ, [AlertIn("disk-1", Action.TRIGGER, "disk <full> on db1", "critical")])
+    run_ticks(app)
+    oncall.create_schedule(app, users.principal("admin"), name="DB rota", time_zone="UTC", description="",
+                           layers=[{"name": "primary", "user_ids": [ana], "start": "2026-01-01T09:00",
+                                    "shift": "weekly"}])
+    [row], _ = alerts.list_alerts(app)
+    ref = service.get(app, row["incident_id"]).ref
+    login_as(api, "admin")
+    room = api.get(f"/incidents/{ref}").text
+    assert "Attached alerts (1)" in room and "disk &lt;full&gt; on db1" in room
+    assert "Escalation and targets" in room and "DB primary: level 1" in room
+    assert "Notifications" in room and "→ Ana" in room
+    assert "Paged level 1 of <b>DB primary</b>: Ana" in room
+    listing = api.get("/alerts?severity=critical").text
+    assert "disk &lt;full&gt; on db1" in listing and f"INC-{ref}" in listing
+    assert "Prometheus" in api.get("/integrations").text
+    notes = api.get("/notifications").text
+    nid = int(notes.split('<a href="/notifications/', 1)[1].split('"', 1)[0])
+    detail = api.get(f"/notifications/{nid}").text
+    assert "Delivery attempts" in detail and "delivered" in detail
+    now = api.get("/oncall").text
+    assert "DB rota" in now and "Ana" in now
+    assert "Page Ana; wait 5 min" in api.get("/policies").text
