@@ -7,10 +7,13 @@ services and starts its target timers; an acknowledgement stops the paging; reso
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.permissions import Principal
@@ -38,6 +41,7 @@ from warroom.platform import kv
 from warroom.platform.db import Tx
 
 TARGETS_KEY = "response_targets"
+log = logging.getLogger("warroom.escalation")
 
 
 # -- policies and targets -------------------------------------------------------------------------
@@ -199,60 +203,87 @@ def install(app: App) -> None:
 
 # -- worker jobs ----------------------------------------------------------------------------------
 
-def escalate_due(app: App, now: datetime, limit: int = 100) -> int:
+Step = Callable[[App, Tx, IncidentState, RowMapping, datetime], None]
+CHUNK = 25  # due rows handled per transaction
+
+
+def _run_due(app: App, now: datetime, table: Table, when_col: str, step: Step, limit: int) -> int:
+    """Claim and handle due timer rows, a chunk per transaction. An incident another transaction holds is skipped
+    (PostgreSQL: SKIP LOCKED), to be picked up on a later tick; a chunk that fails is retried row by row."""
+    with app.db.read() as conn:
+        due = st.due_ids(conn, table, when_col, now, limit)
+    fired = 0
+    for i in range(0, len(due), CHUNK):
+        part = due[i:i + CHUNK]
+        try:
+            fired += _chunk(app, now, table, when_col, step, part)
+        except Exception:
+            if len(part) == 1:
+                raise
+            log.exception("timer chunk failed; retrying one by one", extra={"table": table.name})
+            for one in part:
+                try:
+                    fired += _chunk(app, now, table, when_col, step, [one])
+                except Exception:
+                    log.exception("timer failed", extra={"table": table.name, "row_id": one[0]})
+    return fired
+
+
+def _chunk(app: App, now: datetime, table: Table, when_col: str, step: Step, part: list[tuple[int, int]]) -> int:
+    n = 0
+    with app.db.transaction() as tx:
+        for row_id, incident_id in part:
+            if not st.try_lock_incident(tx.conn, incident_id):
+                continue  # busy right now (an acknowledgement, another worker): next tick
+            state = incidents.load_in(tx, incident_id)  # lock order: incident, then its timer rows
+            row = st.claim(tx.conn, table, row_id, when_col, now)
+            if row is None:
+                continue  # another worker fired it, or an acknowledgement stopped it
+            step(app, tx, state, row, now)
+            n += 1
+    return n
+
+
+def _escalation_step(app: App, tx: Tx, state: IncidentState, row: RowMapping, now: datetime) -> None:
+    esc_id = row["id"]
+    if state.acknowledged_at is not None or not is_open(Status(state.status)):
+        st.update_escalation(tx.conn, esc_id, state="stopped", next_at=None, updated_at=now)
+        return
+    policy = load_policy(tx.conn, row["policy_id"])
+    step = next_step(policy, row["level"], row["cycle"]) if policy else None
+    if step is None:
+        st.update_escalation(tx.conn, esc_id, state="exhausted", next_at=None, updated_at=now)
+        events = [Event(EXHAUSTED, {"escalation_id": esc_id, "policy_id": row["policy_id"],
+                                    "level": row["level"] + 1, "cycle": row["cycle"]}, SYSTEM_ACTOR, now)]
+    else:
+        level, cycle = step
+        st.update_escalation(tx.conn, esc_id, level=level, cycle=cycle, updated_at=now,
+                             next_at=now + timedelta(minutes=policy.levels[level].timeout_minutes))
+        events = [page_level(app, tx, state, escalation_id=esc_id, policy_id=row["policy_id"], policy=policy,
+                             level=level, cycle=cycle, reason="repeat" if cycle > row["cycle"] else "timeout")]
+    incidents.append_in(app, tx, state, events)
+
+
+def _breach_step(app: App, tx: Tx, state: IncidentState, row: RowMapping, now: datetime) -> None:
+    st.update_timer(tx.conn, row["id"], state="breached", settled_at=now)
+    events = [Event(BREACHED, {"target": row["kind"], "priority": row["priority"],
+                               "due_at": row["due_at"].isoformat()}, SYSTEM_ACTOR, now)]
+    policy_id = targets_in(tx).breach_policy_id
+    if policy_id is not None and is_open(Status(state.status)):
+        page = start_in(app, tx, state, policy_id, f"breach:{row['kind']}")
+        if page is not None:
+            events.append(page)
+    incidents.append_in(app, tx, state, events)
+
+
+def escalate_due(app: App, now: datetime, limit: int = 500) -> int:
     """Fire every escalation step due by `now`: page the next level, or repeat, or give up. Returns steps fired."""
-    with app.db.read() as conn:
-        due = st.due_ids(conn, st.escalations, "next_at", now, limit)
-    fired = 0
-    for esc_id, incident_id in due:
-        with app.db.transaction() as tx:
-            state = incidents.load_in(tx, incident_id)  # lock order: incident, then its escalation rows
-            row = st.claim(tx.conn, st.escalations, esc_id, "next_at", now)
-            if row is None:
-                continue  # another worker took it, or an acknowledgement stopped it
-            fired += 1
-            if state.acknowledged_at is not None or not is_open(Status(state.status)):
-                st.update_escalation(tx.conn, esc_id, state="stopped", next_at=None, updated_at=now)
-                continue
-            policy = load_policy(tx.conn, row["policy_id"])
-            step = next_step(policy, row["level"], row["cycle"]) if policy else None
-            if step is None:
-                st.update_escalation(tx.conn, esc_id, state="exhausted", next_at=None, updated_at=now)
-                events = [Event(EXHAUSTED, {"escalation_id": esc_id, "policy_id": row["policy_id"],
-                                            "level": row["level"] + 1, "cycle": row["cycle"]}, SYSTEM_ACTOR, now)]
-            else:
-                level, cycle = step
-                st.update_escalation(tx.conn, esc_id, level=level, cycle=cycle, updated_at=now,
-                                     next_at=now + timedelta(minutes=policy.levels[level].timeout_minutes))
-                events = [page_level(app, tx, state, escalation_id=esc_id, policy_id=row["policy_id"],
-                                     policy=policy, level=level, cycle=cycle,
-                                     reason="repeat" if cycle > row["cycle"] else "timeout")]
-            incidents.append_in(app, tx, state, events)
-    return fired
+    return _run_due(app, now, st.escalations, "next_at", _escalation_step, limit)
 
 
-def breach_due(app: App, now: datetime, limit: int = 100) -> int:
+def breach_due(app: App, now: datetime, limit: int = 500) -> int:
     """Record every response/resolution target missed by `now` and start the configured breach escalation."""
-    with app.db.read() as conn:
-        due = st.due_ids(conn, st.sla_timers, "due_at", now, limit)
-    fired = 0
-    for timer_id, incident_id in due:
-        with app.db.transaction() as tx:
-            state = incidents.load_in(tx, incident_id)
-            row = st.claim(tx.conn, st.sla_timers, timer_id, "due_at", now)
-            if row is None:
-                continue
-            fired += 1
-            st.update_timer(tx.conn, timer_id, state="breached", settled_at=now)
-            events = [Event(BREACHED, {"target": row["kind"], "priority": row["priority"],
-                                       "due_at": row["due_at"].isoformat()}, SYSTEM_ACTOR, now)]
-            policy_id = targets_in(tx).breach_policy_id
-            if policy_id is not None and is_open(Status(state.status)):
-                page = start_in(app, tx, state, policy_id, f"breach:{row['kind']}")
-                if page is not None:
-                    events.append(page)
-            incidents.append_in(app, tx, state, events)
-    return fired
+    return _run_due(app, now, st.sla_timers, "due_at", _breach_step, limit)
 
 
 # -- reads ----------------------------------------------------------------------------------------

@@ -105,6 +105,16 @@ def claim(conn: Connection, table: Table, row_id: int, when_col: str, now: datet
     return conn.execute(q).mappings().first()
 
 
+def try_lock_incident(conn: Connection, incident_id: int) -> bool:
+    """Lock the incident row unless someone else holds it (PostgreSQL; SQLite's writer lock is already ours)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    from warroom.incidents.store import incidents
+
+    q = select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update(skip_locked=True)
+    return conn.execute(q).first() is not None
+
+
 def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(sla_timers.insert(), rows)
