@@ -135,11 +135,8 @@ class _Incidents:
         return s
 
 
-def _place(app: App, tx: Tx, recs: list[_Rec], inc: _Incidents, view: CatalogView, now: datetime) -> None:
-    groups: dict[tuple[int, str], list[_Rec]] = defaultdict(list)
-    for r in recs:
-        groups[(r.integration.id, r.row["group_key"])].append(r)
-    known = store.find_groups(tx.conn, groups.keys())
+def _place(app: App, tx: Tx, groups: dict[tuple[int, str], list[_Rec]], known: dict, inc: _Incidents,
+           view: CatalogView, now: datetime) -> None:
     for gk, members in groups.items():
         integ = members[0].integration
         g = known.get(gk)
@@ -236,9 +233,18 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
         for a in sub.alerts:
             _apply(recs, known, a, sub, view, now)
     inc = _Incidents(app, tx)
-    to_place = [r for r in recs.values() if r.place]
-    if to_place:
-        _place(app, tx, to_place, inc, view, now)
+    groups: dict[tuple[int, str], list[_Rec]] = defaultdict(list)
+    for r in recs.values():
+        if r.place:
+            groups[(r.integration.id, r.row["group_key"])].append(r)
+    known_groups = store.find_groups(conn, groups.keys()) if groups else {}
+    # Lock order, for concurrent writers: alert rows (find_alerts, by id), then incidents by id, then new rows.
+    for incident_id in sorted({g["incident_id"] for g in known_groups.values()}
+                              | {r.row["incident_id"] for r in recs.values() if r.resolved_now and not r.new
+                                 and r.row["incident_id"] is not None}):
+        inc.get(incident_id)
+    if groups:
+        _place(app, tx, groups, known_groups, inc, view, now)
     new = [r for r in recs.values() if r.new]
     for r, new_id in zip(new, store.insert_alerts(conn, [r.row for r in new]), strict=True):
         r.row["id"] = new_id

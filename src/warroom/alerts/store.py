@@ -16,13 +16,16 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    any_,
     bindparam,
     func,
     or_,
     select,
+    text,
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents.store import escape_like
@@ -119,6 +122,16 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
     keys = list(keys)
     out: dict[tuple[int, str], dict[str, Any]] = {}
     cols = [alerts.c[n] for n in HOT]
+    if conn.dialect.name == "postgresql":  # one statement shape (arrays), rows locked in id order
+        q = (select(*cols).where(alerts.c.integration_id == any_(bindparam("iids", type_=ARRAY(Integer))),
+                                 alerts.c.dedup_key == any_(bindparam("keys", type_=ARRAY(String))))
+             .order_by(alerts.c.id).with_for_update())
+        rows = conn.execute(q, {"iids": sorted({k[0] for k in keys}), "keys": sorted({k[1] for k in keys})})
+        wanted = set(keys)
+        for r in rows.mappings():
+            if (r["integration_id"], r["dedup_key"]) in wanted:
+                out[(r["integration_id"], r["dedup_key"])] = dict(r)
+        return out
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
         iids = {k[0] for k in chunk}
@@ -131,8 +144,17 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
 
 
 def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new alerts, returning their ids in order.
+
+    On PostgreSQL the ids come from the sequence first and the rows go in as one prepared executemany:
+    psycopg would otherwise re-parse a multi-row VALUES statement of thousands of parameters per batch."""
     if not rows:
         return []
+    if conn.dialect.name == "postgresql":
+        ids = list(conn.execute(text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) "
+                                     "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+        conn.execute(alerts.insert(), [dict(r, id=i) for r, i in zip(rows, ids, strict=True)])
+        return ids
     res = conn.execute(alerts.insert().returning(alerts.c.id, sort_by_parameter_order=True), rows)
     return [r[0] for r in res]
 
@@ -144,13 +166,13 @@ _bump = (update(alerts).where(alerts.c.id == bindparam("_id"))
 def bump_alerts(conn: Connection, bumps: list[dict[str, Any]]) -> None:
     """Coalesced repeats: [{"_id", "_n", "_seen"}] add n to the count and move last-seen."""
     if bumps:
-        conn.execute(_bump, bumps)
+        conn.execute(_bump, sorted(bumps, key=lambda b: b["_id"]))
 
 
 def rewrite_alerts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Rewrite the mutable columns given ({"_id", name: value}) of alerts whose status changed."""
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r["_id"]):
         shapes.setdefault(tuple(sorted(r)), []).append(r)
     for names, batch in shapes.items():
         stmt = (update(alerts).where(alerts.c.id == bindparam("_id"))

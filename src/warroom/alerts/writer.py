@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from warroom.alerts import catalog_view
@@ -30,6 +31,7 @@ MAX_QUEUE = 20000  # submissions waiting; beyond this the intake sheds load
 KEY = "alerts.writer"
 # SQLite in WAL mode with synchronous=NORMAL (the foundation's setting) keeps every commit across a crash of
 # the process; synchronous=FULL also keeps it across an OS crash or power cut, at one fsync per batch.
+PG_WRITERS = int(os.environ.get("WARROOM_ALERTS_PG_WRITERS", "3"))
 FSYNC_EACH_COMMIT = os.environ.get("WARROOM_ALERTS_SQLITE_FULL_SYNC", "1").strip().lower() in ("1", "true", "yes")
 
 
@@ -38,21 +40,22 @@ class Unavailable(Exception):
 
 
 @contextmanager
-def durable_transaction(app: App) -> Iterator[Tx]:
-    """app.db.transaction(), but on SQLite this commit is fsynced (synchronous=FULL) before returning."""
-    if app.db.dialect != "sqlite" or not FSYNC_EACH_COMMIT:
-        with app.db.transaction() as tx:
-            yield tx
-        return
-    with app.db.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        raw.execute("PRAGMA synchronous=FULL")  # outside any transaction: SQLite refuses it inside one
+def durable_transaction(app: App, conn: Connection | None = None) -> Iterator[Tx]:
+    """A transaction on `conn` (a writer's own connection) or a pooled one; on SQLite with
+    FSYNC_EACH_COMMIT its commit is fsynced (synchronous=FULL) before this returns."""
+    with contextlib.ExitStack() as stack:
+        if conn is None:
+            conn = stack.enter_context(app.db.engine.connect())
+        raw = conn.connection.driver_connection if app.db.dialect == "sqlite" and FSYNC_EACH_COMMIT else None
+        if raw is not None:
+            raw.execute("PRAGMA synchronous=FULL")  # outside any transaction: SQLite refuses it inside one
         try:
             with conn.begin():
                 tx = Tx(conn)
                 yield tx
         finally:
-            raw.execute("PRAGMA synchronous=NORMAL")
+            if raw is not None:
+                raw.execute("PRAGMA synchronous=NORMAL")
     for fn in tx._after:
         try:
             fn()
@@ -60,11 +63,11 @@ def durable_transaction(app: App) -> Iterator[Tx]:
             log.exception("after-commit callback failed")
 
 
-def commit(app: App, subs: list[Submission]) -> list[BaseException | None]:
+def commit(app: App, subs: list[Submission], conn: Connection | None = None) -> list[BaseException | None]:
     """Commit `subs` together; on a persistent error split the batch so one bad request fails alone."""
     for attempt in range(3):
         try:
-            with durable_transaction(app) as tx:
+            with durable_transaction(app, conn) as tx:
                 process(app, tx, subs)
             return [None] * len(subs)
         except (IntegrityError, OperationalError) as exc:  # a concurrent writer, a deadlock, a stale cache
@@ -78,7 +81,7 @@ def commit(app: App, subs: list[Submission]) -> list[BaseException | None]:
                 log.exception("alert batch failed")
                 return [exc]
             break
-    return [commit(app, [s])[0] for s in subs]
+    return [commit(app, [s], conn)[0] for s in subs]
 
 
 class _Waiter:
@@ -94,12 +97,18 @@ class _Waiter:
 
 
 class Writer:
-    def __init__(self, app: App) -> None:
+    """Writer threads sharing one queue, each with its own database connection. SQLite has one writer
+    (it allows one at a time); PostgreSQL several, so one batch's round trips and commit overlap the next."""
+
+    def __init__(self, app: App, threads: int | None = None) -> None:
         self.app = app
         self._q: queue.SimpleQueue[tuple[Submission, _Waiter]] = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alerts-writer", daemon=True)
-        self._thread.start()
+        n = threads or (1 if app.db.dialect == "sqlite" else PG_WRITERS)
+        self._threads = [threading.Thread(target=self._run, name=f"alerts-writer-{i}", daemon=True)
+                         for i in range(n)]
+        for t in self._threads:
+            t.start()
         self.batches = 0
 
     def depth(self) -> int:
@@ -127,7 +136,15 @@ class Writer:
         if waiter.outcome is not None:
             raise waiter.outcome
 
+    def _connection(self) -> Connection | None:
+        try:
+            return self.app.db.engine.connect()
+        except DBAPIError:
+            log.exception("alert writer cannot connect; using the pool per batch")
+            return None
+
     def _run(self) -> None:
+        conn = self._connection()
         while not self._stop.is_set():
             try:
                 first = self._q.get(timeout=0.2)
@@ -143,7 +160,7 @@ class Writer:
                 batch.append(item)
                 size += len(item[0].alerts)
             try:
-                outcomes = commit(self.app, [s for s, _ in batch])
+                outcomes = commit(self.app, [s for s, _ in batch], conn)
             except DBAPIError as exc:
                 outcomes = [Unavailable(str(exc).splitlines()[0])] * len(batch)
             except Exception as exc:  # noqa: BLE001 - never let the writer die
@@ -151,6 +168,11 @@ class Writer:
                 outcomes = [exc] * len(batch)
             self.batches += 1
             _answer([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
+            if conn is not None and conn.invalidated:
+                conn.close()
+                conn = self._connection()
+        if conn is not None:
+            conn.close()
         self._drain()
 
     def _drain(self) -> None:
@@ -163,7 +185,8 @@ class Writer:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        for t in self._threads:
+            t.join(timeout=10)
 
 
 def _answer(done: list[tuple[_Waiter, BaseException | None]]) -> None:
