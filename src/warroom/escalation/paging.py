@@ -26,9 +26,15 @@ BREACHED = "sla.breached"
 OWN_KINDS = (PAGED, STOPPED, EXHAUSTED, BREACHED)
 
 
-def load_policy(conn: Connection, policy_id: int) -> Policy | None:
+def load_policy(conn: Connection, policy_id: int, cache: dict[int, Policy | None] | None = None) -> Policy | None:
+    """The policy (None if deleted); `cache` (e.g. tx.data) saves re-reading it within one transaction."""
+    if cache is not None and policy_id in cache:
+        return cache[policy_id]
     row = get_policy(conn, policy_id)
-    return policy_from_json(row["name"], row["levels"], row["repeat"]) if row else None
+    policy = policy_from_json(row["name"], row["levels"], row["repeat"]) if row else None
+    if cache is not None:
+        cache[policy_id] = policy
+    return policy
 
 
 def resolve_targets(conn: Connection, level: Level, state: IncidentState, at: datetime) -> list[int]:

@@ -233,9 +233,9 @@ def _chunk(app: App, now: datetime, table: Table, when_col: str, step: Step, par
     n = 0
     with app.db.transaction() as tx:
         for row_id, incident_id in part:
-            if not st.try_lock_incident(tx.conn, incident_id):
+            state = st.lock_incident_nowait(tx.conn, incident_id)  # lock order: incident, then its timer rows
+            if state is None:
                 continue  # busy right now (an acknowledgement, another worker): next tick
-            state = incidents.load_in(tx, incident_id)  # lock order: incident, then its timer rows
             row = st.claim(tx.conn, table, row_id, when_col, now)
             if row is None:
                 continue  # another worker fired it, or an acknowledgement stopped it
@@ -249,7 +249,7 @@ def _escalation_step(app: App, tx: Tx, state: IncidentState, row: RowMapping, no
     if state.acknowledged_at is not None or not is_open(Status(state.status)):
         st.update_escalation(tx.conn, esc_id, state="stopped", next_at=None, updated_at=now)
         return
-    policy = load_policy(tx.conn, row["policy_id"])
+    policy = load_policy(tx.conn, row["policy_id"], tx.data.setdefault("policies", {}))
     step = next_step(policy, row["level"], row["cycle"]) if policy else None
     if step is None:
         st.update_escalation(tx.conn, esc_id, state="exhausted", next_at=None, updated_at=now)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from warroom.incidents.events import IncidentState
 from warroom.platform.db import JSONType, UTCDateTime, metadata
 
 policies = Table(
@@ -105,14 +106,16 @@ def claim(conn: Connection, table: Table, row_id: int, when_col: str, now: datet
     return conn.execute(q).mappings().first()
 
 
-def try_lock_incident(conn: Connection, incident_id: int) -> bool:
-    """Lock the incident row unless someone else holds it (PostgreSQL; SQLite's writer lock is already ours)."""
-    if conn.dialect.name != "postgresql":
-        return True
-    from warroom.incidents.store import incidents
+def lock_incident_nowait(conn: Connection, incident_id: int) -> IncidentState | None:
+    """The incident, locked, or None if another transaction holds it (PostgreSQL: SKIP LOCKED; on SQLite the
+    writer lock is already ours)."""
+    from warroom.incidents.store import incidents, state_from_row
 
-    q = select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update(skip_locked=True)
-    return conn.execute(q).first() is not None
+    q = select(incidents).where(incidents.c.id == incident_id)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    r = conn.execute(q).mappings().first()
+    return state_from_row(r) if r else None
 
 
 def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
