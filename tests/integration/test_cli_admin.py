@@ -41,11 +41,3 @@ def test_users_tokens_and_a_token_that_works(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{url}/openapi.json").status_code == 200
 
-
-def test_demo_command_on_a_fresh_database(tmp_path: Path) -> None:
-    env = base_env(tmp_path / "d.db")
-    assert run(env, "db", "upgrade").returncode == 0
-    r = run(env, "demo")
-    assert r.returncode == 0 and r.stdout.startswith("demo loaded: 7 teams, 9 people")
-    r = run(env, "demo")
-    assert (r.returncode, r.stderr.strip()) == (1, "error: the demo organisation is already loaded")
