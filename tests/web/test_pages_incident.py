@@ -184,3 +184,17 @@ def test_roles_can_be_removed_and_incidents_linked_and_merged_from_the_page(api,
     assert service.get(app, child.id).parent_id == parent.id
     assert service.get(app, dup.id).duplicate_of_id == parent.id
     assert_replay_matches(app, parent.id)
+
+
+def test_nonsense_ids_and_nul_text_are_4xx_not_5xx(api, app, users) -> None:
+    s = declare(app, users)
+    csrf = login_as(api, "responder")
+    huge = str(2**40)
+    for path in (f"/incidents/{huge}", f"/services/{huge}", f"/incidents/{s.ref}/summary?x=1",
+                 f"/?team_id={huge}", f"/live/incidents/{s.ref}?after={huge}"):
+        assert api.get(path).status_code < 500, path
+    assert post(api, csrf, s.ref, "roles", role="coordinator", user_id=huge).status_code == 422
+    assert post(api, csrf, s.ref, "children", child_ref=huge).status_code == 422
+    r = post(api, csrf, s.ref, "notes", text="nul \x00 byte")
+    assert r.status_code == 422 and "NUL" in r.text
+    assert service.get(app, s.id).version == s.version

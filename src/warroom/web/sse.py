@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from warroom.bootstrap import App
 from warroom.incidents import store as st
+from warroom.web.api.schemas import MAX_ID, PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names
 
@@ -29,6 +30,7 @@ KEEPALIVE_SECONDS = 15.0  # a comment line keeps proxies from closing an idle st
 POLL_SECONDS = 2.0  # without cross-process notices (SQLite, or no LISTEN bridge) re-read this often
 MAX_STREAM_SECONDS = 300.0  # then end; the browser reconnects with Last-Event-ID
 BATCH = 200
+After = Annotated[int | None, Query(ge=0, le=MAX_ID, description="the last id the page has")]
 
 
 def frame(data: Any, *, event: str | None = None, id: int | None = None) -> str:
@@ -44,7 +46,7 @@ def frame(data: Any, *, event: str | None = None, id: int | None = None) -> str:
 def resume_point(request: Request, after: int | None) -> int:
     """Last-Event-ID (sent by a reconnecting browser) wins over ?after= (the page's initial position)."""
     raw = request.headers.get("last-event-id", "").strip()
-    if raw.isdigit():
+    if raw.isdigit() and len(raw) <= 10:
         return int(raw)
     return max(0, after or 0)
 
@@ -98,7 +100,7 @@ def _sse(gen: AsyncIterator[str]) -> StreamingResponse:
 
 
 @router.get("/live/queue")
-def queue_stream(request: Request, after: int | None = None, app: App = Depends(get_app),
+def queue_stream(request: Request, after: After = None, app: App = Depends(get_app),
                  s: Any = ViewerPage) -> StreamingResponse:
     """`changed` frames whenever any incident changes; id = the newest global event id seen."""
 
@@ -125,7 +127,7 @@ def timeline_frames(app: App, incident_id: int, after_seq: int) -> tuple[list[st
 
 
 @router.get("/live/incidents/{ref}")
-def incident_stream(ref: int, request: Request, after: int | None = None, app: App = Depends(get_app),
+def incident_stream(ref: PathId, request: Request, after: After = None, app: App = Depends(get_app),
                     s: Any = ViewerPage) -> StreamingResponse:
     """`timeline` frames, one per event, id = seq; resumes after Last-Event-ID (or ?after=)."""
     with app.db.read() as conn:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.incidents import store as st
+from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, load_names, render
 
@@ -38,7 +39,8 @@ def services_page(request: Request, app: App = Depends(get_app), s: Any = Viewer
 
 
 @router.get("/services/{service_id}", response_class=HTMLResponse)
-def service_page(service_id: int, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+def service_page(service_id: PathId, request: Request, app: App = Depends(get_app),
+                 s: Any = ViewerPage) -> HTMLResponse:
     with app.db.read() as conn:
         row = cat_store.get_service(conn, service_id)
         if row is None:

@@ -20,6 +20,7 @@ from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
+from warroom.errors import Invalid
 from warroom.web.deps import get_app
 from warroom.web.markdown import render_markdown
 from warroom.web.sessions import Session, current_session, tokens_match
@@ -63,8 +64,13 @@ class FormCtx:
         return self.session.principal
 
     def get(self, name: str, default: str = "") -> str:
+        """A text field, stripped; a NUL character (which no database text column takes) is refused."""
         value = self.form.get(name, default)
-        return value.strip() if isinstance(value, str) else default
+        if not isinstance(value, str):
+            return default
+        if "\x00" in value:
+            raise Invalid(name, "must not contain NUL characters")
+        return value.strip()
 
 
 def page_needs(role: UserRole) -> Callable[..., Session]:

@@ -17,6 +17,7 @@ from warroom.incidents.lifecycle import NEXT, Status, is_open
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.projection import elapsed_seconds
 from warroom.incidents.roles import ROLE_TITLES, Role
+from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
 
@@ -86,12 +87,12 @@ def incident_response(request: Request, app: App, ref: int, *, error: str = "", 
 
 
 @router.get("/incidents/{ref}", response_class=HTMLResponse)
-def incident_page(ref: int, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+def incident_page(ref: PathId, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
     return incident_response(request, app, ref)
 
 
 @router.get("/incidents/{ref}/summary", response_class=HTMLResponse)
-def summary_fragment(ref: int, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+def summary_fragment(ref: PathId, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
     """Header and actions alone, re-fetched by the page when the incident changes."""
     with app.db.read() as conn:
         ctx = summary_context(app, conn, load_state(conn, ref))

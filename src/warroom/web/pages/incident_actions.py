@@ -20,6 +20,7 @@ from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
+from warroom.web.api.schemas import MAX_ID, PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import FormCtx, ResponderForm, redirect
 from warroom.web.pages.incident import incident_response, load_state
@@ -40,7 +41,7 @@ def number(c: FormCtx, name: str, *, required: bool = True) -> int | None:
     raw = c.get(name)
     if not raw and not required:
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or int(raw) > MAX_ID:
         raise Invalid(name, "is required" if not raw else "must be a number")
     return int(raw)
 
@@ -67,32 +68,32 @@ def act(request: Request, app: App, c: FormCtx, ref: int, fn: Callable[[Incident
 
 
 @router.post("/incidents/{ref}/acknowledge")
-def acknowledge(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def acknowledge(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref,
                lambda s: service.acknowledge(app, c.principal, s.id, number(c, "version", required=False)))
 
 
 @router.post("/incidents/{ref}/status")
-def move(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def move(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.move(
         app, c.principal, s.id, choice(c, "status", Status), note=c.get("note")[:2000] or None,
         version=number(c, "version", required=False)))
 
 
 @router.post("/incidents/{ref}/promote")
-def promote(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def promote(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.promote(app, c.principal, s.id, c.get("reason")[:2000],
                                                                number(c, "version", required=False)))
 
 
 @router.post("/incidents/{ref}/demote")
-def demote(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def demote(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.demote(app, c.principal, s.id, c.get("reason")[:2000],
                                                               number(c, "version", required=False)))
 
 
 @router.post("/incidents/{ref}/roles")
-def assign(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def assign(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     def fn(s: IncidentState) -> Any:
         role = choice(c, "role", Role)
         team_id = number(c, "team_id", required=False) if role is Role.EXPERT else None
@@ -105,14 +106,14 @@ def assign(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx =
 
 
 @router.post("/incidents/{ref}/roles/remove")
-def unassign(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def unassign(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.unassign(
         app, c.principal, s.id, choice(c, "role", Role), number(c, "user_id", required=False),
         number(c, "team_id", required=False), number(c, "version", required=False)))
 
 
 @router.post("/incidents/{ref}/impact")
-def change_impact(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def change_impact(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     """Change impact and urgency; the service recomputes the priority from the matrix."""
     return act(request, app, c, ref, lambda s: service.edit(
         app, c.principal, s.id, {"impact": choice(c, "impact", Impact), "urgency": choice(c, "urgency", Urgency)},
@@ -120,14 +121,14 @@ def change_impact(ref: int, request: Request, app: App = Depends(get_app), c: Fo
 
 
 @router.post("/incidents/{ref}/notes")
-def add_note(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def add_note(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.add_note(app, c.principal, s.id, c.get("text")))
 
 
 def other_incident(app: App, c: FormCtx, name: str) -> int:
     """The id of the incident named in field `name` by its number (42 or INC-42)."""
     raw = c.get(name).upper().removeprefix("INC-").strip()
-    if not raw.isdigit():
+    if not raw.isdigit() or int(raw) > MAX_ID:
         raise Invalid(name, "give an incident number such as INC-42")
     with app.db.read() as conn:
         other = st.load_by_ref(conn, int(raw))
@@ -137,13 +138,13 @@ def other_incident(app: App, c: FormCtx, name: str) -> int:
 
 
 @router.post("/incidents/{ref}/children")
-def link_child(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def link_child(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.link_child(app, c.principal, s.id,
                                                                   other_incident(app, c, "child_ref")))
 
 
 @router.post("/incidents/{ref}/merge")
-def merge(ref: int, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+def merge(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     """Merge this incident, a duplicate, into the primary named in the form."""
     return act(request, app, c, ref, lambda s: service.merge(app, c.principal, s.id,
                                                              other_incident(app, c, "primary_ref")))

@@ -16,6 +16,7 @@ from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
 from warroom.oncall import service as oncall
+from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, load_names, render
 
@@ -63,7 +64,7 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
 
 
 @router.get("/notifications/{notification_id}", response_class=HTMLResponse)
-def notification_page(notification_id: int, request: Request, app: App = Depends(get_app),
+def notification_page(notification_id: PathId, request: Request, app: App = Depends(get_app),
                       s: Any = ViewerPage) -> HTMLResponse:
     """One notification and every delivery attempt."""
     try:

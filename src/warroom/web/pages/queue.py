@@ -15,6 +15,7 @@ from warroom.catalog import store as cat_store
 from warroom.incidents import store as st
 from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Priority
+from warroom.web.api.schemas import MAX_ID
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
 
@@ -46,7 +47,7 @@ class Filters:
 def _int(name: str, raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or int(raw) > MAX_ID:
         raise PageError(422, f"{name}: must be a number")
     return int(raw)
 
