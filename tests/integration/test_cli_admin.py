@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -40,4 +41,12 @@ def test_users_tokens_and_a_token_that_works(tmp_path: Path) -> None:
         assert all("token_hash" not in t and not t["prefix"].endswith(nina_token[10:]) for t in tokens)
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{url}/openapi.json").status_code == 200
+        assert httpx.get(f"{url}/api/v1/incidents/404", headers={"Authorization": f"Bearer {nina_token}"}
+                         ).status_code == 404
+    log_lines = (tmp_path / "w.serve.log").read_text().splitlines()
+    assert log_lines[0].startswith("warroom serving on http://127.0.0.1:")
+    entries = [json.loads(line) for line in log_lines[1:] if line.strip()]  # every log line is JSON
+    request = next(e for e in entries if e["msg"] == "request")
+    assert (request["method"], request["path"], request["status"]) == ("GET", "/api/v1/incidents/404", 404)
+    assert all({"ts", "level", "logger", "msg"} <= set(e) and "color_message" not in e for e in entries)
 

@@ -11,6 +11,7 @@ from tests.helpers import assert_replay_matches
 from tests.integration.incidents_support import RUI, counts, declare, kinds, small_catalog
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import service as svc
+from warroom.incidents import store as st
 from warroom.incidents.lifecycle import IllegalMove, Status
 from warroom.incidents.priority import DEFAULT_MATRIX, Impact, Priority, Urgency, matrix_to_json
 
@@ -132,6 +133,9 @@ def test_edit_records_before_and_after(app) -> None:
     changed = [e for e in svc.timeline(app, s.id) if e.kind == "fields.changed"][0]
     assert changed.data["changes"]["title"] == {"old": "checkout 500s", "new": "db primary down"}
     assert changed.data["changes"]["service_ids"]["old"] == [ids["db"]]
+    with app.db.read() as conn:  # the service index follows the edit
+        assert [i.id for i in st.search(conn, service_id=ids["checkout"])[0]] == [s.id]
+        assert [i.id for i in st.search(conn, team_id=ids["dbs"])[0]] == [s.id]
     with pytest.raises(Invalid) as info:
         svc.edit(app, RUI, s.id, {"service_ids": [99999]})
     assert info.value.field == "service_ids"

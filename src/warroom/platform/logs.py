@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-_STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# Record attributes that are not the caller's `extra` (uvicorn's color_message only repeats msg with ANSI codes).
+_STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
