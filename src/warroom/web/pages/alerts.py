@@ -13,7 +13,7 @@ from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.bootstrap import App
 from warroom.incidents.events import IncidentState
 from warroom.web.deps import get_app
-from warroom.web.pages.common import AdminPage, PageError, ViewerPage, load_names, render
+from warroom.web.pages.common import AdminPage, PageError, ViewerPage, incident_refs, load_names, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 200
@@ -36,16 +36,11 @@ def alerts_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPa
                                      limit=PAGE_SIZE)
     with app.db.read() as conn:
         names = load_names(conn)
-        refs = _refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+        refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
     return render(request, "alerts.html", alerts=rows, total=total, names=names, refs=refs, q=q,
-                  statuses=[x.value for x in AlertStatus], severities=SEVERITIES, picked_status=statuses,
+                  statuses=[(x.value, x.value) for x in AlertStatus], severities=[(x, x) for x in SEVERITIES],
+                  picked_status=statuses,
                   picked_severity=severities, now=app.clock.now())
-
-
-def _refs(conn: Any, incident_ids: set[int]) -> dict[int, int]:
-    from warroom.incidents import store as st
-
-    return {s.id: s.ref for s in st.load_many(conn, sorted(incident_ids))}
 
 
 @router.get("/integrations", response_class=HTMLResponse)

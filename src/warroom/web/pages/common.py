@@ -139,6 +139,13 @@ def load_names(conn: Connection) -> Names:
                  services={s["id"]: s for s in cat_store.list_services(conn)})
 
 
+def incident_refs(conn: Connection, incident_ids: set[int]) -> dict[int, int]:
+    """id -> INC number, for linking rows of other domains to war rooms."""
+    from warroom.incidents import store as st
+
+    return {s.id: s.ref for s in st.load_many(conn, sorted(incident_ids))}
+
+
 def ago(seconds: float) -> str:
     """42s, 17m, 3h 05m, 2d 4h: compact elapsed time."""
     s = max(0, int(seconds))

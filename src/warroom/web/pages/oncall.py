@@ -18,7 +18,7 @@ from warroom.notifications import outbox
 from warroom.oncall import service as oncall
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
-from warroom.web.pages.common import PageError, ViewerPage, load_names, render
+from warroom.web.pages.common import PageError, ViewerPage, incident_refs, load_names, render
 
 router = APIRouter(include_in_schema=False)
 UPCOMING_DAYS = 7
@@ -58,9 +58,9 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
     rows = outbox.list_(app, state=state or None, limit=200)
     with app.db.read() as conn:
         names = load_names(conn)
-        refs = _refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+        refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
     return render(request, "notifications.html", notifications=rows, names=names, refs=refs, state=state,
-                  states=NOTIFICATION_STATES)
+                  states=[(x, x) for x in NOTIFICATION_STATES])
 
 
 @router.get("/notifications/{notification_id}", response_class=HTMLResponse)
@@ -73,14 +73,8 @@ def notification_page(notification_id: PathId, request: Request, app: App = Depe
         raise PageError(404, f"There is no notification {notification_id}.") from None
     with app.db.read() as conn:
         names = load_names(conn)
-        refs = _refs(conn, {n["incident_id"]} if n["incident_id"] else set())
+        refs = incident_refs(conn, {n["incident_id"]} if n["incident_id"] else set())
     return render(request, "notification.html", n=n, names=names, refs=refs)
-
-
-def _refs(conn: Any, incident_ids: set[int]) -> dict[int, int]:
-    from warroom.incidents import store as st
-
-    return {s.id: s.ref for s in st.load_many(conn, sorted(incident_ids))}
 
 
 def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
