@@ -79,9 +79,14 @@ def test_work_an_incident_through_the_lifecycle(cli: Cli) -> None:
     assert cli.ok("ack", ref).strip() == f"acknowledged {ref}"
     assert cli.ok("move", ref, "investigating", "--note", "checking disks").strip() == f"{ref} is now investigating"
     assert cli.ok("promote", ref, "--reason", "payments down").strip() == f"{ref} is a major incident"
-    assert cli.ok("assign", ref, "coordinator", "--user", "1").strip() == f"{ref}: coordinator assigned"
-    item = cli.json("assign", ref, "expert", "--user", "2", "--team", "1")
+    assert cli.ok("assign", ref, "coordinator", "--user", "1").strip() == f"{ref}: coordinator is now 1"
+    assert cli.ok("assign", ref, "scribe", "--user", "VIC").strip() == f"{ref}: scribe is now VIC"
+    item = cli.json("assign", ref, "expert", "--user", "vic", "--team", "databases")
     assert item["coordinator_id"] == 1 and item["experts"] == [{"user_id": 2, "team_id": 1}]
+    assert item["scribe_id"] == 2
+    assert "roles  coordinator=admin scribe=vic expert=vic@team1" in cli.ok("show", ref)
+    assert "no user named 'nobody'" in cli.fails("assign", ref, "scribe", "--user", "nobody")
+    assert "no team named 'Moon'" in cli.fails("assign", ref, "expert", "--user", "vic", "--team", "Moon")
     assert cli.ok("note", ref, "Disk full; failing over").strip().startswith("note added as event ")
     assert "MAJOR" in cli.ok("list", "--major")
     assert cli.ok("demote", ref, "-r", "contained to one region").strip() == f"{ref} is no longer a major incident"
@@ -91,10 +96,10 @@ def test_work_an_incident_through_the_lifecycle(cli: Cli) -> None:
     assert timeline[0].split() == ["SEQ", "OCCURRED_AT", "ACTOR", "KIND", "DATA"]
     kinds = [line.split()[3] for line in timeline[1:]]
     assert kinds == ["incident.declared", "incident.acknowledged", "status.changed", "major.promoted",
-                     "role.assigned", "role.assigned", "note.added", "major.demoted", "status.changed",
-                     "status.changed"]
+                     "role.assigned", "role.assigned", "role.assigned", "note.added", "major.demoted",
+                     "status.changed", "status.changed"]
     events = cli.json("timeline", ref)
-    assert [e["seq"] for e in events] == list(range(1, 11)) and all(e["actor"] == "admin" for e in events)
+    assert [e["seq"] for e in events] == list(range(1, 12)) and all(e["actor"] == "admin" for e in events)
     item = cli.json("show", ref)
     assert item["status"] == "closed" and item["closed_at"] and item["investigating_at"]
 

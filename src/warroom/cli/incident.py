@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from warroom.cli.client import Client
-from warroom.cli.output import print_json, print_table
+from warroom.cli.output import die, print_json, print_table
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Priority, Urgency
 from warroom.incidents.roles import Role
@@ -33,7 +33,7 @@ def _age(item: dict[str, Any]) -> str:
     return f"{d}d{h}h" if d else f"{h}h{rem // 60}m"
 
 
-def _show(item: dict[str, Any], as_json: bool) -> None:
+def _show(item: dict[str, Any], as_json: bool, names: dict[int, str] | None = None) -> None:
     if as_json:
         print_json(item)
         return
@@ -48,9 +48,11 @@ def _show(item: dict[str, Any], as_json: bool) -> None:
     typer.echo("  " + "   ".join(f"{k} {v}" for k, v in facts if v not in (None, "")))
     if item["description"]:
         typer.echo("  " + item["description"].replace("\n", "\n  "))
-    roles = [f"{r}={item[f'{r}_id']}" for r in ("coordinator", "comms_lead", "scribe") if item[f"{r}_id"]]
+    names = names or {}
+    who = {r: item[f"{r}_id"] for r in ("coordinator", "comms_lead", "scribe") if item[f"{r}_id"]}
+    roles = [f"{r}={names.get(uid, uid)}" for r, uid in who.items()]
     if roles or item["experts"]:
-        experts = [f"expert={x['user_id']}@team{x['team_id']}" for x in item["experts"]]
+        experts = [f"expert={names.get(x['user_id'], x['user_id'])}@team{x['team_id']}" for x in item["experts"]]
         typer.echo("  roles  " + " ".join(roles + experts))
     for m in ("detected_at", "acknowledged_at", "investigating_at", "contained_at", "resolved_at", "closed_at"):
         if item.get(m):
@@ -114,7 +116,10 @@ def list_(
 @app.command()
 def show(incident: str, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
     """Show one incident (INC-42 or its id)."""
-    _show(Client(url, token).call("GET", f"/api/v1/incidents/{incident}"), as_json)
+    client = Client(url, token)
+    item = client.call("GET", f"/api/v1/incidents/{incident}")
+    names = {} if as_json else {u["id"]: u["username"] for u in client.call("GET", "/api/v1/users")}
+    _show(item, as_json, names)
 
 
 @app.command()
@@ -158,13 +163,26 @@ def note(incident: str, text: str, url: str | None = Url, token: str | None = To
 
 
 @app.command()
-def assign(incident: str, role: Role, user: int = typer.Option(..., "--user", help="User id"),
-           team: int | None = typer.Option(None, "--team", help="Team id (experts only)"),
+def assign(incident: str, role: Role, user: str = typer.Option(..., "--user", help="Username or user id"),
+           team: str | None = typer.Option(None, "--team", help="Team name or id (experts only)"),
            url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
     """Assign a role: coordinator, comms_lead, scribe, or expert (with --team)."""
-    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/roles",
-                                   json={"role": role.value, "user_id": user, "team_id": team})
-    _done(item, f"{item['ref']}: {role.value} assigned", as_json)
+    client = Client(url, token)
+    user_id = _lookup(client, "/api/v1/users", "username", user, "user")
+    team_id = _lookup(client, "/api/v1/teams", "name", team, "team") if team is not None else None
+    item = client.call("POST", f"/api/v1/incidents/{incident}/roles",
+                       json={"role": role.value, "user_id": user_id, "team_id": team_id})
+    _done(item, f"{item['ref']}: {role.value} is now {user}" + (f" ({team})" if team else ""), as_json)
+
+
+def _lookup(client: Client, path: str, key: str, value: str, noun: str) -> int:
+    """An id given as digits is used as is; a name is looked up (case-insensitively)."""
+    if value.isascii() and value.isdigit():
+        return int(value)
+    matches = [row["id"] for row in client.call("GET", path) if str(row[key]).lower() == value.strip().lower()]
+    if not matches:
+        die(f"no {noun} named {value!r}")
+    return matches[0]
 
 
 @app.command()
