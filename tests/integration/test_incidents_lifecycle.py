@@ -165,6 +165,9 @@ def test_unknown_service_or_future_detection_writes_nothing(app, clock) -> None:
     with pytest.raises(Invalid) as info:
         declare(app, detected_at=clock.now() + timedelta(hours=1))
     assert info.value.field == "detected_at"
+    with pytest.raises(Invalid) as info:  # longer than the column: refused by the core, not by the database
+        declare(app, title="t" * 301)
+    assert info.value.field == "title"
     naive = declare(app, detected_at=datetime(2026, 1, 5, 8, 0))  # naive means UTC
     assert naive.detected_at == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     assert counts(app) == (1, 1)

@@ -66,6 +66,9 @@ def test_declare_uses_the_given_matrix() -> None:
 
 @pytest.mark.parametrize(("kw", "field"), [
     ({"title": "   "}, "title"),
+    ({"title": "x" * 301}, "title"),
+    ({"category": "c" * 101}, "category"),
+    ({"description": "d" * 20001}, "description"),
     ({"identified_via": "psychic"}, "identified_via"),
     ({"detected_at": T0 + timedelta(seconds=1)}, "detected_at"),
 ])
@@ -120,7 +123,8 @@ def test_an_override_survives_an_impact_change_and_can_be_cleared() -> None:
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"status": "closed"}, "status"), ({"title": " "}, "title"), ({"identified_via": "x"}, "identified_via")])
+    ({"status": "closed"}, "status"), ({"title": " "}, "title"), ({"identified_via": "x"}, "identified_via"),
+    ({"title": "t" * 301}, "title"), ({"category": "c" * 101}, "category")])
 def test_edit_refuses(changes: dict, field: str) -> None:
     with pytest.raises(Invalid) as info:
         decide.edit(state(), changes, by="bo", at=T1)
@@ -158,7 +162,9 @@ def test_singular_roles_hold_one_person_and_reassignment_names_the_previous_hold
     assert events[0].data == {"role": "coordinator", "user_id": 6, "previous_user_id": 5, "team_id": None}
     s = run(s, events)
     assert s.coordinator_id == 6
-    s = run(s, decide.unassign(s, Role.COORDINATOR, None, None, by="bo", at=T1))
+    with pytest.raises(Conflict, match="does not hold"):
+        decide.unassign(s, Role.COORDINATOR, 5, None, by="bo", at=T1)  # 6 holds it now
+    s = run(s, decide.unassign(s, Role.COORDINATOR, 6, None, by="bo", at=T1))
     assert s.coordinator_id is None
     with pytest.raises(Conflict):
         decide.unassign(s, Role.COORDINATOR, None, None, by="bo", at=T1)

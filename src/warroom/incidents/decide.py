@@ -14,6 +14,14 @@ from warroom.incidents.roles import SINGULAR_ROLES, Role, check_assignment
 
 IDENTIFIED_VIA = ("monitoring", "engineer", "customer", "third_party")
 EDITABLE = ("title", "description", "category", "service_ids", "identified_via", "impact", "urgency")
+MAX_LENGTH = {"title": 300, "category": 100, "description": 20000}  # what the snapshot columns hold
+
+
+def _check_lengths(fields: dict[str, Any]) -> None:
+    for name, limit in MAX_LENGTH.items():
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise Invalid(name, f"must be at most {limit} characters")
 
 
 Refused = Conflict
@@ -45,6 +53,7 @@ def declare(
 ) -> Event:
     if not title.strip():
         raise Invalid("title", "must not be empty")
+    _check_lengths({"title": title.strip(), "category": category.strip(), "description": description})
     if identified_via not in IDENTIFIED_VIA:
         raise Invalid("identified_via", f"must be one of {', '.join(IDENTIFIED_VIA)}")
     derived = priority_for(impact, urgency, matrix)
@@ -96,6 +105,7 @@ def edit(s: IncidentState, changes: dict[str, Any], *, by: str, at: datetime, ma
          priority: Priority | None = None, priority_reason: str | None = None) -> list[Event]:
     """Edit fields; impact/urgency recompute the priority unless an override is kept or given."""
     diff: dict[str, dict[str, Any]] = {}
+    _check_lengths(changes)
     for name, new in changes.items():
         if name not in EDITABLE:
             raise Invalid(name, "cannot be edited")
@@ -174,6 +184,8 @@ def unassign(s: IncidentState, role: Role, user_id: int | None, team_id: int | N
         current = getattr(s, f"{role.value}_id")
         if current is None:
             raise Refused(f"no one holds the {role.value} role")
+        if user_id is not None and user_id != current:  # a stale view must not remove someone else
+            raise Refused(f"user {user_id} does not hold the {role.value} role")
         return [Event(ev.ROLE_UNASSIGNED, {"role": role.value, "user_id": current, "team_id": None}, by, at)]
     match = [x for x in s.experts if x.user_id == user_id and (team_id is None or x.team_id == team_id)]
     if not match:
