@@ -127,7 +127,8 @@ def measured(server: subprocess.Popen, fn: Any, *args: Any) -> dict:
 def wrk(port: int, script: str, env: dict[str, str], duration: float, connections: int, threads: int) -> dict:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "10s", "--latency",
            "-s", str(HERE / script), f"http://127.0.0.1:{port}"]
-    done = subprocess.run(cmd, env=dict(os.environ, **env), capture_output=True, text=True, timeout=duration + 60)
+    done = subprocess.run(cmd, env=dict(os.environ, WR_BENCH_DIR=str(HERE), **env), capture_output=True, text=True,
+                          timeout=duration + 60)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
     if line is None:
         raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")

@@ -1,17 +1,8 @@
 -- wrk script: Alertmanager webhook posts of WR_BATCH (default 100) new alerts each. Env: WR_PATH.
+dofile(os.getenv("WR_BENCH_DIR") .. "/wrk_common.lua")
 local counter = 0
-local threads = {}
 local path = os.getenv("WR_PATH")
 local batch = tonumber(os.getenv("WR_BATCH") or "100")
-
-function setup(thread)
-  thread:set("tid", #threads + 1)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  math.randomseed(tid * 104729 + os.time())
-end
 
 request = function()
   counter = counter + 1
@@ -28,12 +19,4 @@ request = function()
     '"receiver":"warroom","groupLabels":{"alertname":"NodeDown"},"commonLabels":{},"commonAnnotations":{},' ..
     '"externalURL":"http://am","alerts":[' .. table.concat(parts, ",") .. ']}'
   return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
-end
-
-done = function(summary, latency, requests)
-  local s = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,' ..
-    '"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f}\n', summary.requests, summary.duration, s.status,
-    s.connect + s.read + s.write + s.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000))
 end

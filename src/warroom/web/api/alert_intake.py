@@ -172,31 +172,28 @@ async def enqueue(request: Request) -> Response:
     return _response(await pagerduty_answer(app, await _body(request, PD_LIMIT)))
 
 
-@router.post("/api/v1/integrations/{key}/alertmanager", status_code=202, dependencies=KEY_AUTH,
-             summary="Alertmanager webhook (payload version 4), key in the path")
-async def alertmanager_by_path(key: str, request: Request) -> Response:
-    app: App = request.app.state.warroom
-    return _response(await webhook_answer(app, Kind.ALERTMANAGER, key, await _body(request, WEBHOOK_LIMIT)))
+def _by_path(kind: Kind) -> Any:
+    async def handler(key: str, request: Request) -> Response:
+        app: App = request.app.state.warroom
+        return _response(await webhook_answer(app, kind, key, await _body(request, WEBHOOK_LIMIT)))
+
+    return handler
 
 
-@router.post("/api/v1/intake/alertmanager", status_code=202, dependencies=KEY_AUTH,
-             summary="Alertmanager webhook, key as 'Authorization: Bearer <key>'")
-async def alertmanager_by_header(request: Request) -> Response:
-    app: App = request.app.state.warroom
-    return _response(await webhook_answer(app, Kind.ALERTMANAGER, bearer(request.headers.get("authorization")),
-                                          await _body(request, WEBHOOK_LIMIT)))
+def _by_header(kind: Kind) -> Any:
+    async def handler(request: Request) -> Response:
+        app: App = request.app.state.warroom
+        key = bearer(request.headers.get("authorization"))
+        return _response(await webhook_answer(app, kind, key, await _body(request, WEBHOOK_LIMIT)))
+
+    return handler
 
 
-@router.post("/api/v1/integrations/{key}/webhook", status_code=202, dependencies=KEY_AUTH,
-             summary="Generic JSON webhook, mapped by the integration's config.mapping")
-async def webhook_by_path(key: str, request: Request) -> Response:
-    app: App = request.app.state.warroom
-    return _response(await webhook_answer(app, Kind.GENERIC, key, await _body(request, WEBHOOK_LIMIT)))
-
-
-@router.post("/api/v1/intake/webhook", status_code=202, dependencies=KEY_AUTH,
-             summary="Generic JSON webhook, key as 'Authorization: Bearer <key>'")
-async def webhook_by_header(request: Request) -> Response:
-    app: App = request.app.state.warroom
-    return _response(await webhook_answer(app, Kind.GENERIC, bearer(request.headers.get("authorization")),
-                                          await _body(request, WEBHOOK_LIMIT)))
+for _kind, _suffix, _what in ((Kind.ALERTMANAGER, "alertmanager", "Alertmanager webhook (payload version 4)"),
+                              (Kind.GENERIC, "webhook", "Generic JSON webhook, mapped by config.mapping")):
+    router.add_api_route(f"/api/v1/integrations/{{key}}/{_suffix}", _by_path(_kind), methods=["POST"],
+                         status_code=202, dependencies=KEY_AUTH, summary=f"{_what}, key in the path",
+                         name=f"{_suffix}_by_path")
+    router.add_api_route(f"/api/v1/intake/{_suffix}", _by_header(_kind), methods=["POST"], status_code=202,
+                         dependencies=KEY_AUTH, summary=f"{_what}, key as 'Authorization: Bearer <key>'",
+                         name=f"{_suffix}_by_header")
