@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from warroom.errors import Invalid
+
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 ROLES = ("coordinator", "comms_lead", "scribe")
 
 
-class PolicyError(ValueError):
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
+class PolicyError(Invalid):
+    """Bad policy or target data; `field` names what is wrong (a 422 at the API)."""
 
 
 class TargetKind(StrEnum):

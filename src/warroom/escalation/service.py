@@ -24,7 +24,6 @@ from warroom.escalation import store as st
 from warroom.escalation.paging import BREACHED, EXHAUSTED, OWN_KINDS, STOPPED, SYSTEM_ACTOR, load_policy, page_level
 from warroom.escalation.policy import (
     DEFAULT_TARGETS,
-    PolicyError,
     Targets,
     next_step,
     policy_from_json,
@@ -47,10 +46,7 @@ log = logging.getLogger("warroom.escalation")
 # -- policies and targets -------------------------------------------------------------------------
 
 def _validated(name: str, levels: Any, repeat: Any) -> dict[str, Any]:
-    try:
-        return policy_to_json(policy_from_json(name, levels, repeat))
-    except PolicyError as exc:
-        raise Invalid(exc.field, exc.problem) from None
+    return policy_to_json(policy_from_json(name, levels, repeat))
 
 
 def create_policy(app: App, p: Principal, *, name: str, levels: list[dict], repeat: int = 0,
@@ -106,10 +102,7 @@ def get_targets(app: App) -> dict[str, Any]:
 
 
 def set_targets(app: App, p: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        targets = targets_from_json(data)
-    except PolicyError as exc:
-        raise Invalid(exc.field, exc.problem) from None
+    targets = targets_from_json(data)
     with app.db.transaction() as tx:
         if targets.breach_policy_id is not None and st.get_policy(tx.conn, targets.breach_policy_id) is None:
             raise Invalid("breach_policy_id", f"no such escalation policy: {targets.breach_policy_id}")

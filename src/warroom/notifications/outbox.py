@@ -68,6 +68,11 @@ def enqueue(app: App, tx: Tx, rows: list[dict[str, Any]]) -> None:
          "method_id": r.get("method_id"), "channel": r["channel"], "address": r["address"],
          "payload": r["payload"], "state": "pending", "attempts": 0, "next_attempt_at": r.get("due_at") or now,
          "created_at": now} for r in rows])
+    _wake_after(app, tx)
+
+
+def _wake_after(app: App, tx: Tx) -> None:
+    """Wake this process's worker loop once `tx` commits (a separate worker finds the rows on its next tick)."""
     wake = app.extras.get("worker_wake")
     if wake is not None:
         tx.after_commit(wake.set)
@@ -199,9 +204,7 @@ def retry(app: App, notification_id: int) -> dict[str, Any]:
                            "can be retried")
         st.update_notification(tx.conn, notification_id, state="pending", attempts=0,
                                next_attempt_at=app.clock.now())
-        wake = app.extras.get("worker_wake")
-        if wake is not None:
-            tx.after_commit(wake.set)
+        _wake_after(app, tx)
     return get(app, notification_id)
 
 

@@ -15,16 +15,13 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from warroom.errors import Invalid
+
 MAX_SPAN = timedelta(days=400)  # longest window `shifts` will expand
 
 
-class ScheduleError(ValueError):
-    """Bad schedule data; `field` names what is wrong."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
+class ScheduleError(Invalid):
+    """Bad schedule data; `field` names what is wrong (a 422 at the API)."""
 
 
 class ShiftKind(StrEnum):

@@ -19,18 +19,11 @@ from warroom.oncall import store as st
 from warroom.platform.clock import utc
 
 
-def _invalid(exc: sch.ScheduleError) -> Invalid:
-    return Invalid(exc.field, exc.problem)
-
-
 def _parse(conn: Connection, name: str, time_zone: str, layers: list[dict[str, Any]]) -> list[sch.Layer]:
     if not name.strip():
         raise Invalid("name", "must not be empty")
-    try:
-        sch.zone(time_zone)
-        parsed = [sch.layer_from_json(layer, i) for i, layer in enumerate(layers)]
-    except sch.ScheduleError as exc:
-        raise _invalid(exc) from None
+    sch.zone(time_zone)
+    parsed = [sch.layer_from_json(layer, i) for i, layer in enumerate(layers)]
     wanted = {u for layer in parsed for u in layer.user_ids}
     missing = wanted - existing_user_ids(conn, wanted)
     if missing:
@@ -156,10 +149,7 @@ def schedule_shifts(app: App, schedule_id: int, start: datetime, end: datetime) 
     with app.db.read() as conn:
         row = _row_or_404(conn, schedule_id)
         model = _model(conn, row)
-    try:
-        found = sch.shifts(model, utc(start), utc(end))
-    except sch.ScheduleError as exc:
-        raise _invalid(exc) from None
+    found = sch.shifts(model, utc(start), utc(end))
     return [{"schedule_id": schedule_id, "schedule": row["name"], "user_id": s.user_id, "start": s.start,
              "end": s.end, "layer": s.layer} for s in found]
 
@@ -172,10 +162,7 @@ def user_shifts(app: App, user_id: int, start: datetime, end: datetime) -> list[
         models = [(r["id"], r["name"], _model(conn, r)) for r in st.list_schedules(conn)]
     out = []
     for sid, name, model in models:
-        try:
-            found = sch.shifts(model, utc(start), utc(end))
-        except sch.ScheduleError as exc:
-            raise _invalid(exc) from None
+        found = sch.shifts(model, utc(start), utc(end))
         out += [{"schedule_id": sid, "schedule": name, "user_id": s.user_id, "start": s.start, "end": s.end,
                  "layer": s.layer} for s in found if s.user_id == user_id]
     return sorted(out, key=lambda s: s["start"])
