@@ -78,3 +78,28 @@ def test_json_formatter_keeps_exceptions() -> None:
                                                    exc_info=__import__("sys").exc_info(), extra={"job_id": 7})
     out = json.loads(JsonFormatter().format(record))
     assert out["msg"] == "failed job" and out["job_id"] == 7 and "ValueError: boom" in out["exc"]
+
+
+def test_database_range_errors_are_a_422_not_a_500() -> None:
+    """The last line of defence behind the schemas: a value the database refuses is the caller's 4xx."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import DataError
+
+    from warroom.web import errors
+
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/overflow")
+    def overflow() -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    @app.get("/data")
+    def data() -> None:
+        raise DataError("INSERT ...", {}, Exception("integer out of range"))
+
+    with TestClient(app) as client:
+        for path in ("/overflow", "/data"):
+            r = client.get(path)
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == "request", r.text
