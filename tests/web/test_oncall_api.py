@@ -149,3 +149,21 @@ def test_contacts_and_notifications_with_retry(api, users, app, clock):
     assert api.post("/api/v1/notifications/424242/retry", headers=h).status_code == 404
     assert api.get("/api/v1/notifications", params={"state": "bogus"}, headers=h).status_code == 422
     assert api.delete(f"/api/v1/users/{rid}/contact-methods/{mid}", headers=h).status_code == 204
+
+
+def test_personal_calendar_feed_opens_with_its_key_only(api, app, users, clock):
+    from dataclasses import replace
+
+    assert _schedule(api, users).status_code == 201
+    me, h = users.ids["responder"], users.headers("responder")
+    assert api.get(f"/api/v1/users/{me}/calendar-feed", headers=h).status_code == 409  # no server secret yet
+    app.settings = replace(app.settings, secret_key="s" * 32)
+    url = api.get(f"/api/v1/users/{me}/calendar-feed", headers=h).json()["url"]
+    assert api.get(f"/api/v1/users/{users.ids['admin']}/calendar-feed", headers=h).status_code == 403
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    feed = api.get(path)  # no Authorization header: the key opens it
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.content and b"On call: primary" in feed.content
+    key = path.rsplit("=", 1)[1]
+    assert api.get(path.replace(key, "0" * len(key))).status_code == 404
+    assert api.get(path.replace(f"/users/{me}.ics", f"/users/{users.ids['admin']}.ics")).status_code == 404
+    assert api.get(f"/api/v1/feeds/users/{me}.ics").status_code == 404

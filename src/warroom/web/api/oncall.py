@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
-from warroom.auth.permissions import Principal
+from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import list_users
 from warroom.bootstrap import App
-from warroom.errors import Invalid
+from warroom.errors import Conflict, Forbidden, Invalid, NotFound
 from warroom.oncall import ical
 from warroom.oncall import service as oncall
 from warroom.platform.clock import utc
 from warroom.web.api.schemas import Id, PathId, QueryId, Strict
-from warroom.web.deps import Admin, Responder, Viewer, get_app
+from warroom.web.deps import Admin, Responder, Viewer, get_app, public
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 
@@ -129,6 +131,37 @@ def schedule_calendar(schedule_id: PathId, app: App = Depends(get_app), p: Princ
 @router.get("/users/{user_id}/calendar.ics", summary="iCalendar feed of one person's shifts in every schedule")
 def user_calendar(user_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                   days: int = Query(60, ge=1, le=366)) -> Response:
+    return _user_ics(app, user_id, days)
+
+
+def _user_ics(app: App, user_id: int, days: int) -> Response:
     start, end = _window(None, None, app, days)
-    return _ics(app, f"my on-call shifts (user {user_id})", oncall.user_shifts(app, user_id, start - timedelta(days=7),
-                                                                                 end))
+    return _ics(app, f"on-call shifts of user {user_id}", oncall.user_shifts(app, user_id, start - timedelta(days=7),
+                                                                            end))
+
+
+# Calendar apps cannot send an Authorization header: each person's feed has its own URL with a key derived
+# from the server secret (WARROOM_SECRET_KEY). The key opens that one read-only feed and nothing else.
+
+def _feed_key(app: App, user_id: int) -> str:
+    secret = app.settings.secret_key
+    if not secret:
+        raise Conflict("calendar feed URLs need WARROOM_SECRET_KEY to be set on the server")
+    return hmac.new(secret.encode(), f"warroom-ical-user:{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@router.get("/users/{user_id}/calendar-feed", summary="The secret URL of a person's shift feed, for calendar apps")
+def user_feed_url(user_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
+    if p.user_id != user_id and p.role is not UserRole.ADMIN:
+        raise Forbidden("only an admin may see another person's feed URL")
+    base = app.settings.base_url.rstrip("/")
+    return {"url": f"{base}/api/v1/feeds/users/{user_id}.ics?key={_feed_key(app, user_id)}"}
+
+
+@router.get("/feeds/users/{user_id}.ics", summary="A person's shift feed, opened by its key (for calendar apps)",
+            dependencies=[Depends(public("calendar apps cannot send headers; a per-user HMAC key opens the feed"))])
+def user_feed(user_id: PathId, key: str = Query("", max_length=100), app: App = Depends(get_app),
+              days: int = Query(60, ge=1, le=366)) -> Response:
+    if not hmac.compare_digest(key, _feed_key(app, user_id)):
+        raise NotFound("no such feed")
+    return _user_ics(app, user_id, days)
