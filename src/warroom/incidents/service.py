@@ -215,9 +215,18 @@ def unassign(app: App, p: Principal, incident_id: int, role: Role, user_id: int 
 
 
 def add_note(app: App, p: Principal, incident_id: int, text: str) -> tuple[IncidentState, Event]:
+    """Returns the new state and the note as appended (reactors may have appended more after it)."""
     ev = decide.note(text, by=p.actor, at=app.clock.now())
-    state = _change(app, incident_id, None, lambda tx, s: [ev])
-    return state, ev.at_seq(state.version)
+    seq: list[int] = []
+
+    def fn(tx: Tx, s: IncidentState) -> list[Event]:
+        seq[:] = [s.version + 1]
+        return [ev]
+
+    state = _change(app, incident_id, None, fn)
+    with app.db.read() as conn:
+        stored = st.events_of(conn, incident_id, after_seq=seq[0] - 1, limit=1)
+    return state, stored[0]
 
 
 def append_in(app: App, tx: Tx, s: IncidentState, events: list[Event]) -> IncidentState:
