@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from tests.web.pages_support import declare, login_as
+from warroom.catalog import service as catalog
 from warroom.incidents import service
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
@@ -36,7 +37,9 @@ def test_queue_lists_open_incidents_major_first_then_priority_then_age(api, app,
 
 
 def test_queue_filters(api, app, users) -> None:
-    a = declare(app, users, "Database down", impact=Impact.EXTENSIVE, urgency=Urgency.CRITICAL)
+    svc = catalog.create_service(app, name="payments")
+    a = declare(app, users, "Database down", impact=Impact.EXTENSIVE, urgency=Urgency.CRITICAL,
+                service_ids=[svc["id"]])
     b = declare(app, users, "Typo on the help page", impact=Impact.MINOR, urgency=Urgency.LOW)
     service.move(app, users.principal("responder"), b.id, Status.RESOLVED)
     login_as(api, "viewer")
@@ -44,6 +47,8 @@ def test_queue_filters(api, app, users) -> None:
     assert refs_in(api.get("/?status=resolved").text) == [f"INC-{b.ref}"]
     assert refs_in(api.get("/?q=database").text) == [f"INC-{a.ref}"]
     assert refs_in(api.get("/?major=1").text) == []
+    page = api.get(f"/?service_id={svc['id']}")
+    assert refs_in(page.text) == [f"INC-{a.ref}"] and f'<option value="{svc["id"]}" selected>payments' in page.text
     rows = api.get("/queue/rows?priority=P1")
     assert rows.status_code == 200 and refs_in(rows.text) == [f"INC-{a.ref}"] and "<html" not in rows.text
 

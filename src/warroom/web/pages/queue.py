@@ -89,7 +89,9 @@ def queue_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPag
         ctx = queue_rows(app, conn, f)
         after = st.last_event_id(conn)
         teams = cat_store.list_teams(conn)
+        services = cat_store.list_services(conn)
     return render(request, "queue.html", filters=f, after=after, team_options=[(t["id"], t["name"]) for t in teams],
+                  service_options=[(x["id"], x["name"]) for x in services],
                   status_options=[(s.value, s.value.capitalize()) for s in Status],
                   priority_options=[(p.value, p.value) for p in Priority], **ctx)
 
