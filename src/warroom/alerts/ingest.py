@@ -92,8 +92,8 @@ def _apply(recs: dict[tuple[int, str], _Rec], known: dict, a: AlertIn, sub: Subm
             fresh = _fresh_row(a, integ, cls, view, now)
             fresh["group_key"] = group_key(service=cls.service, hint=a.group_hint, group_by=integ.config.group_by,
                                            labels=a.labels)
-            for name in ("first_seen_at", "incident_id"):
-                fresh[name] = rec.row[name]
+            del fresh["first_seen_at"]  # kept as stored
+            fresh["incident_id"] = rec.row["incident_id"]
             fresh["count"] = rec.row["count"] + 1
             rec.row.update(fresh)
             rec.dirty = rec.dirty or not rec.new
@@ -250,8 +250,7 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
         r.row["id"] = new_id
     store.rewrite_alerts(conn, [{"_id": r.row["id"], **{n: r.row[n] for n in store.MUTABLE if n in r.row}}
                                 for r in recs.values() if r.dirty])
-    store.bump_alerts(conn, [{"_id": r.row["id"], "_n": r.bump, "_seen": now}
-                             for r in recs.values() if r.bump and not r.dirty and not r.new])
+    store.bump_alerts(conn, [(r.row["id"], r.bump, now) for r in recs.values() if r.bump and not r.dirty and not r.new])
     touched: dict[int, _Touch] = defaultdict(_Touch)
     for r in recs.values():
         if r.place:

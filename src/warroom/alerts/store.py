@@ -89,7 +89,8 @@ alert_groups = Table(
 # Columns the ingest writer rewrites on an existing alert.
 MUTABLE = ("status", "severity", "summary", "source", "service_id", "group_key", "labels", "payload", "incident_id",
            "count", "last_seen_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by")
-HOT = tuple(c.name for c in alerts.c if c.name not in ("labels", "payload"))  # what find_alerts loads
+# What the writer needs of a known alert (MUTABLE columns absent here are rewritten only when set).
+HOT = ("id", "integration_id", "dedup_key", "status", "severity", "summary", "incident_id", "count")
 
 
 # -- integrations -------------------------------------------------------------------------------
@@ -146,27 +147,52 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
 def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert new alerts, returning their ids in order.
 
-    On PostgreSQL the ids come from the sequence first and the rows go in as one prepared executemany:
-    psycopg would otherwise re-parse a multi-row VALUES statement of thousands of parameters per batch."""
+    The ids are taken first and the rows go in as one plain executemany: a multi-row INSERT .. RETURNING
+    of thousands of parameters costs far more to build (SQLAlchemy) and to parse (psycopg) per batch."""
     if not rows:
         return []
     if conn.dialect.name == "postgresql":
         ids = list(conn.execute(text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) "
                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
-        conn.execute(alerts.insert(), [dict(r, id=i) for r, i in zip(rows, ids, strict=True)])
-        return ids
-    res = conn.execute(alerts.insert().returning(alerts.c.id, sort_by_parameter_order=True), rows)
-    return [r[0] for r in res]
+    else:  # SQLite: this transaction holds the database's only write lock, so max(id) + 1.. are ours
+        top = conn.execute(select(func.max(alerts.c.id))).scalar() or 0
+        ids = list(range(top + 1, top + 1 + len(rows)))
+    sql, names, procs = _raw_statements(conn)["insert"]
+    conn.exec_driver_sql(sql, [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True))
+                               for r in (dict(r, id=i) for r, i in zip(rows, ids, strict=True))])
+    return ids
 
 
-_bump = (update(alerts).where(alerts.c.id == bindparam("_id"))
-         .values(count=alerts.c.count + bindparam("_n"), last_seen_at=bindparam("_seen")))
+_RAW: dict[int, dict[str, tuple[str, list[str], list[Any]]]] = {}
 
 
-def bump_alerts(conn: Connection, bumps: list[dict[str, Any]]) -> None:
-    """Coalesced repeats: [{"_id", "_n", "_seen"}] add n to the count and move last-seen."""
+def _raw_statements(conn: Connection) -> dict[str, tuple[str, list[str], list[Any]]]:
+    """The hot statements as driver SQL with each column's bind processor: executemany through
+    SQLAlchemy costs more per row (parameter construction) than the database spends on the row."""
+    d = conn.dialect
+    got = _RAW.get(id(d))
+    if got is None:
+        ph = "?" if d.paramstyle == "qmark" else "%s"
+
+        def procs(names: list[str]) -> list[Any]:
+            return [alerts.c[n].type.dialect_impl(d).bind_processor(d) for n in names]
+
+        names = [c.name for c in alerts.c]
+        bump = ["count", "last_seen_at", "id"]
+        got = _RAW[id(d)] = {
+            "insert": (f"INSERT INTO alerts ({', '.join(names)}) VALUES ({', '.join([ph] * len(names))})",
+                       names, procs(names)),
+            "bump": (f"UPDATE alerts SET count = count + {ph}, last_seen_at = {ph} WHERE id = {ph}", bump,
+                     procs(bump)),
+        }
+    return got
+
+
+def bump_alerts(conn: Connection, bumps: list[tuple[int, int, datetime]]) -> None:
+    """Coalesced repeats: (id, n, seen) adds n to the count and moves last-seen. In id order (lock order)."""
     if bumps:
-        conn.execute(_bump, sorted(bumps, key=lambda b: b["_id"]))
+        sql, _, (_, seen, _) = _raw_statements(conn)["bump"]
+        conn.exec_driver_sql(sql, [(n, seen(at) if seen else at, i) for i, n, at in sorted(bumps)])
 
 
 def rewrite_alerts(conn: Connection, rows: list[dict[str, Any]]) -> None:

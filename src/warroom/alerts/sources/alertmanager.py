@@ -29,6 +29,8 @@ def _str_map(raw: Any, where: str, errors: list[str]) -> dict[str, str]:
     if not isinstance(raw, dict):
         errors.append(f"{where}: must be an object")
         return {}
+    if all(type(v) is str for v in raw.values()):  # the usual case: Alertmanager sends strings
+        return raw
     return {str(k): v if isinstance(v, str) else str(v) for k, v in raw.items()}
 
 
