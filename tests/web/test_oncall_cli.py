@@ -4,6 +4,7 @@ of a served app delivering to a loopback receiver without anyone ticking it."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -19,6 +20,14 @@ def receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+def eventually(read, timeout: float = 15.0):  # noqa: ANN001, ANN201
+    """Poll `read` until it returns something truthy (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not (got := read()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return got
 
 
 def run(*args: str) -> str:
@@ -52,14 +61,20 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
         from httpx import post
 
         h = {"Authorization": f"Bearer {users.tokens['admin']}"}
-        m = post(f"{base}/api/v1/users/{rui}/contact-methods", headers=h,
-                 json={"kind": "webhook", "address": receiver.url(), "secret": "k"}).json()
-        post(f"{base}/api/v1/users/{rui}/contact-rules", headers=h, json={"method_id": m["id"]})
+        m = json.loads(run("contact", "add", str(rui), "--kind", "webhook", "--address", receiver.url(),
+                           "--secret", "k", "--json"))
+        run("contact", "rule", str(rui), "--method", str(m["id"]))
+        listed = run("contact", "list", str(rui))
+        assert "webhook" in listed and "True" in listed
+        (tmp_path / "p2.json").write_text(json.dumps({"name": "web", "repeat": 2, "levels": [
+            {"timeout_minutes": 5, "targets": [{"kind": "schedule", "id": 1}]}]}))
+        assert "2" in run("policy", "update", "1", str(tmp_path / "p2.json"))
         svc = post(f"{base}/api/v1/services", headers=h, json={"name": "web", "escalation_policy_id": 1}).json()
         run("incident", "declare", "site down", "--impact", "extensive", "--urgency", "critical",
             "--service", str(svc["id"]))
         (got,) = receiver.wait_for(1, timeout=15)
         assert got.json()["incident"]["title"] == "site down"
+        assert eventually(lambda: outbox.list_(app, state="delivered")), "the delivery was not recorded"
         listed = run("notification", "list", "--state", "delivered")
         assert "webhook" in listed and "delivered" in listed
         receiver.status = 500
@@ -67,14 +82,7 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
         run("incident", "declare", "again", "--impact", "extensive", "--urgency", "critical",
             "--service", str(svc["id"]))
         receiver.wait_for(2, timeout=15)
-        dead = []
-        for _ in range(100):  # the worker records the failure right after the receiver answered
-            dead = outbox.list_(app, state="dead")
-            if dead:
-                break
-            receiver.cond.acquire()
-            receiver.cond.wait(0.05)
-            receiver.cond.release()
+        dead = eventually(lambda: outbox.list_(app, state="dead"))  # recorded right after the receiver answered
         assert dead, "the failed delivery was not parked"
         assert "HTTP 500" in run("notification", "show", str(dead[0]["id"]))
         receiver.status = 200

@@ -23,6 +23,9 @@ notification_app = typer.Typer(no_args_is_help=True,
 
 
 def register(app: typer.Typer) -> None:
+    from warroom.cli import contact
+
+    app.add_typer(contact.app, name="contact")
     app.add_typer(oncall_app, name="oncall")
     app.add_typer(schedule_app, name="schedule")
     app.add_typer(policy_app, name="policy")
@@ -91,6 +94,20 @@ def schedule_create(file: Path = typer.Argument(..., help="JSON: {name, time_zon
     _out(s, as_json, ["id", "name", "time_zone"])
 
 
+@schedule_app.command("update")
+def schedule_update(schedule_id: int, file: Path = typer.Argument(..., help="JSON: {name, time_zone, layers: [...]}"),
+                    url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Replace a schedule's name, time zone and layers (overrides are kept)."""
+    s = Client(url, token).call("PUT", f"/api/v1/schedules/{schedule_id}", json=_load(file))
+    _out(s, as_json, ["id", "name", "time_zone"])
+
+
+@schedule_app.command("delete")
+def schedule_delete(schedule_id: int, url: str | None = Url, token: str | None = Token) -> None:
+    Client(url, token).call("DELETE", f"/api/v1/schedules/{schedule_id}")
+    typer.echo(f"schedule {schedule_id} deleted")
+
+
 @schedule_app.command("override")
 def schedule_override(schedule_id: int, user_id: int = typer.Option(..., "--user"),
                       start: str = typer.Option(..., "--start"), end: str = typer.Option(..., "--end"),
@@ -135,6 +152,14 @@ def policy_show(policy_id: int, url: str | None = Url, token: str | None = Token
 def policy_create(file: Path = typer.Argument(..., help="JSON: {name, repeat, levels: [{timeout_minutes, targets}]}"),
                   url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
     p = Client(url, token).call("POST", "/api/v1/escalation-policies", json=_load(file))
+    _out(p, as_json, ["id", "name", "repeat"])
+
+
+@policy_app.command("update")
+def policy_update(policy_id: int, file: Path = typer.Argument(..., help="JSON: {name, repeat, levels: [...]}"),
+                  url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Replace a policy; running escalations use the new levels from their next step on."""
+    p = Client(url, token).call("PUT", f"/api/v1/escalation-policies/{policy_id}", json=_load(file))
     _out(p, as_json, ["id", "name", "repeat"])
 
 
