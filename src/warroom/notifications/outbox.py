@@ -137,6 +137,16 @@ def _record(app: App) -> int:
         done, fl.done = fl.done, []
     if not done:
         return 0
+    try:
+        _write_outcomes(app, done)
+    except Exception:
+        with fl.lock:  # keep them for the next try; if this process dies, the lease brings the rows back
+            fl.done[:0] = done
+        raise
+    return len(done)
+
+
+def _write_outcomes(app: App, done: list[tuple[dict[str, Any], int, str | None]]) -> None:
     now = app.clock.now()
     retry = retry_policy(app)
     with app.db.transaction() as tx:
@@ -152,7 +162,6 @@ def _record(app: App) -> int:
             else:
                 st.update_notification(tx.conn, row["id"], only_state="pending", last_error=error,
                                        next_attempt_at=now + retry.backoff(row["attempts"]))
-    return len(done)
 
 
 def deliver_due(app: App, now: datetime, limit: int = 50, wait: float = 0.05) -> int:
