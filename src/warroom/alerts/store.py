@@ -158,8 +158,15 @@ def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
         top = conn.execute(select(func.max(alerts.c.id))).scalar() or 0
         ids = list(range(top + 1, top + 1 + len(rows)))
     sql, names, procs = _raw_statements(conn)["insert"]
-    conn.exec_driver_sql(sql, [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True))
-                               for r in (dict(r, id=i) for r, i in zip(rows, ids, strict=True))])
+    values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True))
+              for r in (dict(r, id=i) for r, i in zip(rows, ids, strict=True))]
+    if conn.dialect.name == "postgresql":  # COPY: the cheapest bulk load for the server too
+        with conn.connection.driver_connection.cursor() as cur, \
+                cur.copy(f"COPY alerts ({', '.join(names)}) FROM STDIN") as copy:
+            for v in values:
+                copy.write_row(v)
+    else:
+        conn.exec_driver_sql(sql, values)
     return ids
 
 

@@ -31,7 +31,7 @@ MAX_QUEUE = 20000  # submissions waiting; beyond this the intake sheds load
 KEY = "alerts.writer"
 # SQLite in WAL mode with synchronous=NORMAL (the foundation's setting) keeps every commit across a crash of
 # the process; synchronous=FULL also keeps it across an OS crash or power cut, at one fsync per batch.
-PG_WRITERS = int(os.environ.get("WARROOM_ALERTS_PG_WRITERS", "3"))
+PG_WRITERS = int(os.environ.get("WARROOM_ALERTS_PG_WRITERS", "2"))
 FSYNC_EACH_COMMIT = os.environ.get("WARROOM_ALERTS_SQLITE_FULL_SYNC", "1").strip().lower() in ("1", "true", "yes")
 
 
