@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.pages_support import declare, login_as
 from warroom.catalog import service as catalog
 from warroom.incidents import service
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """Rendering does not depend on the database; actions, sessions and streams run on both (other files)."""
+    return sqlite_url
 
 
 def test_declare_form_creates_the_incident_and_opens_its_war_room(api, app, users) -> None:

@@ -15,6 +15,12 @@ alerts = pytest.importorskip("warroom.alerts.service", reason="the alerts domain
 oncall = pytest.importorskip("warroom.oncall.service", reason="the on-call domain is not in this tree")
 
 
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """Rendering does not depend on the database; actions, sessions and streams run on both (other files)."""
+    return sqlite_url
+
+
 def test_nav_and_pages_of_the_other_domains(api, app, users) -> None:
     login_as(api, "admin")
     home = api.get("/").text

@@ -26,33 +26,40 @@ WARROOM = str(Path(sys.executable).with_name("warroom"))
 
 
 @contextmanager
-def warroom_serve(db_url: str, tmp_path: Path, name: str) -> Iterator[str]:
-    port = free_port()
+def warroom_servers(db_url: str, tmp_path: Path, count: int = 2) -> Iterator[list[str]]:
+    """Start `count` real `warroom serve` processes at once on one database; yields their base URLs."""
     env = {**os.environ, "WARROOM_DATABASE_URL": db_url, "WARROOM_EMBEDDED_WORKER": "0", "WARROOM_LOG_JSON": "1"}
-    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed below, after the process
-    proc = subprocess.Popen([WARROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    procs, bases, logs = [], [], []
     try:
+        for i in range(count):
+            port = free_port()
+            logs.append(open(tmp_path / f"serve{i}.log", "wb"))  # noqa: SIM115 - closed below
+            procs.append(subprocess.Popen([WARROOM, "serve", "--host", "127.0.0.1", "--port", str(port),
+                                           "--no-worker"], env=env, stdout=logs[-1], stderr=subprocess.STDOUT))
+            bases.append(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "warroom serve did not come up"
-            time.sleep(0.1)
-        yield base
+        for i, (proc, base) in enumerate(zip(procs, bases, strict=True)):
+            while True:
+                assert proc.poll() is None, (tmp_path / f"serve{i}.log").read_text()
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "warroom serve did not come up"
+                time.sleep(0.1)
+        yield bases
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        for log in logs:
+            log.close()
 
 
 def timeline(frames: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -65,8 +72,8 @@ def test_a_change_through_one_process_reaches_a_stream_served_by_the_other(reque
     users = Users(wr)
     wr.close()
     api = {"Authorization": f"Bearer {users.tokens['responder']}"}
-    with warroom_serve(url, tmp_path, "a") as a, warroom_serve(url, tmp_path, "b") as b, \
-            httpx.Client(base_url=a, timeout=10) as on_a, httpx.Client(base_url=b, timeout=10) as on_b:
+    with warroom_servers(url, tmp_path) as (a, b), httpx.Client(base_url=a, timeout=10) as on_a, \
+            httpx.Client(base_url=b, timeout=10) as on_b:
         inc = on_a.post("/api/v1/incidents", json={"title": "Payments down", "impact": "extensive",
                                                    "urgency": "critical"}, headers=api).json()
         assert login(on_a, "vic").status_code == 303

@@ -5,11 +5,19 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from tests.web.pages_support import declare, login_as
 from warroom.catalog import service as catalog
 from warroom.incidents import service
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """Rendering does not depend on the database; actions, sessions and streams run on both (other files)."""
+    return sqlite_url
 
 
 def refs_in(html: str) -> list[str]:
