@@ -170,3 +170,17 @@ def _delivered_one(app) -> int:
         return row["id"]
     finally:
         ok.close()
+
+
+def test_apprise_url_channel_posts_to_loopback(app, clock, receiver):
+    ana = person(app, "ana")
+    port = receiver.server.server_port
+    m = contacts.add_method(app, ADMIN, ana, kind="apprise", address=f"json://127.0.0.1:{port}/apprise")
+    contacts.add_rule(app, ADMIN, ana, method_id=m["id"])
+    declare(app, service_with(app, "web", policy(app, "p", [[{"kind": "user", "id": ana}]])))
+    run_ticks(app)
+    (got,) = receiver.wait_for(1)
+    doc = got.json()
+    assert got.path == "/apprise" and doc["title"].startswith("[P1] INC-") and "Acknowledge" in doc["message"]
+    with pytest.raises(Exception, match="address"):
+        contacts.add_method(app, ADMIN, ana, kind="apprise", address="not a url")

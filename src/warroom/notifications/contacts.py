@@ -17,7 +17,7 @@ from warroom.bootstrap import App
 from warroom.errors import Forbidden, Invalid, NotFound
 from warroom.notifications import store as st
 
-KINDS = ("email", "webhook", "slack", "teams")
+KINDS = ("email", "webhook", "slack", "teams", "apprise")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -40,7 +40,10 @@ def add_method(app: App, p: Principal, user_id: int, *, kind: str, address: str,
     address = address.strip()
     if kind == "email" and not EMAIL.match(address):
         raise Invalid("address", "not an e-mail address")
-    if kind != "email" and (urlsplit(address).scheme not in ("http", "https") or not urlsplit(address).netloc):
+    if kind == "apprise" and "://" not in address:
+        raise Invalid("address", "must be an Apprise URL such as ntfy://host/topic")
+    if kind in ("webhook", "slack", "teams") and (urlsplit(address).scheme not in ("http", "https")
+                                                  or not urlsplit(address).netloc):
         raise Invalid("address", "must be an http(s) URL")
     with app.db.transaction() as tx:
         _check_user(tx.conn, user_id)

@@ -238,8 +238,9 @@ def counts(app: App) -> dict[str, int]:
 
 def install(app: App) -> None:
     """Default channels, from the environment; tests and bootstrap may replace entries."""
-    from warroom.notifications.channels import chat, webhook
+    from warroom.notifications.channels import apprise_url, chat, webhook
     from warroom.notifications.channels.email import EmailChannel, SmtpConfig
 
     app.extras.setdefault("channels", {"email": EmailChannel(SmtpConfig.from_env()), "webhook": webhook.send,
-                                       "slack": chat.send_slack, "teams": chat.send_teams})
+                                       "slack": chat.send_slack, "teams": chat.send_teams,
+                                       "apprise": apprise_url.send})

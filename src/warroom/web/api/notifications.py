@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
 
 class MethodIn(Strict):
-    kind: Literal["email", "webhook", "slack", "teams"]
+    kind: Literal["email", "webhook", "slack", "teams", "apprise"]
     address: str = Field(min_length=3, max_length=1000)
     secret: str = Field("", max_length=200, description="HMAC-SHA256 key (webhook)")
     label: str = Field("", max_length=100)
