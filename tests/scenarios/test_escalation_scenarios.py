@@ -161,3 +161,28 @@ def test_priority_change_moves_the_pending_targets(app, clock, world):
     clock.advance(minutes=5)
     run_ticks(app)
     assert kinds(app, inc).count("sla.breached") == 1
+
+
+def test_schedule_target_follows_dst_handoff_and_overrides(app, clock, world):
+    from datetime import UTC, datetime
+
+    rec, u = world
+    sched = oncall.create_schedule(app, ADMIN, name="berlin", time_zone="Europe/Berlin", layers=[
+        {"name": "days", "user_ids": [u["ana"], u["bo"]], "start": "2026-03-27T09:00", "shift": "daily"}])
+    pid = policy(app, "sched", [[{"kind": "schedule", "id": sched["id"]}]] * 2, timeout=30, repeat=0)
+    sid = service_with(app, "berlin", pid)
+    # Sunday 29 March 2026, 08:40 CEST (06:40 UTC): clocks went forward at 02:00; bo has had the day since
+    # Saturday 09:00 CET, and the handoff to ana is at 09:00 CEST = 07:00 UTC (not 08:00 UTC)
+    clock.set(datetime(2026, 3, 29, 6, 40, tzinfo=UTC))
+    inc = declare(app, sid)
+    clock.advance(minutes=30)  # 07:10 UTC: level 2 pages whoever is on call now
+    run_ticks(app)
+    assert [p["user_ids"] for p in paged(app, inc)] == [[u["bo"]], [u["ana"]]]
+    # "I take Saturday for Ana": an override wins over the rotation
+    oncall.add_override(app, ADMIN, sched["id"], user_id=u["cy"], start_at=datetime(2026, 4, 3, 22, tzinfo=UTC),
+                        end_at=datetime(2026, 4, 4, 22, tzinfo=UTC))
+    clock.set(datetime(2026, 4, 4, 12, tzinfo=UTC))
+    inc2 = declare(app, sid, title="saturday")
+    assert paged(app, inc2)[0]["user_ids"] == [u["cy"]]
+    run_ticks(app)
+    assert rec.to("cy@example.test")[0]["incident"]["id"] == inc2

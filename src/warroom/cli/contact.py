@@ -24,7 +24,7 @@ def contact_list(user_id: int, url: str | None = Url, token: str | None = Token,
 
 
 @app.command("add")
-def contact_add(user_id: int, kind: str = typer.Option(..., help="email, webhook, slack or teams"),
+def contact_add(user_id: int, kind: str = typer.Option(..., help="email, webhook, slack, teams or apprise"),
                 address: str = typer.Option(..., help="E-mail address or webhook URL"),
                 secret: str = typer.Option("", help="HMAC-SHA256 key of a webhook endpoint"),
                 label: str = typer.Option(""), url: str | None = Url, token: str | None = Token,
