@@ -37,14 +37,18 @@ def tick(app: App, now: datetime | None = None) -> dict[str, int]:
 def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> None:
     """Tick until `stop` is set (or `max_ticks` ran), sleeping tick_seconds or until woken."""
     wake: threading.Event = app.extras.setdefault("worker_wake", threading.Event())
-    ticks = 0
+    ticks = failing = 0
     while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
         wake.clear()
         busy = tick(app)
         ticks += 1
-        if any(n >= 50 for n in busy.values()):
+        failing = failing + 1 if any(n < 0 for n in busy.values()) else 0
+        if failing:  # the database is down or not migrated: back off instead of logging 15 tracebacks a second
+            stop.wait(min(30.0, app.settings.tick_seconds * 2 ** min(failing, 10)))
+        elif any(n >= 50 for n in busy.values()):
             continue  # a full batch: there is probably more due right now
-        wake.wait(app.settings.tick_seconds)
+        else:
+            wake.wait(app.settings.tick_seconds)
     settle(app, timeout=10)  # record the outcome of sends still in flight
 
 
