@@ -70,13 +70,23 @@
   function warRoom(root) {
     var timeline = document.getElementById("timeline");
     var summary = document.getElementById("summary");
+    // remember which choices the user made, so a live refresh keeps them (and only them)
+    summary.addEventListener("change", function (ev) { if (ev.target.tagName === "SELECT") ev.target.dataset.touched = "1"; });
     var refreshSummary = coalesce(function () {
       return fetchHTML(root.dataset.summary).then(function (html) {
         // keep what the user is typing and where the focus is
         var typed = {}, focused = document.activeElement && summary.contains(document.activeElement) ? document.activeElement.id : null;
-        summary.querySelectorAll("input[type=text], input:not([type]), textarea").forEach(function (el) { if (el.id && el.value) typed[el.id] = el.value; });
+        summary.querySelectorAll("input[type=text], input:not([type]), textarea, select").forEach(function (el) {
+          if (el.id && el.value && (el.tagName !== "SELECT" || el.dataset.touched)) typed[el.id] = el.value;
+        });
         summary.innerHTML = html;
-        Object.keys(typed).forEach(function (id) { var el = document.getElementById(id); if (el) el.value = typed[id]; });
+        Object.keys(typed).forEach(function (id) {
+          var el = document.getElementById(id);
+          if (!el) return;
+          if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === typed[id]; })) return;
+          el.value = typed[id];
+          if (el.tagName === "SELECT") el.dataset.touched = "1";
+        });
         if (focused) { var f = document.getElementById(focused); if (f) f.focus(); }
         tickTimes();
       });
