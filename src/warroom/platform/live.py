@@ -17,6 +17,7 @@ from sqlalchemy import text
 from warroom.platform.db import Tx
 
 CHANNEL = "warroom_live"
+APPLICATION_NAME = "warroom-live-listener"  # names the LISTEN connection in pg_stat_activity
 log = logging.getLogger("warroom.live")
 
 Subscriber = Callable[[dict[str, Any]], None]
@@ -88,7 +89,8 @@ class PgListener:
         backoff = 0.5
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5,
+                                     application_name=APPLICATION_NAME) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.hub.cross_process = True
                     self._ready.set()
