@@ -158,12 +158,13 @@ def ago(seconds: float) -> str:
     return f"{s // 86400}d {s % 86400 // 3600}h"
 
 
-def ts(value: datetime | str | None) -> str:
+def ts(value: datetime | str | None, seconds: bool = False) -> str:
+    """2026-01-05 09:00 UTC (with seconds for timeline entries); — for no time."""
     if value is None:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
 def iso(value: datetime | None) -> str:
