@@ -182,3 +182,19 @@ def test_disable_and_rotate_keys(client, users):
     rotated = client.post(f"/api/v1/integrations/{body['id']}/rotate-key", headers=admin).json()
     assert client.post("/v2/enqueue", json=pd_event(body["key"])).status_code == 400
     assert client.post("/v2/enqueue", json=pd_event(rotated["key"])).status_code == 202
+
+
+def test_a_failed_commit_is_a_503_to_retry_never_a_500(client, users, monkeypatch):
+    from warroom.alerts import writer
+
+    key = make(client, users)["key"]
+
+    def broken(app, tx, subs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(writer, "process", broken)
+    r = client.post("/v2/enqueue", json=pd_event(key))
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert "disk on fire" not in r.text
+    monkeypatch.undo()
+    assert client.post("/v2/enqueue", json=pd_event(key)).status_code == 202

@@ -77,6 +77,7 @@ def commit(app: App, subs: list[Submission], conn: Connection | None = None) -> 
                     return [Unavailable(str(exc).splitlines()[0])]
                 break
         except Exception as exc:  # noqa: BLE001 - isolate the failing request below
+            catalog_view.forget(app)  # e.g. a service deleted since the catalog view was loaded
             if len(subs) == 1:
                 log.exception("alert batch failed")
                 return [exc]

@@ -67,6 +67,11 @@ def _shed(app: App, integ: Integration, n: int) -> float:
     return service.limiter_of(app).take(integ, n)
 
 
+def _why(exc: Exception) -> str:
+    """Say why without leaking internals: the writer already logged any unexpected error."""
+    return str(exc) if isinstance(exc, Unavailable) else "internal error"
+
+
 def _retry_after(wait: float) -> dict[str, str]:
     return {"Retry-After": str(max(1, math.ceil(wait)))}
 
@@ -101,8 +106,9 @@ async def pagerduty_answer(app: App, raw: bytes | None) -> Answer:
                      _retry_after(wait))
     try:
         await service.send(app, integ, [alert])
-    except Unavailable as exc:
-        return _json(503, {"status": "unavailable", "message": f"Not committed; retry: {exc}"}, _retry_after(1))
+    except Exception as exc:  # noqa: BLE001 - nothing was committed for this event: the sender should retry
+        return _json(503, {"status": "unavailable", "message": f"Not committed; retry: {_why(exc)}"},
+                     _retry_after(1))
     return _json(202, {"status": "success", "message": "Event processed", "dedup_key": alert.dedup_key})
 
 
@@ -146,8 +152,8 @@ async def webhook_answer(app: App, kind: Kind, key: str | None, raw: bytes | Non
     if alerts:
         try:
             await service.send(app, integ, alerts)
-        except Unavailable as exc:
-            return _error(503, "unavailable", f"not committed; retry: {exc}", headers=_retry_after(1))
+        except Exception as exc:  # noqa: BLE001 - nothing was committed for this post: the sender should retry
+            return _error(503, "unavailable", f"not committed; retry: {_why(exc)}", headers=_retry_after(1))
     return _json(202, {"status": "success", "accepted": len(alerts), "dedup_keys": [a.dedup_key for a in alerts]})
 
 
