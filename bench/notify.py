@@ -87,6 +87,12 @@ class Receiver:
         return f"http://127.0.0.1:{self.server.server_port}/hook"
 
 
+def server_cpu_ms(pid: int) -> float:
+    """utime + stime of a process so far, in ms (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") * 1000
+
+
 def env_for(db: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "WARROOM_DATABASE_URL": db, "WARROOM_LOG_JSON": "1", "WARROOM_NO_DEMO": "1", **extra}
 
@@ -103,9 +109,11 @@ def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
     sid = catalog.create_service(app, name="bench", escalation_policy_id=pid)["id"]
     app.close()
     port = free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="warroom-bench-log-")) / "serve.log"
     server = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "serve", "--port", str(port)],
                               env=env_for(db, WARROOM_EMBEDDED_WORKER="1"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=log_path.open("wb"))
+    print(f"server log: {log_path}", file=sys.stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -129,6 +137,7 @@ def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
                 return
             sent[r.json()["id"]] = (t0, time.time())
 
+        cpu_before = server_cpu_ms(server.pid)
         total = int(rate * seconds)
         start = time.monotonic()
         with ThreadPoolExecutor(max_workers=64) as pool:
@@ -141,11 +150,14 @@ def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
         deadline = time.monotonic() + 30
         while len([k for k in sent if k in rx.first]) < len(sent) and time.monotonic() < deadline:
             time.sleep(0.1)
+        cpu_ms = server_cpu_ms(server.pid) - cpu_before
         from_send = [(rx.first[k] - t0) * 1000 for k, (t0, _) in sent.items() if k in rx.first]
         from_accept = [(rx.first[k] - t1) * 1000 for k, (_, t1) in sent.items() if k in rx.first]
         api = [(t1 - t0) * 1000 for t0, t1 in sent.values()]
         return {"declared": len(sent), "failed": failures, "notified": len(from_send),
                 "achieved_rate": round(len(sent) / elapsed, 1),
+                "server_cpu_ms_per_declaration": round(cpu_ms / max(1, len(sent)), 2),
+                "load_average": os.getloadavg()[0],
                 "api_p50_ms": round(pct(api, 50), 1), "api_p99_ms": round(pct(api, 99), 1),
                 "p50_from_send_ms": round(pct(from_send, 50), 1), "p99_from_send_ms": round(pct(from_send, 99), 1),
                 "max_from_send_ms": round(max(from_send), 1),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,11 +22,11 @@ Job = Callable[[App, datetime], int]
 JOBS: tuple[Job, ...] = (escalate_due, breach_due, deliver_due)
 
 
-def tick(app: App, now: datetime | None = None) -> dict[str, int]:
+def tick(app: App, now: datetime | None = None, jobs: tuple[Job, ...] = JOBS) -> dict[str, int]:
     """Run every job once for `now` (default: the app clock); returns how many rows each handled.
     A failing job is logged and does not stop the others."""
     done: dict[str, int] = {}
-    for job in JOBS:
+    for job in jobs:
         try:
             done[job.__name__] = job(app, now or app.clock.now())
         except Exception:
@@ -38,9 +39,15 @@ def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> Non
     """Tick until `stop` is set (or `max_ticks` ran), sleeping tick_seconds or until woken."""
     wake: threading.Event = app.extras.setdefault("worker_wake", threading.Event())
     ticks = failing = 0
+    timers_at = 0.0
     while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
         wake.clear()
-        busy = tick(app)
+        # a wake-up means new outbox rows: deliver now; the timer jobs keep their own cadence
+        if time.monotonic() - timers_at >= app.settings.tick_seconds:
+            timers_at = time.monotonic()
+            busy = tick(app)
+        else:
+            busy = tick(app, jobs=(deliver_due,))
         ticks += 1
         failing = failing + 1 if any(n < 0 for n in busy.values()) else 0
         if failing:  # the database is down or not migrated: back off instead of logging 15 tracebacks a second
