@@ -97,7 +97,7 @@ def env_for(db: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "WARROOM_DATABASE_URL": db, "WARROOM_LOG_JSON": "1", "WARROOM_NO_DEMO": "1", **extra}
 
 
-def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
+def bench_latency(db: str, rate: float, seconds: float, separate: bool = False) -> dict[str, float]:
     app = build_app(Settings(database_url=db))
     rx = Receiver()
     user = auth.create_user(app, username="oncall", display_name="On Call", role=UserRole.ADMIN)
@@ -111,8 +111,11 @@ def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix="warroom-bench-log-")) / "serve.log"
     server = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "serve", "--port", str(port)],
-                              env=env_for(db, WARROOM_EMBEDDED_WORKER="1"), stdout=subprocess.DEVNULL,
-                              stderr=log_path.open("wb"))
+                              env=env_for(db, WARROOM_EMBEDDED_WORKER="0" if separate else "1"),
+                              stdout=subprocess.DEVNULL, stderr=log_path.open("wb"))
+    worker = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "worker"],
+                              env=env_for(db, WARROOM_TICK_SECONDS="0.05"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) if separate else None
     print(f"server log: {log_path}", file=sys.stderr)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -154,7 +157,8 @@ def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
         from_send = [(rx.first[k] - t0) * 1000 for k, (t0, _) in sent.items() if k in rx.first]
         from_accept = [(rx.first[k] - t1) * 1000 for k, (_, t1) in sent.items() if k in rx.first]
         api = [(t1 - t0) * 1000 for t0, t1 in sent.values()]
-        return {"declared": len(sent), "failed": failures, "notified": len(from_send),
+        return {"worker": "separate process" if separate else "embedded",
+                "declared": len(sent), "failed": failures, "notified": len(from_send),
                 "achieved_rate": round(len(sent) / elapsed, 1),
                 "server_cpu_ms_per_declaration": round(cpu_ms / max(1, len(sent)), 2),
                 "load_average": os.getloadavg()[0],
@@ -164,8 +168,10 @@ def bench_latency(db: str, rate: float, seconds: float) -> dict[str, float]:
                 "p50_from_accept_ms": round(pct(from_accept, 50), 1),
                 "p99_from_accept_ms": round(pct(from_accept, 99), 1)}
     finally:
-        server.terminate()
-        server.wait(20)
+        for proc in (server, worker):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(20)
 
 
 def bench_timers(db: str, n: int, spread: float, workers: int) -> dict[str, float]:
@@ -223,6 +229,8 @@ def main() -> None:
     ap.add_argument("--spread", type=float, default=60, help="seconds over which the timers come due")
     ap.add_argument("--workers", type=int, default=1, help="worker processes for the timer part")
     ap.add_argument("--db", help="database URL of an EMPTY database (default: a fresh SQLite file)")
+    ap.add_argument("--separate-worker", action="store_true",
+                    help="latency part: serve --no-worker plus a `warroom worker` process (tick 0.05 s)")
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--skip-timers", action="store_true")
     a = ap.parse_args()
@@ -231,7 +239,7 @@ def main() -> None:
     if not a.skip_latency:
         db = a.db or f"sqlite:///{tmp / 'latency.db'}"
         upgrade(db)
-        results["latency"] = bench_latency(db, a.rate, a.seconds)
+        results["latency"] = bench_latency(db, a.rate, a.seconds, a.separate_worker)
         print(json.dumps(results["latency"]), flush=True)
     if not a.skip_timers:
         db = a.db or f"sqlite:///{tmp / 'timers.db'}"
