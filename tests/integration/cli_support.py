@@ -34,6 +34,16 @@ def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.Comp
     return subprocess.run([WARROOM, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def invoke(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The same commands in-process (Typer's runner): no Python start-up per call. `run` is the real binary."""
+    from typer.testing import CliRunner
+
+    from warroom.cli.main import app
+
+    r = CliRunner().invoke(app, list(args), env=env)
+    return subprocess.CompletedProcess(list(args), r.exit_code, r.stdout, r.stderr)
+
+
 def setup_db(env: dict[str, str], *setup_args: str) -> str:
     """`warroom db upgrade` + `warroom setup`; returns the first admin's API token."""
     up = run(env, "db", "upgrade")

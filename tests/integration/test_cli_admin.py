@@ -7,31 +7,31 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.cli_support import base_env, run, served, setup_db
+from tests.integration.cli_support import base_env, invoke, run, served, setup_db
 
 
 def test_users_tokens_and_a_token_that_works(tmp_path: Path) -> None:
     env = base_env(tmp_path / "w.db")
     admin_token = setup_db(env)
-    again = run(env, "setup")
+    again = invoke(env, "setup")
     assert again.returncode == 0 and "First admin" not in again.stdout  # shown once only
     r = run(env, "user", "create", "Nina", "--role", "viewer", "--name", "Nina N", "--email", "nina@example.com")
     assert r.returncode == 0 and r.stdout.strip() == "created user nina (id 2, viewer)"
-    r = run(env, "user", "create", "nina")
+    r = invoke(env, "user", "create", "nina")
     assert (r.returncode, r.stderr.strip()) == (1, "error: username 'nina' is taken")
-    r = run(env, "user", "create", "bad name")
+    r = invoke(env, "user", "create", "bad name")
     assert r.returncode == 1 and r.stderr.startswith("error: username:") and len(r.stderr.splitlines()) == 1
-    r = run(env, "user", "create", "pat", "--password", "short")
+    r = invoke(env, "user", "create", "pat", "--password", "short")
     assert r.returncode == 1 and "password" in r.stderr
-    r = run(env, "user", "create", "zed", "--role", "king")
+    r = invoke(env, "user", "create", "zed", "--role", "king")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--role" in r.stderr
-    listing = run(env, "user", "list").stdout.splitlines()
+    listing = invoke(env, "user", "list").stdout.splitlines()
     assert listing[0].split() == ["ID", "USERNAME", "DISPLAY_NAME", "ROLE", "ACTIVE"]
     assert [line.split()[1] for line in listing[1:]] == ["admin", "nina"]
     r = run(env, "token", "create", "NINA", "--name", "laptop")
     assert r.returncode == 0 and r.stdout.startswith("wr_") and len(r.stdout.strip().splitlines()) == 1
     nina_token = r.stdout.strip()
-    r = run(env, "token", "create", "ghost")
+    r = invoke(env, "token", "create", "ghost")
     assert (r.returncode, r.stderr.strip()) == (1, "error: no user named 'ghost'")
     with served(env) as url:
         me = httpx.get(f"{url}/api/v1/users/me", headers={"Authorization": f"Bearer {nina_token}"}).json()

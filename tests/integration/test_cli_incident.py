@@ -11,19 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.cli_support import base_env, run, served, setup_db
+from tests.integration.cli_support import base_env, invoke, run, served, setup_db
 
 
 class Cli:
+    """Runs `warroom incident ...` against the server: in-process by default (the same Typer app, only
+    without a Python start-up per call), or as the installed binary with real=True."""
+
     def __init__(self, env: dict[str, str], url: str, token: str) -> None:
         self.env, self.url, self.token = env, url, token
 
-    def __call__(self, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, token: str | None = None, real: bool = False) -> subprocess.CompletedProcess[str]:
         env = {**self.env, "WARROOM_URL": self.url, "WARROOM_TOKEN": token or self.token}
-        return run(env, "incident", *args)
+        return (run if real else invoke)(env, "incident", *args)
 
-    def ok(self, *args: str) -> str:
-        r = self(*args)
+    def ok(self, *args: str, real: bool = False) -> str:
+        r = self(*args, real=real)
         assert r.returncode == 0, r.stderr
         assert r.stderr == ""
         return r.stdout
@@ -31,8 +34,8 @@ class Cli:
     def json(self, *args: str) -> object:
         return json.loads(self.ok(*args, "--json"))
 
-    def fails(self, *args: str, token: str | None = None) -> str:
-        r = self(*args, token=token)
+    def fails(self, *args: str, token: str | None = None, real: bool = False) -> str:
+        r = self(*args, token=token, real=real)
         assert r.returncode != 0 and r.stdout == ""
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
@@ -55,7 +58,7 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
 def test_declare_show_and_list(cli: Cli) -> None:
     out = cli.ok("declare", "Checkout failing", "--impact", "extensive", "--urgency", "critical",
                  "-d", "HTTP 500 for most customers", "--category", "availability", "--service", "1",
-                 "--identified-via", "monitoring")
+                 "--identified-via", "monitoring", real=True)
     assert out.strip() == "declared INC-1 (P1): Checkout failing"
     shown = cli.ok("show", "INC-1")
     assert shown.splitlines()[0] == "INC-1  Checkout failing"
@@ -66,7 +69,7 @@ def test_declare_show_and_list(cli: Cli) -> None:
     other = cli.json("declare", "Search slow", "--impact", "minor", "--urgency", "low", "--priority", "P2",
                      "--priority-reason", "launch week")
     assert other["priority"] == "P2" and other["priority_reason"] == "launch week"
-    table = cli.ok("list").splitlines()
+    table = cli.ok("list", real=True).splitlines()
     assert table[0].split() == ["REF", "PRIORITY", "MAJOR", "STATUS", "TITLE", "AGE"]
     assert table[1].startswith("INC-1 ") and table[2].startswith("INC-2 ") and table[-1] == "2 of 2"
     page = cli.json("list", "--priority", "P2")
@@ -106,7 +109,7 @@ def test_work_an_incident_through_the_lifecycle(cli: Cli) -> None:
 
 def test_errors_are_one_line_and_non_zero(cli: Cli) -> None:
     ref = cli.json("declare", "Flaky VPN", "--impact", "minor", "--urgency", "low")["ref"]
-    line = cli.fails("move", ref, "closed")
+    line = cli.fails("move", ref, "closed", real=True)
     assert "allowed next states: contained, investigating, resolved" in line and "409" in line
     assert "version" in cli.fails("move", ref, "investigating", "--version", "99")
     assert "not found" in cli.fails("show", "INC-999")
@@ -115,7 +118,7 @@ def test_errors_are_one_line_and_non_zero(cli: Cli) -> None:
     assert "reason" in cli.fails("promote", ref, "--reason", " ")
     assert "invalid or revoked token" in cli.fails("list", token="wr_not-a-token")
     assert "responder role" in cli.fails("note", ref, "hi", token=_viewer_token(cli))
-    assert "--impact" in cli.fails("declare", "x", "--urgency", "low")  # a usage error is one line too
+    assert "--impact" in cli.fails("declare", "x", "--urgency", "low", real=True)  # a usage error: one line too
     assert "sideways" in cli.fails("move", ref, "sideways")
     r = run({**cli.env, "WARROOM_URL": "http://127.0.0.1:9", "WARROOM_TOKEN": cli.token}, "incident", "list")
     assert r.returncode == 1 and r.stderr.startswith("error: cannot reach http://127.0.0.1:9")
