@@ -88,4 +88,5 @@ def test_an_alert_opened_incident_shows_its_alerts_pages_and_deliveries(api, app
     assert "Delivery attempts" in detail and "delivered" in detail
     now = api.get("/oncall").text
     assert "DB rota" in now and "Ana" in now
-    assert "Page Ana; wait 5 min" in api.get("/policies").text
+    policies = api.get("/policies").text
+    assert "Page Ana; wait 5 min" in policies and "Acknowledge within" in policies and ">5 min<" in policies

@@ -47,7 +47,7 @@ def policies_page(request: Request, app: App = Depends(get_app), s: Any = Viewer
     with app.db.read() as conn:
         names = load_names(conn)
     return render(request, "policies.html", policies=policies, names=names, schedules=schedules,
-                  targets=esc.get_targets(app))
+                  targets=esc.get_targets(app), policy_names={p["id"]: p["name"] for p in policies})
 
 
 @router.get("/notifications", response_class=HTMLResponse)
