@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.web.pages_support import declare, login_as
+from tests.web.pages_support import csrf_of, declare, login_as
 from warroom.incidents import service
 from warroom.incidents.events import Event
 
@@ -81,6 +81,14 @@ def test_an_alert_opened_incident_shows_its_alerts_pages_and_deliveries(api, app
     assert "Paged level 1 of <b>DB primary</b>: Ana" in room
     listing = api.get("/alerts?severity=critical").text
     assert "disk &lt;full&gt; on db1" in listing and f"INC-{ref}" in listing
+    csrf = csrf_of(listing)
+    assert api.post(f"/alerts/{row['id']}/acknowledge", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    again = api.post(f"/alerts/{row['id']}/acknowledge", data={"csrf": csrf})
+    assert again.status_code == 409 and "only a firing alert can be acknowledged" in again.text
+    assert api.post(f"/alerts/{row['id']}/resolve", data={"csrf": "forged"}).status_code == 403
+    assert api.post(f"/alerts/{row['id']}/resolve", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert alerts.get_alert(app, row["id"])["status"] == "resolved"
+    assert "3 alerts attached" not in api.get(f"/incidents/{ref}").text
     assert "Prometheus" in api.get("/integrations").text
     notes = api.get("/notifications").text
     nid = int(notes.split('<a href="/notifications/', 1)[1].split('"', 1)[0])

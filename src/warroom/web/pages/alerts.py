@@ -6,14 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from warroom.alerts import service as alerts
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.bootstrap import App
+from warroom.errors import WarroomError
 from warroom.incidents.events import IncidentState
+from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
-from warroom.web.pages.common import AdminPage, PageError, ViewerPage, incident_refs, load_names, render
+from warroom.web.pages.common import (
+    AdminPage,
+    FormCtx,
+    PageError,
+    ResponderForm,
+    ViewerPage,
+    incident_refs,
+    load_names,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 200
@@ -29,6 +41,10 @@ def _choices(request: Request, name: str, allowed: tuple[str, ...]) -> list[str]
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    return alerts_response(request, app)
+
+
+def alerts_response(request: Request, app: App, *, error: str = "", status: int = 200) -> HTMLResponse:
     statuses = _choices(request, "status", tuple(x.value for x in AlertStatus))
     severities = _choices(request, "severity", SEVERITIES)
     q = request.query_params.get("q", "").strip()[:200]
@@ -37,10 +53,32 @@ def alerts_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPa
     with app.db.read() as conn:
         names = load_names(conn)
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
-    return render(request, "alerts.html", alerts=rows, total=total, names=names, refs=refs, q=q,
+    return render(request, "alerts.html", status=status, error=error, alerts=rows, total=total, names=names,
+                  refs=refs, q=q,
                   statuses=[(x.value, x.value) for x in AlertStatus], severities=[(x, x) for x in SEVERITIES],
                   picked_status=statuses,
                   picked_severity=severities, now=app.clock.now())
+
+
+def _by_hand(request: Request, app: App, c: FormCtx, fn: Any) -> Response:
+    try:
+        fn()
+    except WarroomError as exc:
+        return alerts_response(request, app, error=str(exc), status=exc.status)
+    return redirect("/alerts")
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge_alert(alert_id: PathId, request: Request, app: App = Depends(get_app),
+                      c: FormCtx = ResponderForm) -> Response:
+    return _by_hand(request, app, c, lambda: alerts.acknowledge_alert(app, c.principal, alert_id))
+
+
+@router.post("/alerts/{alert_id}/resolve")
+def resolve_alert(alert_id: PathId, request: Request, app: App = Depends(get_app),
+                  c: FormCtx = ResponderForm) -> Response:
+    """Resolve by hand; the incident hears when its last alert resolves."""
+    return _by_hand(request, app, c, lambda: alerts.resolve_alert(app, c.principal, alert_id))
 
 
 @router.get("/integrations", response_class=HTMLResponse)
