@@ -186,3 +186,15 @@ def test_schedule_target_follows_dst_handoff_and_overrides(app, clock, world):
     assert paged(app, inc2)[0]["user_ids"] == [u["cy"]]
     run_ticks(app)
     assert rec.to("cy@example.test")[0]["incident"]["id"] == inc2
+
+
+def test_acknowledged_late_before_the_worker_ran_is_still_a_breach(app, clock, world):
+    """An acknowledgement after the target passed must not count as met, even if no tick ran in between."""
+    inc = declare(app, service_with(app, "late", None))
+    clock.advance(hours=2)  # far past any acknowledge target, with no tick meanwhile
+    incidents.acknowledge(app, ADMIN, inc)
+    run_ticks(app)
+    states = {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}
+    assert states["ack"] == "breached"
+    assert [e.data["target"] for e in incidents.timeline(app, inc) if e.kind == "sla.breached"][:1] == ["ack"]
+    assert_replay_matches(app, inc)

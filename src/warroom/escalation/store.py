@@ -129,8 +129,10 @@ def timers_of(conn: Connection, incident_id: int) -> list[RowMapping]:
 
 
 def settle_timers(conn: Connection, incident_id: int, kinds: tuple[str, ...], at: datetime) -> None:
+    """Targets reached in time are met; a late one stays pending so the breach job records the breach."""
     conn.execute(update(sla_timers).where(sla_timers.c.incident_id == incident_id, sla_timers.c.kind.in_(kinds),
-                                          sla_timers.c.state == "pending").values(state="met", settled_at=at))
+                                          sla_timers.c.state == "pending", sla_timers.c.due_at >= at)
+                 .values(state="met", settled_at=at))
 
 
 def update_timer(conn: Connection, timer_id: int, **values: Any) -> None:
