@@ -30,6 +30,8 @@ KEEPALIVE_SECONDS = 15.0  # a comment line keeps proxies from closing an idle st
 POLL_SECONDS = 2.0  # without cross-process notices (SQLite, or no LISTEN bridge) re-read this often
 MAX_STREAM_SECONDS = 300.0  # then end; the browser reconnects with Last-Event-ID
 BATCH = 200
+QUEUE_MIN_GAP_SECONDS = 0.25  # the queue page re-fetches its rows at most 4 times a second
+INCIDENT_MIN_GAP_SECONDS = 0.05  # a burst of events on one incident goes out in one batch
 After = Annotated[int | None, Query(ge=0, le=MAX_ID, description="the last id the page has")]
 
 
@@ -52,7 +54,10 @@ def resume_point(request: Request, after: int | None) -> int:
 
 
 async def _stream(request: Request, app: App, matches: Callable[[dict[str, Any]], bool],
-                  read: Callable[[int, bool], tuple[list[str], int]], last: int) -> AsyncIterator[str]:
+                  read: Callable[[int, bool], tuple[list[str], int]], last: int,
+                  min_gap: float = 0.0) -> AsyncIterator[str]:
+    """Read and send what is new, then sleep until a matching notice (or the poll interval); at most one read
+    per `min_gap` seconds, so a burst of changes costs each stream one read, not one per change."""
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
 
@@ -70,6 +75,8 @@ async def _stream(request: Request, app: App, matches: Callable[[dict[str, Any]]
             frames, last = await run_in_threadpool(read, last, notified)
             for f in frames:
                 yield f
+            if frames and min_gap:
+                await asyncio.sleep(min_gap)
             notified = await _wait(request, woken, KEEPALIVE_SECONDS if app.live.cross_process else POLL_SECONDS)
             if notified is None:
                 return
@@ -111,7 +118,19 @@ def queue_stream(request: Request, after: After = None, app: App = Depends(get_a
             return [frame({"after": newest}, event="changed", id=max(newest, last))], max(newest, last)
         return [], last
 
-    return _sse(_stream(request, app, lambda m: m.get("type") == "incident", read, resume_point(request, after)))
+    return _sse(_stream(request, app, lambda m: m.get("type") == "incident", read, resume_point(request, after),
+                        min_gap=QUEUE_MIN_GAP_SECONDS))
+
+
+def _people_in(events: list[Any]) -> set[int]:
+    """The user ids an event's entry may name (roles, pages)."""
+    ids: set[int] = set()
+    for e in events:
+        for key in ("user_id", "previous_user_id"):
+            if isinstance(e.data.get(key), int):
+                ids.add(e.data[key])
+        ids.update(u for u in e.data.get("user_ids", []) if isinstance(u, int))
+    return ids
 
 
 def timeline_frames(app: App, incident_id: int, after_seq: int) -> tuple[list[str], int]:
@@ -120,7 +139,7 @@ def timeline_frames(app: App, incident_id: int, after_seq: int) -> tuple[list[st
         events = st.events_of(conn, incident_id, after_seq=after_seq, limit=BATCH)
         if not events:
             return [], after_seq
-        names = load_names(conn)
+        names = load_names(conn, _people_in(events))
     out = [frame({"seq": e.seq, "kind": e.kind, "html": fragment("_event.html", e=e, names=names)},
                  event="timeline", id=e.seq) for e in events]
     return out, events[-1].seq
@@ -145,7 +164,8 @@ def incident_stream(ref: PathId, request: Request, after: After = None, app: App
             frames += more
         return frames, last
 
-    return _sse(_stream(request, app, lambda m: m.get("incident_id") == iid, read, resume_point(request, after)))
+    return _sse(_stream(request, app, lambda m: m.get("incident_id") == iid, read, resume_point(request, after),
+                        min_gap=INCIDENT_MIN_GAP_SECONDS))
 
 
 def start_live_bridge(app: App) -> Callable[[], None]:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
@@ -133,8 +134,16 @@ class Names:
         return row["name"] if row else f"service {sid}"
 
 
-def load_names(conn: Connection) -> Names:
-    return Names(users={u["id"]: u for u in auth_store.list_users(conn)},
+def load_names(conn: Connection, user_ids: set[int] | None = None) -> Names:
+    """Names of teams, services and people; only the people in `user_ids` when given (lists stay cheap
+    however many users there are)."""
+    if user_ids is None:
+        people = auth_store.list_users(conn)
+    else:
+        ids = sorted(i for i in user_ids if i)
+        q = select(*auth_store.USER_COLS).where(auth_store.users.c.id.in_(ids))
+        people = list(conn.execute(q).mappings()) if ids else []
+    return Names(users={u["id"]: u for u in people},
                  teams={t["id"]: t for t in cat_store.list_teams(conn)},
                  services={s["id"]: s for s in cat_store.list_services(conn)})
 

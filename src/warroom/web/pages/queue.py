@@ -78,7 +78,8 @@ def queue_rows(app: App, conn: Connection, f: Filters) -> dict[str, Any]:
                              priorities=list(f.priorities) or None, major=f.major, service_id=f.service_id,
                              team_id=f.team_id, text=f.q or None, limit=PAGE_SIZE,
                              order="recent" if finished_only else "queue")  # history: newest first
-    return {"incidents": items, "total": total, "names": load_names(conn), "now": app.clock.now(),
+    names = load_names(conn, {i.coordinator_id for i in items if i.coordinator_id})
+    return {"incidents": items, "total": total, "names": names, "now": app.clock.now(),
             "page_size": PAGE_SIZE}
 
 
