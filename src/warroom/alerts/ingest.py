@@ -6,6 +6,7 @@ append per touched incident. Repeats of a known key only add to its count and mo
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -222,6 +223,39 @@ def _escalate_fields(s: IncidentState, attached: list[_Rec], matrix: Any, actor:
     return decide.edit(s, changes, by=actor, at=now, matrix=matrix) if changes else []
 
 
+GROUPS_KEY = "alerts.groups"
+MATRIX_KEY = "alerts.matrix"
+MATRIX_TTL_S = 5.0
+
+
+def _matrix(app: App, tx: Tx) -> Any:
+    """The priority matrix, read from the database at most every few seconds by the ingest path."""
+    hit = app.extras.get(MATRIX_KEY)
+    if hit is not None and hit[1] > time.monotonic():
+        tx.data[incidents.MATRIX_KEY] = hit[0]
+        return hit[0]
+    matrix = incidents.matrix_in(tx)
+    app.extras[MATRIX_KEY] = (matrix, time.monotonic() + MATRIX_TTL_S)
+    return matrix
+
+
+def _cached_groups(app: App, groups: dict[tuple[int, str], list[_Rec]], resolving: set[int],
+                   inc: _Incidents) -> dict | None:
+    """Groups as this process last saw them, if every one is known and its incident (now locked) still open.
+
+    A group's incident only changes when it is no longer open, so an open cached incident is the
+    answer the database would give; anything else returns None and the caller asks the database."""
+    cache: dict = app.extras.get(GROUPS_KEY, {})
+    if not groups or any(gk not in cache for gk in groups):
+        return None
+    ids = {gk: cache[gk] for gk in groups}
+    for incident_id in sorted(set(ids.values()) | resolving):
+        inc.get(incident_id)
+    if any(Status(inc.get(i).status) not in OPEN_STATUSES for i in ids.values()):
+        return None
+    return {gk: {"id": None, "incident_id": i} for gk, i in ids.items()}
+
+
 def process(app: App, tx: Tx, subs: list[Submission]) -> None:
     """Apply every submission in `tx`. Raises on database errors; the caller retries or splits the batch."""
     now = app.clock.now()
@@ -237,14 +271,22 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
     for r in recs.values():
         if r.place:
             groups[(r.integration.id, r.row["group_key"])].append(r)
-    known_groups = store.find_groups(conn, groups.keys()) if groups else {}
-    # Lock order, for concurrent writers: alert rows (find_alerts, by id), then incidents by id, then new rows.
-    for incident_id in sorted({g["incident_id"] for g in known_groups.values()}
-                              | {r.row["incident_id"] for r in recs.values() if r.resolved_now and not r.new
-                                 and r.row["incident_id"] is not None}):
-        inc.get(incident_id)
+    if groups or any(r.resolved_now for r in recs.values()):
+        _matrix(app, tx)
+    resolving = {r.row["incident_id"] for r in recs.values()
+                 if r.resolved_now and not r.new and r.row["incident_id"] is not None}
+    known_groups = _cached_groups(app, groups, resolving, inc)
+    if known_groups is None:  # not every group is known here with an open incident: ask the database
+        known_groups = store.find_groups(conn, groups.keys()) if groups else {}
+        # Lock order, for concurrent writers: alert rows (find_alerts, by id), then incidents by id, then new rows.
+        for incident_id in sorted({g["incident_id"] for g in known_groups.values()} | resolving):
+            inc.get(incident_id)
     if groups:
         _place(app, tx, groups, known_groups, inc, view, now)
+        cache = app.extras.setdefault(GROUPS_KEY, {})
+        if len(cache) > 100_000:
+            cache.clear()
+        cache.update({gk: members[0].row["incident_id"] for gk, members in groups.items()})
     new = [r for r in recs.values() if r.new]
     for r, new_id in zip(new, store.insert_alerts(conn, [r.row for r in new]), strict=True):
         r.row["id"] = new_id
