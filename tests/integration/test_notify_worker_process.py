@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from tests.notify_support import ADMIN, Receiver, declare, paged, person, policy, run_ticks, service_with
+from tests.notify_support import ADMIN, Receiver, declare, kinds, paged, person, policy, run_ticks, service_with
 from warroom.bootstrap import build_app
 from warroom.notifications import contacts, outbox
 from warroom.platform.settings import Settings
@@ -80,7 +80,9 @@ def test_concurrent_workers_never_fire_a_step_twice(app, clock, db_url):
 
     Recorder(app)
     ana, bo = person(app, "ana"), person(app, "bo")
-    pid = policy(app, "two", [[{"kind": "user", "id": ana}], [{"kind": "user", "id": bo}]], timeout=1)
+    # three levels: a step fired twice would page level 3 (or, past the end, log an exhaustion)
+    pid = policy(app, "three", [[{"kind": "user", "id": ana}], [{"kind": "user", "id": bo}],
+                                [{"kind": "user", "id": ana}]], timeout=1)
     incs = [declare(app, service_with(app, f"s{i}", pid), title=f"i{i}") for i in range(15)]
     clock.advance(minutes=1)
     workers = [build_app(Settings(database_url=db_url), clock=clock) for _ in range(3)]
@@ -106,7 +108,29 @@ def test_concurrent_workers_never_fire_a_step_twice(app, clock, db_url):
     assert not errors
     for inc in incs:
         assert [p["level"] for p in paged(app, inc)] == [1, 2], inc
+        assert kinds(app, inc, "escalation.") == ["escalation.paged"] * 2, inc
     keys = [n["key"] for n in outbox.list_(app, limit=1000)]
     assert len(keys) == len(set(keys)) == 30
     run_ticks(app)
     assert all(n["state"] == "delivered" for n in outbox.list_(app, limit=1000))
+
+
+def test_a_stale_due_list_fires_nothing_and_a_held_incident_waits(app, clock):
+    from warroom.escalation import service as esc
+    from warroom.escalation import store
+    from warroom.incidents import service as incidents
+
+    ana, bo = person(app, "ana"), person(app, "bo")
+    pid = policy(app, "two", [[{"kind": "user", "id": ana}], [{"kind": "user", "id": bo}]], timeout=1)
+    inc = declare(app, service_with(app, "s", pid))
+    clock.advance(minutes=1)
+    with app.db.read() as conn:
+        stale = store.due_ids(conn, store.escalations, "next_at", clock.now(), 100)
+    if app.db.dialect == "postgresql":  # an incident another transaction holds is skipped, not waited for
+        with app.db.transaction() as tx:
+            incidents.load_in(tx, inc)
+            assert esc.escalate_due(app, clock.now()) == 0
+    assert esc.escalate_due(app, clock.now()) == 1
+    # a worker that read the due list before that step fired re-checks under lock and fires nothing
+    assert esc._chunk(app, clock.now(), store.escalations, "next_at", esc._escalation_step, stale) == 0
+    assert [p["level"] for p in paged(app, inc)] == [1, 2]
