@@ -38,7 +38,8 @@ def login(client: Any, username: str, password: str | None = None, *, next_url: 
 
 
 def login_as(client: Any, role: str) -> str:
-    """Log in as the test user holding `role`; returns that session's CSRF token."""
+    """Log in (afresh) as the test user holding `role`; returns that session's CSRF token."""
+    client.cookies.clear()
     r = login(client, NAME_OF[role])
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/").text)

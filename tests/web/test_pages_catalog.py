@@ -89,3 +89,17 @@ def test_demo_data_renders_everywhere(api, app, users) -> None:
                  "/incidents/5"):
         assert api.get(path).status_code == 200, path
     assert service.get(app, 1).major
+
+
+def test_person_page_shows_teams_and_incident_roles(api, app, users) -> None:
+    from warroom.incidents.roles import Role
+
+    team = catalog.create_team(app, "Networks")
+    catalog.add_member(app, team["id"], users.ids["responder"], "lead")
+    s = declare(app, users, "Packet loss")
+    service.assign(app, users.principal("admin"), s.id, Role.COORDINATOR, users.ids["responder"])
+    login_as(api, "viewer")
+    assert f'href="/people/{users.ids["responder"]}"' in api.get("/people").text
+    page = api.get(f"/people/{users.ids['responder']}").text
+    assert "Networks" in page and "lead" in page and f"coordinator in <a href=\"/incidents/{s.ref}\">" in page
+    assert api.get("/people/999").status_code == 404

@@ -98,3 +98,37 @@ def test_an_alert_opened_incident_shows_its_alerts_pages_and_deliveries(api, app
     assert "DB rota" in now and "Ana" in now
     policies = api.get("/policies").text
     assert "Page Ana; wait 5 min" in policies and "Acknowledge within" in policies and ">5 min<" in policies
+
+
+def test_dead_pages_can_be_sent_again_and_people_show_shifts_and_contacts(api, app, users) -> None:
+    from tests.alerts_support import integration
+    from tests.notify_support import Recorder, person, policy, run_ticks, service_with
+    from warroom.alerts.model import Action, AlertIn
+    from warroom.notifications.outbox import Retry
+
+    app.extras["notify_retry"] = Retry(max_attempts=1)
+    recorder = Recorder(app, fail={"email"})
+    ana = person(app, "ana")
+    sid = service_with(app, "db", policy(app, "DB primary", [[{"kind": "user", "id": ana}]]))
+    integ, _ = integration(app, "pagerduty", service_id=sid)
+    alerts.ingest(app, integ, [AlertIn("disk-1", Action.TRIGGER, "disk full", "critical")])
+    run_ticks(app)  # the e-mail server is down: one attempt, then the page is dead
+    oncall.create_schedule(app, users.principal("admin"), name="DB rota", time_zone="UTC", description="",
+                           layers=[{"name": "primary", "user_ids": [ana], "start": "2026-01-01T09:00",
+                                    "shift": "weekly"}])
+    csrf = login_as(api, "responder")
+    page = api.get("/notifications?state=dead").text
+    nid = int(page.split('<a href="/notifications/', 1)[1].split('"', 1)[0])
+    detail = api.get(f"/notifications/{nid}").text
+    assert "Send again" in detail
+    r = api.post(f"/notifications/{nid}/retry", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    again = api.post(f"/notifications/{nid}/retry", data={"csrf": csrf})
+    assert again.status_code == 409 and "only dead or cancelled" in again.text
+    recorder.fail.clear()
+    run_ticks(app)
+    assert "delivered" in api.get(f"/notifications/{nid}").text and len(recorder.sent) == 1
+    me = api.get(f"/people/{ana}").text
+    assert "DB rota" in me and "Contact methods" in me
+    login_as(api, "viewer")
+    assert "Contact methods" not in api.get(f"/people/{ana}").text, "how to reach someone is for responders"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +18,9 @@ from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, load_names, render
 
 router = APIRouter(include_in_schema=False)
+
+# Sections of a person's page from other domains: fn(app, user_id, viewer principal) -> panel dict or None.
+PERSON_PANELS: list[Callable[[App, int, Any], dict[str, Any] | None]] = []
 
 
 def open_counts(conn: Any) -> dict[int, int]:
@@ -69,3 +74,28 @@ def people_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPa
             for m in cat_store.team_members_of(conn, t["id"]):
                 membership.setdefault(m["id"], []).append(t["name"] + (" (lead)" if m["role"] == "lead" else ""))
     return render(request, "people.html", people=list(names.users.values()), membership=membership)
+
+
+@router.get("/people/{user_id}", response_class=HTMLResponse)
+def person_page(user_id: PathId, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    with app.db.read() as conn:
+        names = load_names(conn)
+        person = names.users.get(user_id)
+        if person is None:
+            raise PageError(404, f"There is no person {user_id}.")
+        teams = [(names.teams[t], m["role"]) for t in cat_store.teams_of_user(conn, user_id) if t in names.teams
+                 for m in cat_store.team_members_of(conn, t) if m["id"] == user_id]
+        on_now = st.search(conn, open_only=True, limit=50)[0]
+    roles = [(i, r) for i in on_now for r, uid in (("coordinator", i.coordinator_id), ("comms lead", i.comms_lead_id),
+                                                   ("scribe", i.scribe_id)) if uid == user_id]
+    roles += [(i, "expert") for i in on_now for x in i.experts if x.user_id == user_id]
+    panels = []
+    for panel in PERSON_PANELS:
+        try:
+            got = panel(app, user_id, s.principal)
+        except Exception:  # an optional section must not take the page down
+            logging.getLogger("warroom.web").exception("person panel failed")
+            got = None
+        if got:
+            panels.append(got)
+    return render(request, "person.html", person=person, teams=teams, roles=roles, panels=panels, names=names)

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from warroom.auth.permissions import UserRole
+from warroom.web.pages.catalog import PERSON_PANELS
 from warroom.web.pages.common import NAV
 from warroom.web.pages.incident import PANELS
 
@@ -38,6 +39,7 @@ except ImportError as exc:  # on-call / escalation / notifications are not there
 else:
     ROUTERS.append(_oncall.router)
     PANELS.extend([_oncall.escalation_panel, _oncall.notifications_panel])
+    PERSON_PANELS.append(_oncall.person_panel)
     _nav_before("/services", ("/oncall", "On call", UserRole.VIEWER))
     _nav_before("/services", ("/policies", "Escalation", UserRole.VIEWER))
     _nav_before("/services", ("/notifications", "Notifications", UserRole.VIEWER))

@@ -8,17 +8,26 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from warroom.bootstrap import App
-from warroom.errors import NotFound
+from warroom.errors import NotFound, WarroomError
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
 from warroom.oncall import service as oncall
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
-from warroom.web.pages.common import PageError, ViewerPage, incident_refs, load_names, render
+from warroom.web.pages.common import (
+    FormCtx,
+    PageError,
+    ResponderForm,
+    ViewerPage,
+    incident_refs,
+    load_names,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 UPCOMING_DAYS = 7
@@ -67,6 +76,22 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
 def notification_page(notification_id: PathId, request: Request, app: App = Depends(get_app),
                       s: Any = ViewerPage) -> HTMLResponse:
     """One notification and every delivery attempt."""
+    return notification_response(request, app, notification_id)
+
+
+@router.post("/notifications/{notification_id}/retry")
+def retry_notification(notification_id: PathId, request: Request, app: App = Depends(get_app),
+                       c: FormCtx = ResponderForm) -> Response:
+    """Send a dead or cancelled notification again."""
+    try:
+        outbox.retry(app, notification_id)
+    except WarroomError as exc:
+        return notification_response(request, app, notification_id, error=str(exc), status=exc.status)
+    return redirect(f"/notifications/{notification_id}")
+
+
+def notification_response(request: Request, app: App, notification_id: int, *, error: str = "",
+                          status: int = 200) -> HTMLResponse:
     try:
         n = outbox.get(app, notification_id)
     except NotFound:
@@ -74,7 +99,7 @@ def notification_page(notification_id: PathId, request: Request, app: App = Depe
     with app.db.read() as conn:
         names = load_names(conn)
         refs = incident_refs(conn, {n["incident_id"]} if n["incident_id"] else set())
-    return render(request, "notification.html", n=n, names=names, refs=refs)
+    return render(request, "notification.html", status=status, error=error, n=n, names=names, refs=refs)
 
 
 def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
@@ -93,3 +118,15 @@ def notifications_panel(app: App, state: IncidentState) -> dict[str, Any] | None
     if not rows:
         return None
     return {"title": "Notifications", "template": "_panel_notifications.html", "notifications": rows}
+
+
+def person_panel(app: App, user_id: int, viewer: Any) -> dict[str, Any] | None:
+    """Person page: their shifts in the coming two weeks and (for responders) how they are reached."""
+    from warroom.auth.permissions import UserRole
+    from warroom.notifications import contacts
+
+    now = app.clock.now()
+    shifts = oncall.user_shifts(app, user_id, now, now + timedelta(days=14))
+    reach = contacts.contacts_of(app, user_id) if viewer.can(UserRole.RESPONDER) else None
+    return {"title": "On call and contact", "template": "_panel_person_oncall.html", "shifts": shifts[:30],
+            "reach": reach}
