@@ -71,6 +71,7 @@ def _truncate_pg(url: str) -> None:
     eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with eng.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        c.execute(text("ALTER SEQUENCE incident_ref_seq RESTART WITH 1"))
     eng.dispose()
 
 

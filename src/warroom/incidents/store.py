@@ -116,13 +116,13 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-REF_LOCK = 0x57A2_0001  # PostgreSQL advisory lock serialising INC numbers
 
 
 def next_ref(conn: Connection) -> int:
-    """The next INC number. On PostgreSQL this takes a transaction lock so concurrent declarations queue."""
+    """The next INC number: a sequence on PostgreSQL (no lock held while the declaration runs); on SQLite
+    writers are serialised (BEGIN IMMEDIATE), so the highest number plus one is safe."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REF_LOCK})
+        return conn.execute(text("SELECT nextval('incident_ref_seq')")).scalar_one()
     return (conn.execute(select(func.max(incidents.c.ref))).scalar() or 0) + 1
 
 
