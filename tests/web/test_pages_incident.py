@@ -198,3 +198,19 @@ def test_nonsense_ids_and_nul_text_are_4xx_not_5xx(api, app, users) -> None:
     r = post(api, csrf, s.ref, "notes", text="nul \x00 byte")
     assert r.status_code == 422 and "NUL" in r.text
     assert service.get(app, s.id).version == s.version
+
+
+def test_a_failing_panel_of_another_domain_is_left_out(api, app, users, monkeypatch) -> None:
+    from warroom.web.pages import incident as incident_page
+
+    def broken(app, state):  # noqa: ANN001, ANN202
+        raise RuntimeError("that domain is having a bad day")
+
+    def fine(app, state):  # noqa: ANN001, ANN202
+        return {"title": "Still here", "template": "_panel_notifications.html", "notifications": []}
+
+    monkeypatch.setattr(incident_page, "PANELS", [broken, fine])
+    s = declare(app, users)
+    login_as(api, "viewer")
+    page = api.get(f"/incidents/{s.ref}")
+    assert page.status_code == 200 and "Still here" in page.text

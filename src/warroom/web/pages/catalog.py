@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +14,7 @@ from warroom.catalog import store as cat_store
 from warroom.incidents import store as st
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
-from warroom.web.pages.common import PageError, ViewerPage, load_names, render
+from warroom.web.pages.common import PageError, ViewerPage, load_names, render, run_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,13 +88,5 @@ def person_page(user_id: PathId, request: Request, app: App = Depends(get_app), 
     roles = [(i, r) for i in on_now for r, uid in (("coordinator", i.coordinator_id), ("comms lead", i.comms_lead_id),
                                                    ("scribe", i.scribe_id)) if uid == user_id]
     roles += [(i, "expert") for i in on_now for x in i.experts if x.user_id == user_id]
-    panels = []
-    for panel in PERSON_PANELS:
-        try:
-            got = panel(app, user_id, s.principal)
-        except Exception:  # an optional section must not take the page down
-            logging.getLogger("warroom.web").exception("person panel failed")
-            got = None
-        if got:
-            panels.append(got)
+    panels = run_panels(PERSON_PANELS, app, user_id, s.principal)
     return render(request, "person.html", person=person, teams=teams, roles=roles, panels=panels, names=names)

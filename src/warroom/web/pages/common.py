@@ -3,6 +3,7 @@ formatting filters, and the exception handlers that turn "not logged in" into a 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ from warroom.errors import Invalid
 from warroom.web.deps import get_app
 from warroom.web.markdown import render_markdown
 from warroom.web.sessions import Session, current_session, tokens_match
+
+log = logging.getLogger("warroom.web")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
@@ -146,6 +149,21 @@ def load_names(conn: Connection, user_ids: set[int] | None = None) -> Names:
     return Names(users={u["id"]: u for u in people},
                  teams={t["id"]: t for t in cat_store.list_teams(conn)},
                  services={s["id"]: s for s in cat_store.list_services(conn)})
+
+
+def run_panels(panels: list[Callable[..., dict[str, Any] | None]], *args: Any) -> list[dict[str, Any]]:
+    """The optional sections other domains add to a page; one that fails is logged and left out, so it can
+    never take the page down."""
+    out = []
+    for panel in panels:
+        try:
+            got = panel(*args)
+        except Exception:
+            log.exception("page panel %s failed", getattr(panel, "__name__", panel))
+            got = None
+        if got:
+            out.append(got)
+    return out
 
 
 def incident_refs(conn: Connection, incident_ids: set[int]) -> dict[int, int]:

@@ -19,7 +19,7 @@ from warroom.incidents.projection import elapsed_seconds
 from warroom.incidents.roles import ROLE_TITLES, Role
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
-from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
+from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render, run_panels
 
 router = APIRouter(include_in_schema=False)
 TIMELINE_LIMIT = 2000
@@ -61,17 +61,7 @@ def page_context(app: App, conn: Connection, state: IncidentState) -> dict[str, 
     ctx = summary_context(app, conn, state)
     events = st.events_of(conn, state.id, limit=None)
     shown = events[-TIMELINE_LIMIT:]
-    panels = []
-    for panel in PANELS:
-        try:
-            p = panel(app, state)
-        except Exception:  # a broken optional panel must not take the war room page down
-            import logging
-
-            logging.getLogger("warroom.web").exception("war room panel failed")
-            p = None
-        if p:
-            panels.append(p)
+    panels = run_panels(PANELS, app, state)
     ctx.update(events=list(reversed(shown)), hidden_events=len(events) - len(shown),
                after=events[-1].seq if events else 0, children=st.children_of(conn, state.id),
                duplicates=st.duplicates_of(conn, state.id), panels=panels)
