@@ -61,7 +61,7 @@ def site(sqlite_url: str) -> Iterator[Site]:
 @pytest.fixture
 def context(browser):  # noqa: ANN001, ANN201
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(15_000)
     yield ctx
     ctx.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 PASSWORDS = {"ada": "ada-password-1", "rui": "rui-password-1", "vic": "vic-password-1"}
-LIVE = 5_000  # ms: how long a live change may take to show before the journey fails
+LIVE = 10_000  # ms: a functional bound (a missing live update fails), not a speed claim; speed is in bench/
 
 
 class LoginPage:
