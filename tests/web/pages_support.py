@@ -124,7 +124,7 @@ class SSEReader:
         except (httpx.HTTPError, RuntimeError):
             return
 
-    def wait_for(self, pred: Any, timeout: float = 5.0) -> list[dict[str, str]]:
+    def wait_for(self, pred: Any, timeout: float = 10.0) -> list[dict[str, str]]:
         """Wait until pred(frames) is true (bounded); returns the frames."""
         deadline = time.monotonic() + timeout
         with self.cond:

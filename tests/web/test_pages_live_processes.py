@@ -87,9 +87,9 @@ def test_a_change_through_one_process_reaches_a_stream_served_by_the_other(reque
             started = time.monotonic()
             r = on_a.post(f"/api/v1/incidents/{inc['id']}/notes", json={"text": "made on A"}, headers=api)
             assert r.status_code == 201
-            frames = timeline(stream.wait_for(lambda fs: len(timeline(fs)) >= 1, timeout=5))
+            frames = timeline(stream.wait_for(lambda fs: len(timeline(fs)) >= 1, timeout=10))
             latency = time.monotonic() - started
-            queue.wait_for(lambda fs: len(fs) > seen_queue, timeout=5)
+            queue.wait_for(lambda fs: len(fs) > seen_queue, timeout=10)
         finally:
             stream.close()
             queue.close()
@@ -102,9 +102,9 @@ def test_a_change_through_one_process_reaches_a_stream_served_by_the_other(reque
                              headers=api).status_code == 201
         again = SSEReader(on_b, f"/live/incidents/{inc['number']}?after=1", headers={"Last-Event-ID": "2"})
         try:
-            frames = timeline(again.wait_for(lambda fs: len(timeline(fs)) >= 2, timeout=5))
+            frames = timeline(again.wait_for(lambda fs: len(timeline(fs)) >= 2, timeout=10))
             on_a.post(f"/api/v1/incidents/{inc['id']}/promote", json={"reason": "spreading"}, headers=api)
-            frames = timeline(again.wait_for(lambda fs: len(timeline(fs)) >= 3, timeout=5))
+            frames = timeline(again.wait_for(lambda fs: len(timeline(fs)) >= 3, timeout=10))
         finally:
             again.close()
         assert [f["id"] for f in frames] == ["3", "4", "5"]
