@@ -86,15 +86,13 @@ def commit(app: App, subs: list[Submission], conn: Connection | None = None) -> 
 
 
 class _Waiter:
-    """Who is waiting for a submission: an asyncio future (on its loop) or a blocking caller."""
+    """A request waiting for its submission: an asyncio future, settled on its own event loop."""
 
-    __slots__ = ("loop", "fut", "event", "outcome")
+    __slots__ = ("loop", "fut")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.fut: asyncio.Future | None = loop.create_future() if loop else None
-        self.event = None if loop else threading.Event()
-        self.outcome: BaseException | None = None
+        self.fut: asyncio.Future = loop.create_future()
 
 
 class Writer:
@@ -125,17 +123,9 @@ class Writer:
         """Wait until `sub` is committed; raise if it was not."""
         waiter = _Waiter(asyncio.get_running_loop())
         self._submit(sub, waiter)
-        outcome = await waiter.fut  # type: ignore[misc]
+        outcome = await waiter.fut
         if outcome is not None:
             raise outcome
-
-    def send_blocking(self, sub: Submission, timeout: float = 60.0) -> None:
-        waiter = _Waiter()
-        self._submit(sub, waiter)
-        if not waiter.event.wait(timeout):  # type: ignore[union-attr]
-            raise Unavailable("timed out waiting for the alert writer")
-        if waiter.outcome is not None:
-            raise waiter.outcome
 
     def _connection(self) -> Connection | None:
         try:
@@ -194,11 +184,7 @@ def _answer(done: list[tuple[_Waiter, BaseException | None]]) -> None:
     """Wake every waiter: one call into each event loop per batch, not one per request."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
     for waiter, outcome in done:
-        if waiter.loop is None:
-            waiter.outcome = outcome
-            waiter.event.set()  # type: ignore[union-attr]
-        else:
-            by_loop.setdefault(waiter.loop, []).append((waiter.fut, outcome))  # type: ignore[arg-type]
+        by_loop.setdefault(waiter.loop, []).append((waiter.fut, outcome))
     for loop, futs in by_loop.items():
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
             loop.call_soon_threadsafe(_settle_all, futs)
