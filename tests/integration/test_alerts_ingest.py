@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.alerts_support import alerts, am_alert, am_post, integration, pd_event
 from tests.alerts_support import incidents as all_incidents
 from tests.helpers import assert_replay_matches
@@ -195,3 +197,29 @@ def test_a_mixed_batch_from_several_integrations(app):
     assert commit(app, subs) == [None, None, None]
     rows = {r["integration_id"]: r for r in alerts(app)}
     assert rows[one.id]["status"] == "resolved" and rows[two.id]["status"] == "firing"
+
+
+def test_a_rolled_back_batch_leaves_no_group_memory_behind(app, monkeypatch):
+    """The group -> incident memory is filled only after commit: a batch that fails after opening an
+    incident must not send later alerts of that group to an incident that was never committed."""
+    from warroom.alerts import ingest
+
+    integ, key = integration(app)
+    real_insert = ingest.store.insert_alerts
+    calls = {"n": 0}
+
+    def failing_once(conn, rows):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("disk full (simulated, after the incident was opened in this transaction)")
+        return real_insert(conn, rows)
+
+    monkeypatch.setattr(ingest.store, "insert_alerts", failing_once)
+    with pytest.raises(RuntimeError, match="simulated"):
+        trigger(app, integ, key, "first", group="checkout")
+    assert all_incidents(app) == [] and alerts(app) == []
+    trigger(app, integ, key, "second", group="checkout")
+    [inc] = all_incidents(app)
+    [row] = alerts(app)
+    assert row["incident_id"] == inc.id and row["dedup_key"] == "second"
+    assert_replay_matches(app, inc.id)

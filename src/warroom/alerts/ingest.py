@@ -19,6 +19,7 @@ from warroom.alerts.grouping import Placement, place
 from warroom.alerts.model import Action, AlertIn, AlertStatus
 from warroom.alerts.rules import Classification, Integration, classify, promotion_rule, worse
 from warroom.bootstrap import App
+from warroom.errors import NotFound
 from warroom.incidents import decide
 from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
@@ -249,11 +250,23 @@ def _cached_groups(app: App, groups: dict[tuple[int, str], list[_Rec]], resolvin
     if not groups or any(gk not in cache for gk in groups):
         return None
     ids = {gk: cache[gk] for gk in groups}
-    for incident_id in sorted(set(ids.values()) | resolving):
-        inc.get(incident_id)
+    try:
+        for incident_id in sorted(set(ids.values()) | resolving):
+            inc.get(incident_id)
+    except NotFound:  # never expected (the cache is filled after commit); stay correct if it happens anyway
+        for gk in groups:
+            cache.pop(gk, None)
+        return None
     if any(Status(inc.get(i).status) not in OPEN_STATUSES for i in ids.values()):
         return None
     return {gk: {"id": None, "incident_id": i} for gk, i in ids.items()}
+
+
+def _remember_groups(app: App, placed: dict[tuple[int, str], int]) -> None:
+    cache = app.extras.setdefault(GROUPS_KEY, {})
+    if len(cache) > 100_000:
+        cache.clear()
+    cache.update(placed)
 
 
 def process(app: App, tx: Tx, subs: list[Submission]) -> None:
@@ -283,10 +296,10 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
             inc.get(incident_id)
     if groups:
         _place(app, tx, groups, known_groups, inc, view, now)
-        cache = app.extras.setdefault(GROUPS_KEY, {})
-        if len(cache) > 100_000:
-            cache.clear()
-        cache.update({gk: members[0].row["incident_id"] for gk, members in groups.items()})
+        placed = {gk: members[0].row["incident_id"] for gk, members in groups.items()}
+        # Remember the groups only once they are committed: another writer must never be sent to an
+        # incident that is still uncommitted, or that a rolled-back batch never created.
+        tx.after_commit(lambda: _remember_groups(app, placed))
     new = [r for r in recs.values() if r.new]
     for r, new_id in zip(new, store.insert_alerts(conn, [r.row for r in new]), strict=True):
         r.row["id"] = new_id
