@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     delete,
     func,
     or_,
@@ -126,17 +127,21 @@ def next_ref(conn: Connection) -> int:
     return (conn.execute(select(func.max(incidents.c.ref))).scalar() or 0) + 1
 
 
+_INSERT_SNAPSHOT = incidents.insert().returning(incidents.c.id)
+_SAVE_SNAPSHOT = update(incidents).where(incidents.c.id == bindparam("w_id"),
+                                         incidents.c.version == bindparam("w_version"))
+
+
 def insert_snapshot(conn: Connection, s: IncidentState) -> int:
     values = _row_values(s)
-    new_id = conn.execute(incidents.insert().values(**values).returning(incidents.c.id)).scalar_one()
+    new_id = conn.execute(_INSERT_SNAPSHOT, values).scalar_one()  # one cached statement, values as parameters
     _sync_services(conn, new_id, s.service_ids, ())
     return new_id
 
 
 def save_snapshot(conn: Connection, before: IncidentState, after: IncidentState) -> None:
     """Write the new snapshot; the version check makes a concurrent writer lose loudly, never silently."""
-    res = conn.execute(update(incidents).where(incidents.c.id == after.id, incidents.c.version == before.version)
-                       .values(**_row_values(after)))
+    res = conn.execute(_SAVE_SNAPSHOT, {**_row_values(after), "w_id": after.id, "w_version": before.version})
     if res.rowcount != 1:
         raise StaleVersion(after.id, before.version)
     if after.service_ids != before.service_ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -13,6 +14,7 @@ import orjson
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.types import TypeDecorator
 
@@ -85,14 +87,42 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         return engine
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
-    return create_engine(
+    if u.get_backend_name() != "postgresql":
+        return create_engine(u, poolclass=NullPool)
+    engine = create_engine(
         u,
         pool_size=pool_size,
         max_overflow=20,
-        pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
-    ) if u.get_backend_name() == "postgresql" else create_engine(u, poolclass=NullPool)
+    )
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only if it sat idle (where a server restart or idle timeout hides).
+
+    `pool_pre_ping` pings on every checkout: a round trip, two per declaration, under load. A connection
+    handed back milliseconds ago is as good as a ping; a broken one is replaced before anything runs on it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, rec: Any) -> None:
+        rec.info["warroom_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, rec: Any, _proxy: Any) -> None:
+        since = rec.info.get("warroom_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dbapi_conn.cursor().execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as e:  # the pool discards this connection and checks out (or opens) another
+            raise DisconnectionError(str(e)) from e
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -141,7 +171,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A connection for reading. On PostgreSQL it runs in autocommit: at READ COMMITTED every statement
+        sees its own snapshot inside a transaction too, so BEGIN and COMMIT would be two round trips for nothing.
+        On SQLite it is a deferred transaction (one WAL snapshot for all its statements)."""
         with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.execution_options(warroom_read=True)
             with conn.begin():
                 yield conn

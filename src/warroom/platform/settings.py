@@ -24,6 +24,9 @@ class Settings:
     embedded_worker: bool = field(default_factory=lambda: _bool("WARROOM_EMBEDDED_WORKER", True))
     secure_cookies: bool = field(default_factory=lambda: _bool("WARROOM_SECURE_COOKIES", False))
     log_json: bool = field(default_factory=lambda: _bool("WARROOM_LOG_JSON", True))
+    # Threads serving sync routes. Few is faster under load: every extra thread in a DB round trip is
+    # another GIL hand-off, and the embedded worker thread must still get its share (docs/bench-notify.md).
+    api_threads: int = field(default_factory=lambda: int(os.environ.get("WARROOM_API_THREADS", "8")))
 
     @property
     def is_sqlite(self) -> bool:

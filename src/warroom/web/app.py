@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from warroom.alerts.writer import background as alert_writer  # group-commit writer of alert intake
@@ -63,6 +64,7 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = max(1, wr.settings.api_threads)
         stops = [start(wr) for start in BACKGROUND] if background else []
         try:
             yield
