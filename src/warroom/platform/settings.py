@@ -26,6 +26,7 @@ class Settings:
     log_json: bool = field(default_factory=lambda: _bool("WARROOM_LOG_JSON", True))
     # Threads serving sync routes. Few is faster under load: every extra thread in a DB round trip is
     # another GIL hand-off, and the embedded worker thread must still get its share (docs/bench-notify.md).
+    gc_tuning: bool = field(default_factory=lambda: _bool("WARROOM_GC_TUNING", True))  # web/app.py _tune_gc
     api_threads: int = field(default_factory=lambda: int(os.environ.get("WARROOM_API_THREADS", "8")))
 
     @property
