@@ -11,11 +11,13 @@ from warroom.bootstrap import App
 from warroom.catalog import service as catalog
 from warroom.catalog import store as cat_store
 from warroom.errors import Conflict
+from warroom.escalation import service as escalation
 from warroom.incidents import service as incidents
 from warroom.incidents import store as inc_store
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
+from warroom.oncall import service as oncall
 
 TEAMS = ["Infrastructure", "Networks", "Databases", "Applications", "Customer Service", "Security", "Development"]
 PEOPLE = [  # username, name, team, role
@@ -39,6 +41,31 @@ SERVICES = [  # name, team, tier, depends on, description
     ("support-portal", "Customer Service", 3, ["identity"], "Customer help centre"),
 ]
 PASSWORD = "demo-password"
+SCHEDULES = ("Primary on-call", "Secondary on-call")
+POLICY = "Tier-1 services"
+
+
+def _paging(app: App, user_ids: dict[str, int], team_ids: dict[str, int]) -> int:
+    """Two on-call rotations and the escalation policy of the tier-1 services."""
+    admin = auth.system_principal()
+    start = (app.clock.now() - timedelta(days=7)).date().isoformat() + "T09:00"  # already running in every zone
+    primary = oncall.create_schedule(
+        app, admin, name=SCHEDULES[0], time_zone="Europe/Berlin",
+        description="Weekly rotation of the platform engineers, handoff Monday 09:00 Berlin time",
+        layers=[{"name": "weekly", "user_ids": [user_ids[u] for u in ("sam", "maria", "li", "jo")],
+                 "start": start, "shift": "weekly"}])
+    secondary = oncall.create_schedule(
+        app, admin, name=SCHEDULES[1], time_zone="America/New_York",
+        description="Daily backup rotation",
+        layers=[{"name": "daily", "user_ids": [user_ids[u] for u in ("dev", "tom", "claire")],
+                 "start": start, "shift": "daily"}])
+    policy = escalation.create_policy(
+        app, admin, name=POLICY, repeat=1,
+        description="Primary on-call, then secondary, then the Infrastructure team",
+        levels=[{"timeout_minutes": 5, "targets": [{"kind": "schedule", "id": primary["id"]}]},
+                {"timeout_minutes": 10, "targets": [{"kind": "schedule", "id": secondary["id"]}]},
+                {"timeout_minutes": 15, "targets": [{"kind": "team", "id": team_ids["Infrastructure"]}]}])
+    return policy["id"]
 
 
 def load_demo_if_empty(app: App) -> bool:
@@ -59,6 +86,8 @@ def load_demo(app: App) -> str:
         taken = ([t for t in TEAMS if cat_store.get_team_by_name(conn, t)]
                  + [p[0] for p in PEOPLE if auth_store.get_user_by_name(conn, p[0])]
                  + [s[0] for s in SERVICES if cat_store.get_service_by_name(conn, s[0])])
+    taken += [n for n in SCHEDULES if n in {r["name"] for r in oncall.list_schedules(app)}]
+    taken += [n for n in (POLICY,) if n in {r["name"] for r in escalation.list_policies(app)}]
     if taken:  # checked up front so a clash leaves nothing half-loaded
         raise Conflict(f"cannot load the demo: these names are taken: {', '.join(taken)}")
     team_ids = {name: catalog.create_team(app, name, f"The {name} team")["id"] for name in TEAMS}
@@ -69,10 +98,12 @@ def load_demo(app: App) -> str:
         user_ids[username] = row["id"]
         if team:
             catalog.add_member(app, team_ids[team], row["id"], "lead" if username in ("maria", "claire") else "member")
+    policy_id = _paging(app, user_ids, team_ids)
     svc: dict[str, int] = {}
     for name, team, tier, deps, desc in SERVICES:
         svc[name] = catalog.create_service(app, name=name, description=desc, team_id=team_ids[team], tier=tier,
-                                           depends_on=[svc[d] for d in deps])["id"]
+                                           depends_on=[svc[d] for d in deps],
+                                           escalation_policy_id=policy_id if tier == 1 else None)["id"]
 
     claire = Principal(user_ids["claire"], "claire", UserRole.RESPONDER, "Claire Martin")
     sam = Principal(user_ids["sam"], "sam", UserRole.RESPONDER, "Sam Patel")
@@ -119,4 +150,4 @@ def load_demo(app: App) -> str:
     incidents.declare(app, claire, title="Intermittent packet loss between zones", service_ids=[svc["core-network"]],
                       identified_via="third_party", impact=Impact.MINOR, urgency=Urgency.LOW)
     return (f"demo loaded: {len(TEAMS)} teams, {len(PEOPLE)} people (password {PASSWORD!r}), "
-            f"{len(SERVICES)} services, 6 incidents")
+            f"{len(SERVICES)} services, 2 on-call schedules, 1 escalation policy, 6 incidents")

@@ -70,3 +70,21 @@ def test_setup_demo_if_empty_and_the_opt_out(tmp_path, sqlite_template) -> None:
     assert users.stdout.split("\n")[1].split()[1] == "admin" and len(users.stdout.strip().splitlines()) == 2
     loaded = run(env, "demo")  # the explicit command still works
     assert loaded.returncode == 0 and loaded.stdout.startswith("demo loaded: 7 teams")
+
+
+def test_demo_pages_the_tier1_policy_and_someone_is_on_call(app) -> None:
+    from warroom.escalation import service as escalation
+    from warroom.incidents import service as incidents
+    from warroom.oncall import service as oncall
+
+    load_demo(app)
+    on_call = oncall.who_is_on_call(app)
+    assert len(on_call) == 2 and all(row["user_id"] for row in on_call)
+    [policy] = escalation.list_policies(app)
+    with app.db.read() as conn:
+        tier1 = [s for s in cat_store.list_services(conn) if s["tier"] == 1]
+        newest = inc_store.search(conn, order="recent", limit=1)[0][0]
+    assert tier1 and all(s["escalation_policy_id"] == policy["id"] for s in tier1)
+    assert newest.title.startswith("Intermittent packet loss")  # declared on core-network, a tier-1 service
+    assert "escalation.paged" in [e.kind for e in incidents.timeline(app, newest.id)]
+    assert_replay_matches(app, newest.id)
