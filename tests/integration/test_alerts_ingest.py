@@ -223,3 +223,21 @@ def test_a_rolled_back_batch_leaves_no_group_memory_behind(app, monkeypatch):
     [row] = alerts(app)
     assert row["incident_id"] == inc.id and row["dedup_key"] == "second"
     assert_replay_matches(app, inc.id)
+
+
+def test_a_key_another_writer_inserted_first_is_a_retryable_integrity_error(app):
+    """Bulk inserts go through the driver's own cursor (COPY, pipelines); its errors must still arrive as
+    SQLAlchemy's IntegrityError, which the writer retries (another process inserted the same new key)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from warroom.alerts import store
+
+    integ, key = integration(app)
+    service.ingest(app, integ, [pagerduty.parse(pd_event(key, dedup="taken"))])
+    with app.db.read() as conn:
+        row = dict(store.get_alert(conn, alerts(app)[0]["id"]))
+    fresh = {c.name: row[c.name] for c in store.alerts.c if c.name != "id"}
+    for n in (1, store.PIPELINED_ROWS + 1):  # the pipelined INSERT and the COPY path
+        rows = [dict(fresh, dedup_key=f"x-{n}-{i}") for i in range(n - 1)] + [fresh]
+        with pytest.raises(IntegrityError), app.db.transaction() as tx:
+            store.send_alerts(tx.conn, rows)()

@@ -25,11 +25,12 @@ from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Impact, Urgency
-from warroom.platform.db import Tx
+from warroom.platform.db import Tx, pipeline
 
 ATTACHED = "alerts.attached"
 RESOLVED = "alerts.resolved"
 ALL_RESOLVED = "alerts.all_resolved"
+ALERT_KINDS = frozenset({ATTACHED, RESOLVED, ALL_RESOLVED})
 LISTED = 20  # alerts described in full in one timeline event; all ids are always kept
 
 
@@ -180,6 +181,7 @@ def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, _Touch], vie
               now: datetime) -> None:
     open_counts = store.unresolved_counts(tx.conn, [i for i, t in touched.items() if t.resolved])
     matrix = incidents.matrix_in(tx)
+    last = next(reversed(touched))
     for incident_id, t in touched.items():
         s = inc.get(incident_id)
         actor = (t.attached or t.resolved)[0].actor
@@ -188,23 +190,43 @@ def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, _Touch], vie
             events.append(Event(ATTACHED, {"count": len(t.attached), "alert_ids": [r.row["id"] for r in t.attached],
                                            "alerts": [_describe(r) for r in t.attached[:LISTED]]}, actor, now))
             events += _escalate_fields(s, t.attached, matrix, actor, now)
+        all_resolved = bool(t.resolved) and open_counts.get(incident_id) == 0
         if t.resolved:
             events.append(Event(RESOLVED, {"count": len(t.resolved), "alert_ids": [r.row["id"] for r in t.resolved],
                                            "alerts": [_describe(r) for r in t.resolved[:LISTED]]}, actor, now))
-            if open_counts.get(incident_id) == 0:
+            if all_resolved:
                 events.append(Event(ALL_RESOLVED, {}, actor, now))
+        auto_resolve = all_resolved and Status(s.status) in OPEN_STATUSES \
+            and any(r.integration.config.auto_resolve for r in t.resolved)
+        # Alert events change nothing promotion looks at (priority, services, status), so it can be decided first.
+        promote = _promotion(s, t, view) if not any(e.kind not in ALERT_KINDS for e in events) else None
+        if all(e.kind in ALERT_KINDS for e in events) and not auto_resolve and not promote:
+            # Nothing after this reads the database (no reactor acts on alert events): on PostgreSQL these
+            # writes go out together, and for the batch's last incident together with the COMMIT.
+            if incident_id == last:
+                tx.pipeline_until_commit()
+                inc.put(incidents.append_in(app, tx, s, events))
+            else:
+                with pipeline(tx.conn):
+                    inc.put(incidents.append_in(app, tx, s, events))
+            continue
         s = inc.put(incidents.append_in(app, tx, s, events))
-        if t.resolved and open_counts.get(incident_id) == 0 and Status(s.status) in OPEN_STATUSES \
-                and any(r.integration.config.auto_resolve for r in t.resolved):
-            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=actor,
-                                          note="all alerts resolved"))
-        if t.attached and not s.major and Status(s.status) in OPEN_STATUSES:
-            crit = {r.row["service_id"] for r in t.attached
-                    if r.row["severity"] == "critical" and r.row["service_id"] and r.row["status"] != "resolved"}
-            hit = promotion_rule(priority=s.priority, service_ids=s.service_ids, critical_service_ids=crit,
-                                 tiers=view.tiers, rules=t.attached[0].integration.config.major)
-            if hit:
-                inc.put(incidents.promote_in(app, tx, s, hit[1], by=actor, rule=hit[0]))
+        if auto_resolve:
+            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=actor, note="all alerts resolved"))
+        if promote is None:
+            promote = _promotion(s, t, view)
+        if promote:
+            inc.put(incidents.promote_in(app, tx, s, promote[1], by=actor, rule=promote[0]))
+
+
+def _promotion(s: IncidentState, t: _Touch, view: CatalogView) -> tuple[str, str] | None:
+    """The auto-promotion rule newly attached alerts make this incident meet, if any: (rule, reason)."""
+    if not t.attached or s.major or Status(s.status) not in OPEN_STATUSES:
+        return None
+    crit = {r.row["service_id"] for r in t.attached
+            if r.row["severity"] == "critical" and r.row["service_id"] and r.row["status"] != "resolved"}
+    return promotion_rule(priority=s.priority, service_ids=s.service_ids, critical_service_ids=crit,
+                          tiers=view.tiers, rules=t.attached[0].integration.config.major)
 
 
 def _escalate_fields(s: IncidentState, attached: list[_Rec], matrix: Any, actor: str, now: datetime) -> list[Event]:
@@ -269,6 +291,50 @@ def _remember_groups(app: App, placed: dict[tuple[int, str], int]) -> None:
     cache.update(placed)
 
 
+class StaleGroups(Exception):
+    """A group remembered by this process no longer leads to an open incident; retry the batch (the
+    memory of those groups is gone, so the retry asks the database)."""
+
+
+def _bumps(recs: dict[tuple[int, str], _Rec], now: datetime) -> list[tuple[int, int, datetime]]:
+    return [(r.row["id"], r.bump, now) for r in recs.values() if r.bump and not r.dirty and not r.new]
+
+
+def _pipelined(app: App, tx: Tx, groups: dict[tuple[int, str], list[_Rec]], resolving: set[int],
+               recs: dict[tuple[int, str], _Rec], inc: _Incidents, now: datetime) -> bool:
+    """The storm case on PostgreSQL, in one round trip: every group is remembered with its incident, so the
+    new alerts, the repeat counts and the incident row locks are sent together. Returns False (nothing
+    done) when that does not apply; raises StaleGroups if a remembered incident turned out not to be open.
+
+    Lock order: alert rows (find_alerts), then new alert keys, then incidents by id. The slower path locks
+    incidents before inserting; the two can only collide on the same new key, which PostgreSQL reports as a
+    deadlock and the writer retries."""
+    cache: dict = app.extras.get(GROUPS_KEY, {})
+    new = [r for r in recs.values() if r.new]
+    if tx.dialect != "postgresql" or any(gk not in cache for gk in groups) or any(r.dirty for r in recs.values()) \
+            or len(new) > store.PIPELINED_ROWS:
+        return False
+    placed = {gk: cache[gk] for gk in groups}
+    for gk, members in groups.items():
+        for r in members:
+            r.row["incident_id"] = placed[gk]
+    wanted = set(placed.values()) | resolving
+    with pipeline(tx.conn):
+        new_ids = store.send_alerts(tx.conn, [r.row for r in new])
+        store.bump_alerts(tx.conn, _bumps(recs, now))
+        locked = incidents.lock_many_in(tx, sorted(wanted)) if wanted else {}
+        ids = new_ids()
+    if any(i not in locked or Status(locked[i].status) not in OPEN_STATUSES for i in placed.values()):
+        for gk in groups:
+            cache.pop(gk, None)
+        raise StaleGroups(sorted(set(placed.values())))
+    for s in locked.values():
+        inc.put(s)
+    for r, new_id in zip(new, ids, strict=True):
+        r.row["id"] = new_id
+    return True
+
+
 def process(app: App, tx: Tx, subs: list[Submission]) -> None:
     """Apply every submission in `tx`. Raises on database errors; the caller retries or splits the batch."""
     now = app.clock.now()
@@ -288,24 +354,27 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
         _matrix(app, tx)
     resolving = {r.row["incident_id"] for r in recs.values()
                  if r.resolved_now and not r.new and r.row["incident_id"] is not None}
-    known_groups = _cached_groups(app, groups, resolving, inc)
-    if known_groups is None:  # not every group is known here with an open incident: ask the database
+    if _pipelined(app, tx, groups, resolving, recs, inc, now):
+        known_groups = None
+    elif (known_groups := _cached_groups(app, groups, resolving, inc)) is None:
+        # not every group is known here with an open incident: ask the database
         known_groups = store.find_groups(conn, groups.keys()) if groups else {}
         # Lock order, for concurrent writers: alert rows (find_alerts, by id), then incidents by id, then new rows.
         for incident_id in sorted({g["incident_id"] for g in known_groups.values()} | resolving):
             inc.get(incident_id)
-    if groups:
+    if groups and known_groups is not None:
         _place(app, tx, groups, known_groups, inc, view, now)
         placed = {gk: members[0].row["incident_id"] for gk, members in groups.items()}
         # Remember the groups only once they are committed: another writer must never be sent to an
         # incident that is still uncommitted, or that a rolled-back batch never created.
         tx.after_commit(lambda: _remember_groups(app, placed))
-    new = [r for r in recs.values() if r.new]
-    for r, new_id in zip(new, store.insert_alerts(conn, [r.row for r in new]), strict=True):
-        r.row["id"] = new_id
-    store.rewrite_alerts(conn, [{"_id": r.row["id"], **{n: r.row[n] for n in store.MUTABLE if n in r.row}}
-                                for r in recs.values() if r.dirty])
-    store.bump_alerts(conn, [(r.row["id"], r.bump, now) for r in recs.values() if r.bump and not r.dirty and not r.new])
+    if known_groups is not None:  # not written by _pipelined already
+        new = [r for r in recs.values() if r.new]
+        for r, new_id in zip(new, store.insert_alerts(conn, [r.row for r in new]), strict=True):
+            r.row["id"] = new_id
+        store.rewrite_alerts(conn, [{"_id": r.row["id"], **{n: r.row[n] for n in store.MUTABLE if n in r.row}}
+                                    for r in recs.values() if r.dirty])
+        store.bump_alerts(conn, _bumps(recs, now))
     touched: dict[int, _Touch] = defaultdict(_Touch)
     for r in recs.values():
         if r.place:

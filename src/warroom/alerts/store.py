@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents.store import escape_like
-from warroom.platform.db import JSONType, UTCDateTime, metadata
+from warroom.platform.db import JSONType, UTCDateTime, driver_errors, metadata, pipeline
 
 alert_integrations = Table(
     "alert_integrations",
@@ -134,7 +134,8 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
     cols = [alerts.c[n] for n in HOT]
     if conn.dialect.name == "postgresql":  # one statement shape (arrays), rows locked in id order
         keys.sort()
-        with conn.connection.driver_connection.cursor() as cur:
+        # In a pipeline, so that a transaction's first statement travels with its BEGIN: one round trip.
+        with pipeline(conn), conn.connection.driver_connection.cursor() as cur:
             cur.execute(_FIND_PG, ([k[0] for k in keys], [k[1] for k in keys]), prepare=False)
             for r in cur:
                 out[(r[1], r[2])] = dict(zip(HOT, r, strict=True))
@@ -148,6 +149,37 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
         for r in conn.execute(q).mappings():
             out[(r["integration_id"], r["dedup_key"])] = dict(r)
     return out
+
+
+PIPELINED_ROWS = 200  # PostgreSQL: fewer new alerts than this go in as pipelined INSERTs, more by COPY
+
+
+def send_alerts(conn: Connection, rows: list[dict[str, Any]]) -> Callable[[], list[int]]:
+    """Insert new alerts; returns a function giving their ids in order.
+
+    On PostgreSQL a small batch is sent as one pipelined executemany (INSERT .. RETURNING id): inside a
+    `pipeline` block it travels with the statements sent after it, and its ids are read once they are
+    needed. Larger batches, and SQLite, go through `insert_alerts`."""
+    if conn.dialect.name != "postgresql" or not rows or len(rows) > PIPELINED_ROWS:
+        ids = insert_alerts(conn, rows)
+        return lambda: ids
+    sql, names, procs = _raw_statements(conn)["insert_returning"]
+    values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)) for r in rows]
+    cur = conn.connection.driver_connection.cursor()
+    with driver_errors(conn):
+        cur.executemany(sql, values, returning=True)
+
+    def ids() -> list[int]:
+        out: list[int] = []
+        with driver_errors(conn):
+            while True:
+                out.append(cur.fetchone()[0])
+                if not cur.nextset():
+                    break
+            cur.close()
+        return out
+
+    return ids
 
 
 def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
@@ -167,7 +199,7 @@ def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True))
               for r in (dict(r, id=i) for r, i in zip(rows, ids, strict=True))]
     if conn.dialect.name == "postgresql":  # COPY: the cheapest bulk load for the server too
-        with conn.connection.driver_connection.cursor() as cur, \
+        with driver_errors(conn), conn.connection.driver_connection.cursor() as cur, \
                 cur.copy(f"COPY alerts ({', '.join(names)}) FROM STDIN") as copy:
             for v in values:
                 copy.write_row(v)
@@ -192,9 +224,12 @@ def _raw_statements(conn: Connection) -> dict[str, tuple[str, list[str], list[An
 
         names = [c.name for c in alerts.c]
         bump = ["count", "last_seen_at", "id"]
+        insert = f"INSERT INTO alerts ({', '.join(names)}) VALUES ({', '.join([ph] * len(names))})"
+        auto = [n for n in names if n != "id"]  # the id from its sequence
         got = _RAW[id(d)] = {
-            "insert": (f"INSERT INTO alerts ({', '.join(names)}) VALUES ({', '.join([ph] * len(names))})",
-                       names, procs(names)),
+            "insert": (insert, names, procs(names)),
+            "insert_returning": (f"INSERT INTO alerts ({', '.join(auto)}) VALUES ({', '.join([ph] * len(auto))}) "
+                                 "RETURNING id", auto, procs(auto)),
             "bump": (f"UPDATE alerts SET count = count + {ph}, last_seen_at = {ph} WHERE id = {ph}", bump,
                      procs(bump)),
         }
@@ -205,7 +240,12 @@ def bump_alerts(conn: Connection, bumps: list[tuple[int, int, datetime]]) -> Non
     """Coalesced repeats: (id, n, seen) adds n to the count and moves last-seen. In id order (lock order)."""
     if bumps:
         sql, _, (_, seen, _) = _raw_statements(conn)["bump"]
-        conn.exec_driver_sql(sql, [(n, seen(at) if seen else at, i) for i, n, at in sorted(bumps)])
+        params = [(n, seen(at) if seen else at, i) for i, n, at in sorted(bumps)]
+        if conn.dialect.name != "postgresql":
+            conn.exec_driver_sql(sql, params)
+            return
+        with driver_errors(conn), conn.connection.driver_connection.cursor() as cur:  # pipelined when in one
+            cur.executemany(sql, params)
 
 
 def rewrite_alerts(conn: Connection, rows: list[dict[str, Any]]) -> None:

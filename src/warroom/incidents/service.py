@@ -84,6 +84,11 @@ def load_in(tx: Tx, incident_id: int, expected_version: int | None = None) -> In
     return s
 
 
+def lock_many_in(tx: Tx, incident_ids: list[int]) -> dict[int, IncidentState]:
+    """Incidents by id, row-locked in id order (a missing id is simply absent)."""
+    return st.lock_many(tx.conn, incident_ids)
+
+
 def _change(app: App, incident_id: int, expected_version: int | None, decide_fn: Any) -> IncidentState:
     """Load, decide, record, commit; retry once if a concurrent writer took our sequence number."""
     for attempt in range(3):

@@ -29,7 +29,8 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents.events import Event, Expert, IncidentState
 from warroom.incidents.lifecycle import OPEN_STATUSES
-from warroom.platform.db import JSONType, UTCDateTime, metadata
+from warroom.platform.clock import utc
+from warroom.platform.db import JSONType, UTCDateTime, driver_errors, driver_executemany_insert, metadata
 
 incidents = Table(
     "incidents",
@@ -93,6 +94,7 @@ incident_services = Table(
     Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+_DATETIMES = [c.name for c in incidents.c if isinstance(c.type, UTCDateTime)]
 _STATE_FIELDS = [c for c in IncidentState.__dataclass_fields__ if c not in ("id", "experts", "service_ids",
                                                                               "extra")]
 PRIORITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}
@@ -142,7 +144,9 @@ def insert_snapshot(conn: Connection, s: IncidentState) -> int:
 def save_snapshot(conn: Connection, before: IncidentState, after: IncidentState) -> None:
     """Write the new snapshot; the version check makes a concurrent writer lose loudly, never silently."""
     res = conn.execute(_SAVE_SNAPSHOT, {**_row_values(after), "w_id": after.id, "w_version": before.version})
-    if res.rowcount != 1:
+    # In a PostgreSQL pipeline the row count is not known yet (-1); the events appended with this snapshot
+    # catch a concurrent writer then, as (incident_id, seq) is unique.
+    if res.rowcount not in (1, -1):
         raise StaleVersion(after.id, before.version)
     if after.service_ids != before.service_ids:
         _sync_services(conn, after.id, after.service_ids, before.service_ids)
@@ -165,7 +169,8 @@ class StaleVersion(Exception):
 
 
 def append_events(conn: Connection, incident_id: int, events: list[Event], recorded_at: datetime) -> None:
-    conn.execute(incident_events.insert(), [
+    """Append to the timeline (through the driver's cursor: pipelined inside a `pipeline` block)."""
+    driver_executemany_insert(conn, incident_events, [
         {"incident_id": incident_id, "seq": e.seq, "kind": e.kind, "occurred_at": e.occurred_at,
          "recorded_at": recorded_at, "actor": e.actor, "data": e.data}
         for e in events
@@ -173,11 +178,35 @@ def append_events(conn: Connection, incident_id: int, events: list[Event], recor
 
 
 def load(conn: Connection, incident_id: int, *, for_update: bool = False) -> IncidentState | None:
+    """One incident; `for_update` locks its row (PostgreSQL FOR NO KEY UPDATE: rows that reference the
+    incident, such as new alerts and timeline events, can still be inserted by others meanwhile)."""
     q = select(incidents).where(incidents.c.id == incident_id)
     if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
+        q = q.with_for_update(key_share=True)
     r = conn.execute(q).mappings().first()
     return state_from_row(r) if r else None
+
+
+_LOCK_MANY_PG = "SELECT * FROM incidents WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+
+
+def lock_many(conn: Connection, ids: list[int]) -> dict[int, IncidentState]:
+    """Incidents by id, their rows locked in id order. On PostgreSQL through the driver's cursor, so that
+    inside a `pipeline` block the lock travels with the statements sent before it."""
+    if conn.dialect.name != "postgresql":
+        return {s.id: s for s in load_many(conn, sorted(ids))}
+    from psycopg.rows import dict_row
+
+    with driver_errors(conn), conn.connection.driver_connection.cursor(row_factory=dict_row) as cur:
+        cur.execute(_LOCK_MANY_PG, (sorted(ids),))
+        rows = cur.fetchall()
+    out = {}
+    for r in rows:
+        for name in _DATETIMES:
+            if r[name] is not None:
+                r[name] = utc(r[name])
+        out[r["id"]] = state_from_row(r)
+    return out
 
 
 def load_by_ref(conn: Connection, ref: int) -> IncidentState | None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.types import TypeDecorator
 
@@ -128,6 +128,53 @@ def _ping_when_idle(engine: Engine) -> None:
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+@contextmanager
+def driver_errors(conn: Connection) -> Iterator[None]:
+    """Statements run on the driver's own cursor (COPY, pipelines) raise the driver's exceptions; translate
+    them to SQLAlchemy's (IntegrityError, OperationalError, ...) so callers handle one family."""
+    base = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(None, None, exc, base, dialect=conn.dialect) from exc
+
+
+_INSERTS: dict[tuple[int, str, tuple[str, ...]], tuple[str, list[Any]]] = {}
+
+
+def driver_executemany_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) through the driver's cursor, with each column's bind
+    processing: pipelined inside a `pipeline` block, and no RETURNING (SQLAlchemy would wait for it)."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    d = conn.dialect
+    key = (id(d), table.name, names)
+    got = _INSERTS.get(key)
+    if got is None:
+        ph = "?" if d.paramstyle == "qmark" else "%s"
+        got = _INSERTS[key] = (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([ph] * len(names))})",
+                               [table.c[n].type.dialect_impl(d).bind_processor(d) for n in names])
+    sql, procs = got
+    values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)) for r in rows]
+    with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
+        cur.executemany(sql, values)
+
+
+@contextmanager
+def pipeline(conn: Connection) -> Iterator[None]:
+    """PostgreSQL: send the driver-cursor statements inside together and wait for their results once
+    (psycopg pipeline mode; a fetch inside waits for everything sent before it). Elsewhere: nothing.
+
+    Only for driver-cursor statements: SQLAlchemy reads a result's columns as soon as it executes, which
+    a pipelined statement has not got yet."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    with driver_errors(conn), conn.connection.driver_connection.pipeline():
+        yield
+
+
 class Tx:
     """One database transaction plus the work to run once it has committed."""
 
@@ -135,9 +182,23 @@ class Tx:
         self.conn = conn
         self._after: list[Callable[[], None]] = []
         self.data: dict[str, Any] = {}
+        self._until_commit = ExitStack()
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after.append(fn)
+
+    def pipeline_until_commit(self) -> None:
+        """PostgreSQL: what is sent from here on goes out with the COMMIT, in one round trip (see `pipeline`:
+        driver-cursor statements, and SQLAlchemy writes whose results nobody reads). Elsewhere: nothing."""
+        if self.dialect == "postgresql" and not self.data.get("_pipelined"):
+            self.data["_pipelined"] = True
+            self._until_commit.enter_context(pipeline(self.conn))
+
+    @contextmanager
+    def begin(self) -> Iterator[Tx]:
+        """The transaction on `conn`: commit on success, roll back on error (inside a pipeline if one is open)."""
+        with self._until_commit, self.conn.begin():
+            yield self
 
     @property
     def dialect(self) -> str:
@@ -158,8 +219,7 @@ class Database:
     def transaction(self) -> Iterator[Tx]:
         """Commit on success, roll back on error; after-commit callbacks run only after a commit."""
         with self.engine.connect() as conn:
-            with conn.begin():
-                tx = Tx(conn)
+            with Tx(conn).begin() as tx:
                 yield tx
             for fn in tx._after:
                 try:
