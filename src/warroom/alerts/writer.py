@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from warroom.alerts import catalog_view
-from warroom.alerts.ingest import Submission, process
+from warroom.alerts.ingest import StaleGroups, Submission, process
 from warroom.bootstrap import App
 from warroom.platform.db import Tx
 
@@ -50,8 +50,7 @@ def durable_transaction(app: App, conn: Connection | None = None) -> Iterator[Tx
         if raw is not None:
             raw.execute("PRAGMA synchronous=FULL")  # outside any transaction: SQLite refuses it inside one
         try:
-            with conn.begin():
-                tx = Tx(conn)
+            with Tx(conn).begin() as tx:
                 yield tx
         finally:
             if raw is not None:
@@ -70,7 +69,7 @@ def commit(app: App, subs: list[Submission], conn: Connection | None = None) -> 
             with durable_transaction(app, conn) as tx:
                 process(app, tx, subs)
             return [None] * len(subs)
-        except (IntegrityError, OperationalError) as exc:  # a concurrent writer, a deadlock, a stale cache
+        except (IntegrityError, OperationalError, StaleGroups) as exc:  # a concurrent writer, a deadlock, a stale cache
             catalog_view.forget(app)
             if attempt == 2:
                 if len(subs) == 1:
@@ -99,9 +98,11 @@ class Writer:
     """Writer threads sharing one queue, each with its own database connection. SQLite has one writer
     (it allows one at a time); PostgreSQL several, so one batch's round trips and commit overlap the next."""
 
-    def __init__(self, app: App, threads: int | None = None) -> None:
+    def __init__(self, app: App, threads: int | None = None,
+                 reply: Callable[[list[tuple[Any, BaseException | None]]], None] | None = None) -> None:
         self.app = app
-        self._q: queue.SimpleQueue[tuple[Submission, _Waiter]] = queue.SimpleQueue()
+        self._reply = reply or _answer  # settles the waiters of a batch: asyncio futures, or another process's
+        self._q: queue.SimpleQueue[tuple[Submission, Any]] = queue.SimpleQueue()
         self._stop = threading.Event()
         n = threads or (1 if app.db.dialect == "sqlite" else PG_WRITERS)
         self._threads = [threading.Thread(target=self._run, name=f"alerts-writer-{i}", daemon=True)
@@ -113,16 +114,17 @@ class Writer:
     def depth(self) -> int:
         return self._q.qsize()
 
-    def _submit(self, sub: Submission, waiter: _Waiter) -> None:
+    def submit(self, sub: Submission, waiter: Any) -> None:
+        """Queue `sub`; `waiter` is handed to the reply function with the outcome once it is committed."""
         if self._stop.is_set():
-            _answer([(waiter, Unavailable("shutting down"))])
+            self._reply([(waiter, Unavailable("shutting down"))])
             return
         self._q.put((sub, waiter))
 
     async def send(self, sub: Submission) -> None:
         """Wait until `sub` is committed; raise if it was not."""
         waiter = _Waiter(asyncio.get_running_loop())
-        self._submit(sub, waiter)
+        self.submit(sub, waiter)
         outcome = await waiter.fut
         if outcome is not None:
             raise outcome
@@ -158,7 +160,10 @@ class Writer:
                 log.exception("alert writer failed")
                 outcomes = [exc] * len(batch)
             self.batches += 1
-            _answer([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
+            try:
+                self._reply([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
+            except Exception:  # a writer that died would leave every later request waiting forever
+                log.exception("alert writer could not answer a batch")
             if conn is not None and conn.invalidated:
                 conn.close()
                 conn = self._connection()
@@ -172,7 +177,7 @@ class Writer:
                 _, waiter = self._q.get_nowait()
             except queue.Empty:
                 return
-            _answer([(waiter, Unavailable("shutting down"))])
+            self._reply([(waiter, Unavailable("shutting down"))])
 
     def stop(self) -> None:
         self._stop.set()
@@ -199,14 +204,22 @@ def _settle_all(futs: list[tuple[asyncio.Future, Any]]) -> None:
 _lock = threading.Lock()
 
 
-def writer_of(app: App) -> Writer:
-    """The app's writer, started on first use."""
+def writer_of(app: App) -> Any:
+    """The app's writer (a Writer, or a writer_process.ProcessWriter), started on first use."""
     w = app.extras.get(KEY)
     if w is None:
         with _lock:
             w = app.extras.get(KEY)
             if w is None:
-                w = app.extras[KEY] = Writer(app)
+                mode = app.settings.alert_writer
+                if mode == "auto":
+                    mode = "process" if app.db.dialect == "sqlite" else "thread"
+                if mode == "process" and not app.settings.database_url.endswith(":memory:"):
+                    from warroom.alerts.writer_process import ProcessWriter
+
+                    w = app.extras[KEY] = ProcessWriter(app)
+                else:
+                    w = app.extras[KEY] = Writer(app)
     return w
 
 
