@@ -111,29 +111,3 @@ def wait_until(check: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
             return value
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(interval)
-
-
-def start_uvicorn(db_url: str, **env: str) -> tuple[Any, str]:
-    """The real server as deployed (`uvicorn warroom.web.asgi:app`) on a free port, up and answering:
-    (process, base URL). The caller stops it."""
-    import os
-    import subprocess
-    import sys
-
-    import httpx
-
-    port = free_port()
-    full = dict(os.environ, WARROOM_DATABASE_URL=db_url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0", **env)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=full,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return proc.poll() is not None  # exited: stop waiting, the caller's checks fail
-
-    wait_until(up, timeout=30)
-    return proc, url

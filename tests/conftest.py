@@ -21,10 +21,6 @@ from warroom.platform.clock import FakeClock
 from warroom.platform.schema import load_all_tables, upgrade
 from warroom.platform.settings import Settings
 
-# In-process apps (FakeClock, TestClient) commit alerts in a writer thread; the writer process is tested on
-# its own and by the tests that start a real server (tests/integration/test_alerts_writer_process.py).
-os.environ.setdefault("WARROOM_ALERT_WRITER", "thread")
-
 PG_ADMIN_URL = os.environ.get("WARROOM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -115,6 +115,26 @@ def test_an_alert_firing_again_soon_reopens_later_opens_a_new_incident(app, cloc
         assert_replay_matches(app, i.id)
 
 
+def test_a_new_alert_in_a_group_whose_incident_was_resolved_reopens_or_opens_anew(app, clock):
+    """The writer remembers group -> incident; once that incident is resolved, the memory is stale and the
+    batch goes back through the database (on PostgreSQL: the pipelined path finds it closed and retries)."""
+    integ, key = integration(app, reopen_window_s=600)
+    trigger(app, integ, key, "a", group="db")
+    resolve(app, integ, key, "a")  # the last alert resolved: the incident resolves
+    [first] = all_incidents(app)
+    assert first.status == "resolved"
+    clock.advance(seconds=60)
+    trigger(app, integ, key, "b", group="db")  # another alert of the same group, inside the window
+    [again] = all_incidents(app)
+    assert again.id == first.id and again.status == "investigating"
+    resolve(app, integ, key, "b")
+    clock.advance(seconds=601)
+    trigger(app, integ, key, "c", group="db")  # after the window: a new incident
+    items = all_incidents(app)
+    assert len(items) == 2
+    assert {a["dedup_key"]: a["incident_id"] for a in alerts(app)}["c"] == max(i.id for i in items)
+
+
 def test_unknown_keys_for_acknowledge_and_resolve_change_nothing(app):
     integ, key = integration(app)
     resolve(app, integ, key, "never-seen")

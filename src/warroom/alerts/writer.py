@@ -50,7 +50,7 @@ def durable_transaction(app: App, conn: Connection | None = None) -> Iterator[Tx
         if raw is not None:
             raw.execute("PRAGMA synchronous=FULL")  # outside any transaction: SQLite refuses it inside one
         try:
-            with Tx(conn).begin() as tx:
+            with Tx(conn).begin() as tx:  # a pipeline the batch left open ends with the commit
                 yield tx
         finally:
             if raw is not None:
@@ -98,11 +98,9 @@ class Writer:
     """Writer threads sharing one queue, each with its own database connection. SQLite has one writer
     (it allows one at a time); PostgreSQL several, so one batch's round trips and commit overlap the next."""
 
-    def __init__(self, app: App, threads: int | None = None,
-                 reply: Callable[[list[tuple[Any, BaseException | None]]], None] | None = None) -> None:
+    def __init__(self, app: App, threads: int | None = None) -> None:
         self.app = app
-        self._reply = reply or _answer  # settles the waiters of a batch: asyncio futures, or another process's
-        self._q: queue.SimpleQueue[tuple[Submission, Any]] = queue.SimpleQueue()
+        self._q: queue.SimpleQueue[tuple[Submission, _Waiter]] = queue.SimpleQueue()
         self._stop = threading.Event()
         n = threads or (1 if app.db.dialect == "sqlite" else PG_WRITERS)
         self._threads = [threading.Thread(target=self._run, name=f"alerts-writer-{i}", daemon=True)
@@ -114,17 +112,16 @@ class Writer:
     def depth(self) -> int:
         return self._q.qsize()
 
-    def submit(self, sub: Submission, waiter: Any) -> None:
-        """Queue `sub`; `waiter` is handed to the reply function with the outcome once it is committed."""
+    def _submit(self, sub: Submission, waiter: _Waiter) -> None:
         if self._stop.is_set():
-            self._reply([(waiter, Unavailable("shutting down"))])
+            _answer([(waiter, Unavailable("shutting down"))])
             return
         self._q.put((sub, waiter))
 
     async def send(self, sub: Submission) -> None:
         """Wait until `sub` is committed; raise if it was not."""
         waiter = _Waiter(asyncio.get_running_loop())
-        self.submit(sub, waiter)
+        self._submit(sub, waiter)
         outcome = await waiter.fut
         if outcome is not None:
             raise outcome
@@ -161,7 +158,7 @@ class Writer:
                 outcomes = [exc] * len(batch)
             self.batches += 1
             try:
-                self._reply([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
+                _answer([(w, o) for (_, w), o in zip(batch, outcomes, strict=True)])
             except Exception:  # a writer that died would leave every later request waiting forever
                 log.exception("alert writer could not answer a batch")
             if conn is not None and conn.invalidated:
@@ -177,7 +174,7 @@ class Writer:
                 _, waiter = self._q.get_nowait()
             except queue.Empty:
                 return
-            self._reply([(waiter, Unavailable("shutting down"))])
+            _answer([(waiter, Unavailable("shutting down"))])
 
     def stop(self) -> None:
         self._stop.set()
@@ -204,22 +201,14 @@ def _settle_all(futs: list[tuple[asyncio.Future, Any]]) -> None:
 _lock = threading.Lock()
 
 
-def writer_of(app: App) -> Any:
-    """The app's writer (a Writer, or a writer_process.ProcessWriter), started on first use."""
+def writer_of(app: App) -> Writer:
+    """The app's writer, started on first use."""
     w = app.extras.get(KEY)
     if w is None:
         with _lock:
             w = app.extras.get(KEY)
             if w is None:
-                mode = app.settings.alert_writer
-                if mode == "auto":
-                    mode = "process" if app.db.dialect == "sqlite" else "thread"
-                if mode == "process" and not app.settings.database_url.endswith(":memory:"):
-                    from warroom.alerts.writer_process import ProcessWriter
-
-                    w = app.extras[KEY] = ProcessWriter(app)
-                else:
-                    w = app.extras[KEY] = Writer(app)
+                w = app.extras[KEY] = Writer(app)
     return w
 
 

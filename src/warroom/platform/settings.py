@@ -27,10 +27,6 @@ class Settings:
     # Threads serving sync routes. Few is faster under load: every extra thread in a DB round trip is
     # another GIL hand-off, and the embedded worker thread must still get its share (docs/bench-notify.md).
     gc_tuning: bool = field(default_factory=lambda: _bool("WARROOM_GC_TUNING", True))  # web/app.py _tune_gc
-    # Where alert intake commits: "process" (a writer process of its own, so a storm uses a second core),
-    # "thread" (inside the server process), or "auto": process on SQLite, thread on PostgreSQL, which is what
-    # measured faster on each (docs/bench-ingest.md).
-    alert_writer: str = field(default_factory=lambda: os.environ.get("WARROOM_ALERT_WRITER", "auto"))
     api_threads: int = field(default_factory=lambda: int(os.environ.get("WARROOM_API_THREADS", "8")))
 
     @property
