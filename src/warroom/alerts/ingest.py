@@ -302,17 +302,18 @@ def _bumps(recs: dict[tuple[int, str], _Rec], now: datetime) -> list[tuple[int, 
 
 def _pipelined(app: App, tx: Tx, groups: dict[tuple[int, str], list[_Rec]], resolving: set[int],
                recs: dict[tuple[int, str], _Rec], inc: _Incidents, now: datetime) -> bool:
-    """The storm case on PostgreSQL, in one round trip: every group is remembered with its incident, so the
-    new alerts, the repeat counts and the incident row locks are sent together. Returns False (nothing
-    done) when that does not apply; raises StaleGroups if a remembered incident turned out not to be open.
+    """The storm case: every group is remembered with its incident, so the new alerts, the repeat counts and
+    the incident row locks are written without asking the database where they go (on PostgreSQL in one
+    round trip). Returns False (nothing done) when that does not apply; raises StaleGroups if a remembered
+    incident turned out not to be open.
 
     Lock order: alert rows (find_alerts), then new alert keys, then incidents by id. The slower path locks
     incidents before inserting; the two can only collide on the same new key, which PostgreSQL reports as a
     deadlock and the writer retries."""
     cache: dict = app.extras.get(GROUPS_KEY, {})
     new = [r for r in recs.values() if r.new]
-    if tx.dialect != "postgresql" or any(gk not in cache for gk in groups) or any(r.dirty for r in recs.values()) \
-            or len(new) > store.PIPELINED_ROWS:
+    if any(gk not in cache for gk in groups) or any(r.dirty for r in recs.values()) \
+            or (tx.dialect == "postgresql" and len(new) > store.PIPELINED_ROWS):
         return False
     placed = {gk: cache[gk] for gk in groups}
     for gk, members in groups.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from datetime import datetime
 from typing import Any
 
@@ -131,7 +132,6 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
     """Known alerts by (integration id, dedup key), with the columns the writer needs."""
     keys = list(keys)
     out: dict[tuple[int, str], dict[str, Any]] = {}
-    cols = [alerts.c[n] for n in HOT]
     if conn.dialect.name == "postgresql":  # one statement shape (arrays), rows locked in id order
         keys.sort()
         # In a pipeline, so that a transaction's first statement travels with its BEGIN: one round trip.
@@ -140,14 +140,17 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
             for r in cur:
                 out[(r[1], r[2])] = dict(zip(HOT, r, strict=True))
         return out
-    for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
-        iids = {k[0] for k in chunk}
-        q = select(*cols).where(alerts.c.dedup_key.in_([k[1] for k in chunk]))
-        q = q.where(alerts.c.integration_id == next(iter(iids))) if len(iids) == 1 else \
-            q.where(alerts.c.integration_id.in_(iids))
-        for r in conn.execute(q).mappings():
-            out[(r["integration_id"], r["dedup_key"])] = dict(r)
+    by_integration: dict[int, list[str]] = {}
+    for iid, dedup in keys:
+        by_integration.setdefault(iid, []).append(dedup)
+    with closing(conn.connection.driver_connection.cursor()) as cur:  # SQLite: plain SQL, cached by its text
+        for iid, dedups in by_integration.items():
+            for i in range(0, len(dedups), 500):
+                chunk = dedups[i:i + 500]
+                cur.execute(f"SELECT {', '.join(HOT)} FROM alerts WHERE integration_id = ? "
+                            f"AND dedup_key IN ({', '.join('?' * len(chunk))})", (iid, *chunk))
+                for r in cur.fetchall():
+                    out[(r[1], r[2])] = dict(zip(HOT, r, strict=True))
     return out
 
 

@@ -17,20 +17,24 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    bindparam,
     delete,
     func,
     or_,
     select,
     text,
-    update,
 )
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents.events import Event, Expert, IncidentState
 from warroom.incidents.lifecycle import OPEN_STATUSES
-from warroom.platform.clock import utc
-from warroom.platform.db import JSONType, UTCDateTime, driver_errors, driver_executemany_insert, metadata
+from warroom.platform.db import (
+    JSONType,
+    UTCDateTime,
+    driver_executemany_insert,
+    driver_select,
+    driver_update,
+    metadata,
+)
 
 incidents = Table(
     "incidents",
@@ -94,7 +98,6 @@ incident_services = Table(
     Column("service_id", Integer, ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
-_DATETIMES = [c.name for c in incidents.c if isinstance(c.type, UTCDateTime)]
 _STATE_FIELDS = [c for c in IncidentState.__dataclass_fields__ if c not in ("id", "experts", "service_ids",
                                                                               "extra")]
 PRIORITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}
@@ -130,8 +133,6 @@ def next_ref(conn: Connection) -> int:
 
 
 _INSERT_SNAPSHOT = incidents.insert().returning(incidents.c.id)
-_SAVE_SNAPSHOT = update(incidents).where(incidents.c.id == bindparam("w_id"),
-                                         incidents.c.version == bindparam("w_version"))
 
 
 def insert_snapshot(conn: Connection, s: IncidentState) -> int:
@@ -143,10 +144,11 @@ def insert_snapshot(conn: Connection, s: IncidentState) -> int:
 
 def save_snapshot(conn: Connection, before: IncidentState, after: IncidentState) -> None:
     """Write the new snapshot; the version check makes a concurrent writer lose loudly, never silently."""
-    res = conn.execute(_SAVE_SNAPSHOT, {**_row_values(after), "w_id": after.id, "w_version": before.version})
-    # In a PostgreSQL pipeline the row count is not known yet (-1); the events appended with this snapshot
-    # catch a concurrent writer then, as (incident_id, seq) is unique.
-    if res.rowcount not in (1, -1):
+    # On the driver's cursor: pipelined inside a PostgreSQL `pipeline` block, where the row count is not
+    # known yet (-1); the events appended with this snapshot catch a concurrent writer then, as
+    # (incident_id, seq) is unique.
+    count = driver_update(conn, incidents, _row_values(after), {"id": after.id, "version": before.version})
+    if count not in (1, -1):
         raise StaleVersion(after.id, before.version)
     if after.service_ids != before.service_ids:
         _sync_services(conn, after.id, after.service_ids, before.service_ids)
@@ -187,26 +189,20 @@ def load(conn: Connection, incident_id: int, *, for_update: bool = False) -> Inc
     return state_from_row(r) if r else None
 
 
-_LOCK_MANY_PG = "SELECT * FROM incidents WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-
-
 def lock_many(conn: Connection, ids: list[int]) -> dict[int, IncidentState]:
-    """Incidents by id, their rows locked in id order. On PostgreSQL through the driver's cursor, so that
-    inside a `pipeline` block the lock travels with the statements sent before it."""
-    if conn.dialect.name != "postgresql":
-        return {s.id: s for s in load_many(conn, sorted(ids))}
-    from psycopg.rows import dict_row
-
-    with driver_errors(conn), conn.connection.driver_connection.cursor(row_factory=dict_row) as cur:
-        cur.execute(_LOCK_MANY_PG, (sorted(ids),))
-        rows = cur.fetchall()
-    out = {}
-    for r in rows:
-        for name in _DATETIMES:
-            if r[name] is not None:
-                r[name] = utc(r[name])
-        out[r["id"]] = state_from_row(r)
-    return out
+    """Incidents by id, their rows locked in id order (PostgreSQL FOR NO KEY UPDATE; on SQLite the writer
+    already holds the database's write lock). Through the driver's cursor: inside a `pipeline` block the
+    lock travels with the statements sent before it."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    if conn.dialect.name == "postgresql":
+        rows = driver_select(conn, incidents, "SELECT * FROM incidents WHERE id = ANY(%s) ORDER BY id "
+                                              "FOR NO KEY UPDATE", (ids,))
+    else:
+        rows = driver_select(conn, incidents, f"SELECT * FROM incidents WHERE id IN ({', '.join('?' * len(ids))}) "
+                                              "ORDER BY id", ids)
+    return {r["id"]: state_from_row(r) for r in rows}
 
 
 def load_by_ref(conn: Connection, ref: int) -> IncidentState | None:

@@ -152,13 +152,56 @@ def driver_executemany_insert(conn: Connection, table: Table, rows: list[dict[st
     key = (id(d), table.name, names)
     got = _INSERTS.get(key)
     if got is None:
-        ph = "?" if d.paramstyle == "qmark" else "%s"
+        ph = _ph(conn)
         got = _INSERTS[key] = (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([ph] * len(names))})",
-                               [table.c[n].type.dialect_impl(d).bind_processor(d) for n in names])
+                               _procs(conn, table, names, "bind"))
     sql, procs = got
     values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)) for r in rows]
     with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
         cur.executemany(sql, values)
+
+
+_PROCS: dict[tuple[Any, ...], list[Any]] = {}
+
+
+def _procs(conn: Connection, table: Table, names: tuple[str, ...], kind: str) -> list[Any]:
+    """Each column's bind ("bind") or result ("result") processor for this dialect (None: use as is)."""
+    d = conn.dialect
+    key = (id(d), table.name, names, kind)
+    got = _PROCS.get(key)
+    if got is None:
+        impls = [table.c[n].type.dialect_impl(d) for n in names]
+        got = _PROCS[key] = [i.bind_processor(d) if kind == "bind" else i.result_processor(d, None) for i in impls]
+    return got
+
+
+def _ph(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def driver_select(conn: Connection, table: Table, sql: str, params: Any) -> list[dict[str, Any]]:
+    """Rows of `table` from `sql` (its own placeholders) run on the driver's cursor, as dicts of the values
+    SQLAlchemy would give (each column's result processing): pipelined inside a `pipeline` block."""
+    with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+        names = tuple(c[0] for c in cur.description)
+    procs = _procs(conn, table, names, "result")
+    return [{n: p(v) if p else v for n, p, v in zip(names, procs, r, strict=True)} for r in rows]
+
+
+def driver_update(conn: Connection, table: Table, values: dict[str, Any], where: dict[str, Any]) -> int:
+    """UPDATE `table` SET values WHERE every `where` column equals its value, on the driver's cursor (with
+    bind processing). Returns the row count: -1 inside a PostgreSQL `pipeline`, where it is not known yet."""
+    names, keys = tuple(values), tuple(where)
+    ph = _ph(conn)
+    sql = (f"UPDATE {table.name} SET {', '.join(f'{n} = {ph}' for n in names)} "
+           f"WHERE {' AND '.join(f'{k} = {ph}' for k in keys)}")
+    procs = _procs(conn, table, names + keys, "bind")
+    params = tuple(p(v) if p else v for p, v in zip(procs, [*values.values(), *where.values()], strict=True))
+    with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
 
 
 @contextmanager

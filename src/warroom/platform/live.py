@@ -12,9 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 
-from warroom.platform.db import Tx
+from warroom.platform.db import Tx, driver_errors
 
 CHANNEL = "warroom_live"
 APPLICATION_NAME = "warroom-live-listener"  # names the LISTEN connection in pg_stat_activity
@@ -51,8 +50,10 @@ class LiveHub:
 
     def announce(self, tx: Tx, message: dict[str, Any]) -> None:
         """Announce a change made in `tx`; nobody hears it unless the transaction commits."""
-        if tx.dialect == "postgresql" and self.cross_process:
-            tx.conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": orjson.dumps(message).decode()})
+        if tx.dialect == "postgresql" and self.cross_process:  # on the driver's cursor: pipelined inside a pipeline
+            with driver_errors(tx.conn):
+                tx.conn.connection.driver_connection.execute("SELECT pg_notify(%s, %s)",
+                                                              (CHANNEL, orjson.dumps(message).decode()))
         else:
             tx.after_commit(lambda: self.dispatch(message))
 
