@@ -167,7 +167,7 @@ def send_alerts(conn: Connection, rows: list[dict[str, Any]]) -> Callable[[], li
         ids = insert_alerts(conn, rows)
         return lambda: ids
     sql, names, procs = _raw_statements(conn)["insert_returning"]
-    values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)) for r in rows]
+    values = _bound(rows, names, procs)
     cur = conn.connection.driver_connection.cursor()
     with driver_errors(conn):
         cur.executemany(sql, values, returning=True)
@@ -199,8 +199,7 @@ def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
         top = conn.execute(select(func.max(alerts.c.id))).scalar() or 0
         ids = list(range(top + 1, top + 1 + len(rows)))
     sql, names, procs = _raw_statements(conn)["insert"]
-    values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True))
-              for r in (dict(r, id=i) for r, i in zip(rows, ids, strict=True))]
+    values = _bound([dict(r, id=i) for r, i in zip(rows, ids, strict=True)], names, procs)
     if conn.dialect.name == "postgresql":  # COPY: the cheapest bulk load for the server too
         with driver_errors(conn), conn.connection.driver_connection.cursor() as cur, \
                 cur.copy(f"COPY alerts ({', '.join(names)}) FROM STDIN") as copy:
@@ -209,6 +208,31 @@ def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     else:
         conn.exec_driver_sql(sql, values)
     return ids
+
+
+_SHARED = frozenset({"first_seen_at", "last_seen_at", "acknowledged_at", "resolved_at", "status", "severity"})
+
+
+def _bound(rows: list[dict[str, Any]], names: list[str], procs: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows as driver parameters. Columns whose value most rows of a batch share (its timestamps, status)
+    are converted once per distinct value, not once per row."""
+    memo: list[dict[Any, Any] | None] = [{} if p and n in _SHARED else None for n, p in zip(names, procs, strict=True)]
+    out = []
+    for r in rows:
+        vals = []
+        for n, p, m in zip(names, procs, memo, strict=True):
+            v = r[n]
+            if p is None:
+                vals.append(v)
+            elif m is None:
+                vals.append(p(v))
+            else:
+                got = m.get(v, m)
+                if got is m:
+                    got = m[v] = p(v)
+                vals.append(got)
+        out.append(tuple(vals))
+    return out
 
 
 _RAW: dict[int, dict[str, tuple[str, list[str], list[Any]]]] = {}
