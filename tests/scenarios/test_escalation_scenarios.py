@@ -198,3 +198,32 @@ def test_acknowledged_late_before_the_worker_ran_is_still_a_breach(app, clock, w
     assert states["ack"] == "breached"
     assert [e.data["target"] for e in incidents.timeline(app, inc) if e.kind == "sla.breached"][:1] == ["ack"]
     assert_replay_matches(app, inc)
+
+
+def test_a_service_added_before_anyone_acknowledges_pages_its_policy_once(app, clock, world):
+    rec, u = world
+    web = policy(app, "web", [[{"kind": "user", "id": u["ana"]}]])
+    db = policy(app, "db", [[{"kind": "user", "id": u["bo"]}]])
+    net = policy(app, "net", [[{"kind": "user", "id": u["cy"]}]])
+    inc = declare(app, service_with(app, "web", web))
+    db_service, net_service = service_with(app, "db", db), service_with(app, "net", net)
+    incidents.edit(app, ADMIN, inc, {"service_ids": [*incidents.get(app, inc).service_ids, db_service]})
+    pages = paged(app, inc)
+    assert [(p["policy_id"], p["user_ids"]) for p in pages] == [(web, [u["ana"]]), (db, [u["bo"]])]
+    assert pages[1]["reason"] == "service added"
+    run_ticks(app)
+    assert sorted(s["address"] for s in rec.sent) == ["ana@example.test", "bo@example.test"]
+    # dropping and re-adding the service does not page its policy a second time
+    without_db = [s for s in incidents.get(app, inc).service_ids if s != db_service]
+    incidents.edit(app, ADMIN, inc, {"service_ids": without_db})
+    incidents.edit(app, ADMIN, inc, {"service_ids": [*incidents.get(app, inc).service_ids, db_service]})
+    assert len(paged(app, inc)) == 2
+    incidents.acknowledge(app, ADMIN, inc)  # stops both escalations
+    assert kinds(app, inc, "escalation.")[-2:] == ["escalation.stopped", "escalation.stopped"]
+    # once acknowledged, a new service is the responders' call: nobody is paged for it
+    incidents.edit(app, ADMIN, inc, {"service_ids": [*incidents.get(app, inc).service_ids, net_service]})
+    assert len(paged(app, inc)) == 2
+    clock.advance(minutes=30)
+    run_ticks(app, 2)
+    assert rec.to("cy@example.test") == []
+    assert_replay_matches(app, inc)

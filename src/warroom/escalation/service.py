@@ -136,16 +136,33 @@ def _stop_all(app: App, tx: Tx, state: IncidentState, why: str, by: str) -> list
     return out
 
 
+def _page_services(app: App, tx: Tx, state: IncidentState, service_ids: list[int], reason: str) -> list[Event]:
+    """Start the escalation policy of each of these services that this incident has not escalated yet."""
+    if not service_ids:
+        return []
+    q = (select(services.c.escalation_policy_id).where(services.c.id.in_(service_ids),
+                                                       services.c.escalation_policy_id.is_not(None))
+         .distinct())
+    started = {row["policy_id"] for row in st.escalations_of(tx.conn, state.id)}
+    out = []
+    for pid in sorted(set(tx.conn.execute(q).scalars()) - started):
+        page = start_in(app, tx, state, pid, reason)
+        if page is not None:
+            out.append(page)
+    return out
+
+
+def _on_services_added(app: App, tx: Tx, state: IncidentState, change: dict[str, Any]) -> list[Event]:
+    """A service joins an open incident nobody has acknowledged yet: page its team's policy as a declaration
+    would. Once someone has acknowledged, the responders pull in more people themselves (one acknowledgement
+    stops every escalation of an incident, so a new one would have nobody to stop it)."""
+    if not is_open(Status(state.status)) or state.acknowledged_at is not None:
+        return []
+    return _page_services(app, tx, state, sorted(set(change["new"]) - set(change["old"])), "service added")
+
+
 def _on_declared(app: App, tx: Tx, state: IncidentState) -> list[Event]:
-    out: list[Event] = []
-    if state.service_ids:
-        q = (select(services.c.escalation_policy_id).where(services.c.id.in_(state.service_ids),
-                                                           services.c.escalation_policy_id.is_not(None))
-             .distinct())
-        for pid in sorted(tx.conn.execute(q).scalars()):
-            page = start_in(app, tx, state, pid, "declared")
-            if page is not None:
-                out.append(page)
+    out = _page_services(app, tx, state, list(state.service_ids), "declared")
     targets = targets_in(tx)
     rows = [{"incident_id": state.id, "kind": kind, "priority": state.priority, "state": "pending",
              "due_at": state.detected_at + timedelta(minutes=minutes)}
@@ -182,6 +199,8 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> Incide
             out += _stop_all(app, tx, state, "acknowledged", e.actor)
         elif e.kind == ev.PRIORITY_CHANGED:
             _retarget(tx, state, e.data["new"])
+        elif e.kind == ev.FIELDS_CHANGED and "service_ids" in e.data["changes"]:
+            out += _on_services_added(app, tx, state, e.data["changes"]["service_ids"])
         elif e.kind == ev.STATUS_CHANGED and not is_open(Status(e.data["new"])):
             st.settle_timers(tx.conn, state.id, ("ack", "resolve"), now)
             out += _stop_all(app, tx, state, e.data["new"], e.actor)
