@@ -134,3 +134,55 @@ def test_a_stale_due_list_fires_nothing_and_a_held_incident_waits(app, clock):
     # a worker that read the due list before that step fired re-checks under lock and fires nothing
     assert esc._chunk(app, clock.now(), store.escalations, "next_at", esc._escalation_step, stale) == 0
     assert [p["level"] for p in paged(app, inc)] == [1, 2]
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    from tests.conftest import make_db_url
+
+    return make_db_url("postgres", request, tmp_path)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_separate_worker_is_woken_by_a_page_written_elsewhere(pg_url):
+    """PostgreSQL: a page written by a server process reaches a separate `warroom worker` by LISTEN/NOTIFY at
+    once, not at its next tick (here 30 s)."""
+    from warroom.platform.clock import SystemClock
+    from warroom.platform.live import PgListener
+
+    app = build_app(Settings(database_url=pg_url), clock=SystemClock())
+    listener = PgListener(app.live, pg_url)  # as in `warroom serve`: its changes are announced by NOTIFY
+    assert listener.start()
+    hook = Receiver()
+    env = {**os.environ, "WARROOM_DATABASE_URL": pg_url, "WARROOM_TICK_SECONDS": "30", "WARROOM_LOG_JSON": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ana = person(app, "ana")
+        m = contacts.add_method(app, ADMIN, ana, kind="webhook", address=hook.url(), secret="k")
+        contacts.add_rule(app, ADMIN, ana, method_id=m["id"])
+        pid = policy(app, "p", [[{"kind": "user", "id": ana}]])
+        assert _wait(lambda: _listening(app) >= 2, 30), "the worker never started listening"
+        time.sleep(0.5)  # past the worker's first tick, which ran at its start
+        started = time.monotonic()
+        declare(app, service_with(app, "svc", pid))
+        assert hook.wait_for(1, timeout=10), "the page waited for the worker's next tick"
+        assert time.monotonic() - started < 5
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        listener.stop()
+        hook.close()
+        app.close()
+
+
+def _listening(app) -> int:
+    """Connections LISTENing for live notices on this database (ours and the worker's)."""
+    from sqlalchemy import text
+
+    from warroom.platform.live import APPLICATION_NAME
+
+    with app.db.read() as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n "
+                                 "AND datname = current_database()"), {"n": APPLICATION_NAME}).scalar_one()

@@ -23,11 +23,25 @@ def worker(once: bool = typer.Option(False, "--once", help="Run every job once, 
     settings = Settings()
     logs.setup(settings.log_json)
     wr = build_app(settings)
+    listener = None
+    if wr.db.dialect == "postgresql" and not once:  # pages written by the servers wake this worker at once
+        from warroom.platform.live import PgListener
+
+        listener = PgListener(wr.live, settings.database_url)
+        listener.start()
     stop = threading.Event()
+    wake = wr.extras.setdefault("worker_wake", threading.Event())
+
+    def _halt(*_: object) -> None:  # end the wait for the next tick too, however long the tick
+        stop.set()
+        wake.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, _halt)
     typer.echo(f"warroom worker running (tick {settings.tick_seconds}s)", err=True)
     try:
         run(wr, stop, max_ticks=1 if once else None)
     finally:
+        if listener is not None:
+            listener.stop()
         wr.close()

@@ -2,7 +2,8 @@
 
 Timers (escalation steps, target breaches, notification retries) live in the database, so a restarted
 worker simply finds what is due. Several workers may run at once: each job claims its rows under locks.
-An outbox write in the same process wakes the loop at once instead of waiting for the next tick."""
+An outbox write in the same process wakes the loop at once instead of waiting for the next tick; on
+PostgreSQL so does a page written by any other process (its live notice arrives by LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from warroom.bootstrap import App
+from warroom.escalation.paging import PAGED
 from warroom.escalation.service import breach_due, escalate_due
 from warroom.notifications.outbox import deliver_due, settle
 
@@ -38,6 +40,20 @@ def tick(app: App, now: datetime | None = None, jobs: tuple[Job, ...] = JOBS) ->
 def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> None:
     """Tick until `stop` is set (or `max_ticks` ran), sleeping tick_seconds or until woken."""
     wake: threading.Event = app.extras.setdefault("worker_wake", threading.Event())
+    unsubscribe = app.live.subscribe(lambda message: wake.set() if _pages(message) else None)
+    try:
+        _loop(app, stop, wake, max_ticks)
+    finally:
+        unsubscribe()
+    settle(app, timeout=10)  # record the outcome of sends still in flight
+
+
+def _pages(message: dict) -> bool:
+    """A live notice of pages written (outbox rows to deliver), or a reconnect after which some may be."""
+    return message.get("type") == "resync" or PAGED in (message.get("kinds") or ())
+
+
+def _loop(app: App, stop: threading.Event, wake: threading.Event, max_ticks: int | None) -> None:
     ticks = failing = 0
     timers_at = 0.0
     while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
@@ -56,7 +72,6 @@ def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> Non
             continue  # a full batch: there is probably more due right now
         else:
             wake.wait(app.settings.tick_seconds)
-    settle(app, timeout=10)  # record the outcome of sends still in flight
 
 
 def start_embedded(app: App) -> Callable[[], None]:
