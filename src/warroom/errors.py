@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class WarroomError(Exception):
     status = 400
@@ -30,3 +32,10 @@ class NotFound(WarroomError):
 
 class Forbidden(WarroomError):
     status = 403
+
+
+def refuse_nulls(changes: dict[str, Any], clearable: tuple[str, ...]) -> None:
+    """In a partial update, None clears a `clearable` field; for any other field it is a mistake."""
+    for name, value in changes.items():
+        if value is None and name not in clearable:
+            raise Invalid(name, "cannot be null (leave it out to keep it)")

@@ -67,3 +67,26 @@ def test_users_and_tokens(call, users, api) -> None:
     assert call("DELETE", f"/api/v1/tokens/{theirs['id']}").status_code == 204
     assert api.get("/api/v1/users/me", headers=headers).status_code == 401  # revoked at once
     assert call("DELETE", f"/api/v1/tokens/{theirs['id']}").status_code == 404
+
+
+def test_patch_null_clears_a_team_policy_or_email_and_is_refused_elsewhere(call) -> None:
+    team = call("POST", "/api/v1/teams", json={"name": "DBA"}).json()["id"]
+    pol = call("POST", "/api/v1/escalation-policies", json={
+        "name": "dba", "levels": [{"timeout_minutes": 5, "targets": [{"kind": "team", "id": team}]}]})
+    assert pol.status_code == 201, pol.text
+    svc = call("POST", "/api/v1/services", json={"name": "db", "team_id": team,
+                                                 "escalation_policy_id": pol.json()["id"]}).json()
+    r = call("PATCH", f"/api/v1/services/{svc['id']}", json={"tier": 1})  # left out: kept
+    assert (r.json()["team_id"], r.json()["escalation_policy_id"]) == (team, pol.json()["id"])
+    r = call("PATCH", f"/api/v1/services/{svc['id']}", json={"team_id": None, "escalation_policy_id": None})
+    assert r.status_code == 200 and (r.json()["team_id"], r.json()["escalation_policy_id"]) == (None, None)
+    r = call("PATCH", f"/api/v1/services/{svc['id']}", json={"name": None})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
+    assert call("GET", f"/api/v1/services/{svc['id']}").json()["name"] == "db"
+
+    nina = call("POST", "/api/v1/users", json={"username": "nina", "email": "nina@example.test",
+                                               "password": "long-password"}).json()["id"]
+    r = call("PATCH", f"/api/v1/users/{nina}", json={"email": None})
+    assert r.status_code == 200 and r.json()["email"] is None
+    r = call("PATCH", f"/api/v1/users/{nina}", json={"role": None})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "role"

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from warroom.auth import store
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
-from warroom.errors import Conflict, Invalid, NotFound
+from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
 
 TOKEN_PREFIX = "wr_"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -66,7 +66,9 @@ def _check_zone(name: str) -> None:
 
 
 def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
-    values = {k: v for k, v in changes.items() if v is not None}
+    """Change the given fields. None clears the e-mail address; for any other field it is refused."""
+    refuse_nulls(changes, ("email",))
+    values = dict(changes)
     if "password" in values:
         _check_password(values["password"])
         values["password_hash"] = hash_password(values.pop("password"))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from warroom.auth.store import existing_user_ids
 from warroom.bootstrap import App
 from warroom.catalog import store
-from warroom.errors import Conflict, Invalid, NotFound
+from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
 
 TIERS = (1, 2, 3, 4)
 
@@ -92,8 +92,14 @@ def create_service(app: App, *, name: str, description: str = "", team_id: int |
         raise Conflict(f"a service named {name!r} exists") from None
 
 
+CLEARABLE_SERVICE_FIELDS = ("team_id", "escalation_policy_id")
+
+
 def update_service(app: App, service_id: int, *, depends_on: list[int] | None = None, **changes: Any) -> RowMapping:
-    values = {k: v for k, v in changes.items() if v is not None}
+    """Change the given fields. None clears an owner team or escalation policy; for any other field it is
+    refused (leave the field out to keep it)."""
+    refuse_nulls(changes, CLEARABLE_SERVICE_FIELDS)
+    values = dict(changes)
     if "tier" in values and values["tier"] not in TIERS:
         raise Invalid("tier", "must be 1 (most critical) to 4")
     if "name" in values and not str(values["name"]).strip():
@@ -119,3 +125,4 @@ def service_view(app: App, service_id: int) -> dict[str, Any]:
             raise NotFound(f"service {service_id} not found")
         return {**row, "depends_on": store.dependencies_of(conn, service_id),
                 "dependents": store.dependents_of(conn, service_id)}
+
