@@ -146,3 +146,29 @@ def _viewer_token(cli: Cli) -> str:
         assert r.returncode == 0
         _viewer["t"] = r.stdout.strip()
     return _viewer["t"]
+
+
+def test_edit_unassign_link_and_merge(cli: Cli) -> None:
+    major = cli.json("declare", "Payments down", "--impact", "moderate", "--urgency", "medium")
+    ref = major["ref"]
+    out = cli.ok("edit", ref, "--impact", "extensive", "--urgency", "critical", "--title", "Payments down (EU)",
+                 "--service", "1", real=True)
+    assert out.strip() == f"{ref} edited (priority P1, version {major['version'] + 2})"  # fields, then priority
+    item = cli.json("show", ref)
+    assert (item["title"], item["priority"], item["service_ids"]) == ("Payments down (EU)", "P1", [1])
+    assert "nothing to change" in cli.fails("edit", ref)
+    assert "version" in cli.fails("edit", ref, "--category", "x", "--version", "1")
+    cli.ok("assign", ref, "comms_lead", "--user", "vic")
+    cli.ok("assign", ref, "expert", "--user", "vic", "--team", "Databases")
+    assert cli.ok("unassign", ref, "comms_lead").strip() == f"{ref}: comms_lead removed"
+    item = cli.json("unassign", ref, "expert", "--user", "vic", "--team", "Databases")
+    assert item["comms_lead_id"] is None and item["experts"] == []
+    cli.ok("promote", ref, "-r", "revenue")
+    child = cli.json("declare", "Card auth errors", "--impact", "minor", "--urgency", "low")["ref"]
+    assert cli.ok("link", ref, child).strip() == f"{child} is now a child of {ref}"
+    assert cli.json("show", child)["parent_id"] == item["id"]
+    dup = cli.json("declare", "Payments failing", "--impact", "minor", "--urgency", "low")["ref"]
+    assert cli.ok("merge", dup, "--into", ref).strip() == f"{dup} merged into {ref}"
+    merged = cli.json("show", dup)
+    assert merged["duplicate_of_id"] == item["id"] and merged["status"] == "resolved"
+    assert "not found" in cli.fails("merge", dup, "--into", "INC-999")

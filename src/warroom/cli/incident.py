@@ -1,4 +1,5 @@
-"""`warroom incident ...`: declare, list, show, ack, move, promote, demote, note, assign, timeline."""
+"""`warroom incident ...`: declare, list, show, edit, ack, move, promote, demote, note, assign, unassign, link,
+merge, timeline."""
 
 from __future__ import annotations
 
@@ -173,6 +174,64 @@ def assign(incident: str, role: Role, user: str = typer.Option(..., "--user", he
     item = client.call("POST", f"/api/v1/incidents/{incident}/roles",
                        json={"role": role.value, "user_id": user_id, "team_id": team_id})
     _done(item, f"{item['ref']}: {role.value} is now {user}" + (f" ({team})" if team else ""), as_json)
+
+
+@app.command()
+def unassign(incident: str, role: Role, user: str | None = typer.Option(None, "--user", help="Expert: username or id"),
+             team: str | None = typer.Option(None, "--team", help="Expert: team name or id"),
+             url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Take a role away: coordinator, comms_lead, scribe, or an expert (with --user and --team)."""
+    client = Client(url, token)
+    user_id = _lookup(client, "/api/v1/users", "username", user, "user") if user is not None else None
+    team_id = _lookup(client, "/api/v1/teams", "name", team, "team") if team is not None else None
+    item = client.call("POST", f"/api/v1/incidents/{incident}/roles/remove",
+                       json={"role": role.value, "user_id": user_id, "team_id": team_id})
+    _done(item, f"{item['ref']}: {role.value} removed", as_json)
+
+
+@app.command()
+def edit(
+    incident: str,
+    title: str | None = typer.Option(None),
+    description: str | None = typer.Option(None, "--description", "-d"),
+    category: str | None = typer.Option(None),
+    service: list[int] | None = typer.Option(None, "--service",
+                                             help="Affected service id (repeatable; replaces the list)"),
+    impact: Impact | None = typer.Option(None),
+    urgency: Urgency | None = typer.Option(None),
+    priority: Priority | None = typer.Option(None, help="Override the matrix (needs --priority-reason)"),
+    priority_reason: str | None = typer.Option(None),
+    version: int | None = typer.Option(None, help="Fail with 409 unless still at this version"),
+    url: str | None = Url, token: str | None = Token, as_json: bool = Json,
+) -> None:
+    """Edit fields; a new impact or urgency recomputes the priority (unless overridden)."""
+    body = {"title": title, "description": description, "category": category, "service_ids": service or None,
+            "impact": impact.value if impact else None, "urgency": urgency.value if urgency else None,
+            "priority": priority.value if priority else None, "priority_reason": priority_reason, "version": version}
+    body = {k: v for k, v in body.items() if v is not None}
+    if not body.keys() - {"version"}:
+        die("nothing to change: give at least one field (see --help)")
+    item = Client(url, token).call("PATCH", f"/api/v1/incidents/{incident}", json=body)
+    _done(item, f"{item['ref']} edited (priority {item['priority']}, version {item['version']})", as_json)
+
+
+@app.command()
+def link(parent: str, child: str, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Put CHILD under the major incident PARENT (both INC-n or ids)."""
+    client = Client(url, token)
+    child_id = client.call("GET", f"/api/v1/incidents/{child}")["id"]
+    item = client.call("POST", f"/api/v1/incidents/{parent}/children", json={"child_id": child_id})
+    _done(item, f"{child} is now a child of {item['ref']}", as_json)
+
+
+@app.command()
+def merge(duplicate: str, into: str = typer.Option(..., "--into", help="The primary incident (INC-n or id)"),
+          url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Merge DUPLICATE into the primary incident (the duplicate is resolved with a note)."""
+    client = Client(url, token)
+    primary_id = client.call("GET", f"/api/v1/incidents/{into}")["id"]
+    item = client.call("POST", f"/api/v1/incidents/{duplicate}/merge", json={"primary_id": primary_id})
+    _done(item, f"{duplicate} merged into {item['ref']}", as_json)
 
 
 def _lookup(client: Client, path: str, key: str, value: str, noun: str) -> int:
