@@ -110,6 +110,32 @@ def test_policy_targets_and_incident_escalations(api, users, app, clock):
     assert rec.sent == []
 
 
+def test_a_policy_is_deleted_only_once_nothing_relies_on_it(api, users, app, clock):
+    h = users.headers("admin")
+    rui = {"kind": "user", "id": users.ids["responder"]}
+    body = {"name": "db", "levels": [{"timeout_minutes": 5, "targets": [rui]}]}
+    pid = api.post("/api/v1/escalation-policies", json=body, headers=h).json()["id"]
+    svc = api.post("/api/v1/services", json={"name": "pg", "escalation_policy_id": pid}, headers=h).json()
+    inc = api.post("/api/v1/incidents", headers=users.headers("responder"), json={
+        "title": "replica lag", "impact": "extensive", "urgency": "critical", "service_ids": [svc["id"]]}).json()
+    assert api.delete(f"/api/v1/escalation-policies/{pid}", headers=users.headers("responder")).status_code == 403
+    r = api.delete(f"/api/v1/escalation-policies/{pid}", headers=h)
+    assert r.status_code == 409 and "pg" in r.json()["message"]  # a service names it
+    api.patch(f"/api/v1/services/{svc['id']}", json={"escalation_policy_id": None}, headers=h)
+    r = api.delete(f"/api/v1/escalation-policies/{pid}", headers=h)
+    assert r.status_code == 409 and str(inc["id"]) in r.json()["message"]  # still paging for the incident
+    api.post(f"/api/v1/incidents/{inc['id']}/acknowledge", headers=users.headers("responder"))
+    api.put("/api/v1/response-targets", headers=h, json={"breach_policy_id": pid})
+    r = api.delete(f"/api/v1/escalation-policies/{pid}", headers=h)
+    assert r.status_code == 409 and "breach" in r.json()["message"]
+    api.put("/api/v1/response-targets", headers=h, json={"breach_policy_id": None})
+    assert api.delete(f"/api/v1/escalation-policies/{pid}", headers=h).status_code == 204
+    assert api.get(f"/api/v1/escalation-policies/{pid}", headers=h).status_code == 404
+    assert api.delete(f"/api/v1/escalation-policies/{pid}", headers=h).status_code == 404
+    kinds = [e["kind"] for e in api.get(f"/api/v1/incidents/{inc['id']}/timeline", headers=h).json()]
+    assert "escalation.paged" in kinds and "escalation.stopped" in kinds  # the record of its pages stays
+
+
 def test_contacts_and_notifications_with_retry(api, users, app, clock):
     rec = Recorder(app, fail={"webhook"})
     app.extras["notify_retry"] = __import__("warroom.notifications.outbox", fromlist=["Retry"]).Retry(

@@ -89,6 +89,10 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
         assert "pending" in run("notification", "retry", str(dead[0]["id"]))
         receiver.wait_for(3, timeout=15)
         assert "P1" in run("policy", "targets")
+        (tmp_path / "p3.json").write_text(json.dumps({"name": "spare", "levels": [
+            {"timeout_minutes": 5, "targets": [{"kind": "schedule", "id": 1}]}]}))
+        spare = json.loads(run("policy", "create", str(tmp_path / "p3.json"), "--json"))["id"]
+        assert run("policy", "delete", str(spare)).strip() == f"deleted escalation policy {spare}"
 
 
 def test_worker_once_runs_each_job(sqlite_url, monkeypatch):

@@ -163,6 +163,13 @@ def policy_update(policy_id: int, file: Path = typer.Argument(..., help="JSON: {
     _out(p, as_json, ["id", "name", "repeat"])
 
 
+@policy_app.command("delete")
+def policy_delete(policy_id: int, url: str | None = Url, token: str | None = Token) -> None:
+    """Delete a policy that no service, breach rule or running escalation uses."""
+    Client(url, token).call("DELETE", f"/api/v1/escalation-policies/{policy_id}")
+    typer.echo(f"deleted escalation policy {policy_id}")
+
+
 @policy_app.command("targets")
 def policy_targets(file: Path | None = typer.Option(None, "--set", help="JSON file with the new targets"),
                    url: str | None = Url, token: str | None = Token) -> None:

@@ -76,6 +76,25 @@ def update_policy(app: App, p: Principal, policy_id: int, *, name: str, levels: 
     return get_policy(app, policy_id)
 
 
+def delete_policy(app: App, p: Principal, policy_id: int) -> None:
+    """Delete a policy nothing relies on: no service names it, it is not the breach policy, and it is not
+    paging anyone right now (409 saying which). The incidents' timelines keep every page it sent."""
+    with app.db.transaction() as tx:
+        if st.get_policy(tx.conn, policy_id) is None:
+            raise NotFound(f"escalation policy {policy_id} not found")
+        used_by = list(tx.conn.execute(select(services.c.name).where(services.c.escalation_policy_id == policy_id)
+                                       .order_by(services.c.name)).scalars())
+        if used_by:
+            raise Conflict(f"services use this policy: {', '.join(used_by)}; give them another one first")
+        if targets_in(tx).breach_policy_id == policy_id:
+            raise Conflict("this is the response targets' breach policy; change the targets first")
+        paging = st.active_escalations_of_policy(tx.conn, policy_id)
+        if paging:
+            raise Conflict(f"this policy is paging for incident ids {', '.join(map(str, paging))} right now; "
+                           "it can be deleted once they are acknowledged or resolved")
+        st.delete_policy(tx.conn, policy_id)
+
+
 def get_policy(app: App, policy_id: int) -> dict[str, Any]:
     with app.db.read() as conn:
         row = st.get_policy(conn, policy_id)

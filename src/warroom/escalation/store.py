@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, select, update
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents.events import IncidentState
@@ -63,6 +63,19 @@ def insert_policy(conn: Connection, **values: Any) -> int:
 
 def update_policy(conn: Connection, policy_id: int, **values: Any) -> bool:
     return conn.execute(update(policies).where(policies.c.id == policy_id).values(**values)).rowcount == 1
+
+
+def delete_policy(conn: Connection, policy_id: int) -> bool:
+    """Delete a policy; its escalations that ended go with it (their steps stay on the incidents' timelines)."""
+    conn.execute(delete(escalations).where(escalations.c.policy_id == policy_id))
+    return conn.execute(delete(policies).where(policies.c.id == policy_id)).rowcount == 1
+
+
+def active_escalations_of_policy(conn: Connection, policy_id: int) -> list[int]:
+    """Ids of the incidents this policy is paging for right now."""
+    q = (select(escalations.c.incident_id).where(escalations.c.policy_id == policy_id, escalations.c.state == "active")
+         .distinct().order_by(escalations.c.incident_id))
+    return list(conn.execute(q).scalars())
 
 
 def get_policy(conn: Connection, policy_id: int) -> RowMapping | None:

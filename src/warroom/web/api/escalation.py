@@ -76,6 +76,12 @@ def update_policy(policy_id: PathId, body: PolicyIn, app: App = Depends(get_app)
     return esc.update_policy(app, p, policy_id, **_fields(body))
 
 
+@router.delete("/escalation-policies/{policy_id}", status_code=204,
+               summary="Delete a policy no service, breach rule or running escalation uses (409 otherwise)")
+def delete_policy(policy_id: PathId, app: App = Depends(get_app), p: Principal = Admin) -> None:
+    esc.delete_policy(app, p, policy_id)
+
+
 @router.get("/response-targets", summary="Minutes to acknowledge / resolve per priority, and the breach policy")
 def get_targets(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return esc.get_targets(app)
