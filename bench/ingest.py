@@ -86,8 +86,9 @@ def drop(url: str) -> None:
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0")
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level",
-                             "warning", "--loop", "uvloop", "--http", "httptools"], env=env, cwd=ROOT)
+                             "--port", str(port), "--workers", str(workers), "--no-access-log",
+                             "--no-proxy-headers", "--log-level", "warning", "--loop", "uvloop", "--http",
+                             "httptools"], env=env, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

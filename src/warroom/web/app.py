@@ -60,6 +60,22 @@ class RequestLog:
                                            "ms": round((time.perf_counter() - start) * 1000, 2)})
 
 
+class WarroomAPI(FastAPI):
+    """FastAPI with a front door: `front.claims(scope)` requests (the alert intake, thousands per second in a
+    storm) are handled before FastAPI's own per-request work; everything else, lifespan included, is FastAPI's."""
+
+    front: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        front = self.front
+        if front is not None:
+            m = front.claims(scope)
+            if m:
+                await front.handle(m, scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
     wr = wr or build_app()
 
@@ -75,7 +91,7 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
             for stop in reversed(stops):
                 stop()
 
-    api = FastAPI(
+    api = WarroomAPI(
         title="warroom",
         version="0.1.0",
         description="Major incident management: declare, coordinate, communicate, learn. "

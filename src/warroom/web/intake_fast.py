@@ -1,5 +1,6 @@
 """A pure ASGI fast path for the alert intake: the same handlers as the documented routes in
-web/api/alert_intake.py, answered before FastAPI's routing, dependency and response layers.
+web/api/alert_intake.py, answered before FastAPI itself (its telemetry check, middleware, routing,
+dependency and response layers).
 
 Alert intake is the one place where requests arrive by the thousand per second; everything else
 passes straight through to the application."""
@@ -32,26 +33,27 @@ _KINDS = {"alertmanager": Kind.ALERTMANAGER, "webhook": Kind.GENERIC}
 
 
 class IntakeFastPath:
-    def __init__(self, app: Any, wr: App) -> None:
-        self.app = app
+    """The front door of `web.app.WarroomAPI`: claims the intake requests, leaves everything else to FastAPI."""
+
+    def __init__(self, wr: App) -> None:
         self.wr = wr
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    def claims(self, scope: dict) -> re.Match[str] | bool:
+        """A match for a webhook path, True for `/v2/enqueue`, False for anything else."""
         if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+            return False
         path = scope["path"]
-        m = None if path == "/v2/enqueue" else _WEBHOOK.match(path)
-        if path != "/v2/enqueue" and m is None:
-            await self.app(scope, receive, send)
-            return
+        return True if path == "/v2/enqueue" else (_WEBHOOK.match(path) or False)
+
+    async def handle(self, m: re.Match[str] | bool, scope: dict, receive: Any, send: Any) -> None:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         declared = length.decode("latin-1") if length else None
         try:
-            if m is None:
+            if m is True:
                 answer = await pagerduty_answer(self.wr, await read_body(receive, declared, PD_LIMIT))
             else:
+                assert isinstance(m, re.Match)
                 key = m.group(1)
                 if key is not None:  # keep the secret out of request logs
                     scope["path"] = f"/api/v1/integrations/{key[:4]}.../{m.group(2)}"
@@ -77,7 +79,6 @@ async def _send(send: Any, answer: Answer) -> None:
 
 
 def install(api: FastAPI, wr: App) -> None:
-    """EXTENSIONS entry: the fast path goes outside the whole middleware stack (error pages, body limits,
-    request logs), which costs more per request than the intake itself; it logs its own 4xx/5xx answers."""
-    build = api.build_middleware_stack
-    api.build_middleware_stack = lambda: IntakeFastPath(build(), wr)  # type: ignore[method-assign]
+    """EXTENSIONS entry: the fast path is tried before FastAPI (see `WarroomAPI`), which costs more per request
+    than the intake itself (telemetry check, error pages, body limits, request logs); it logs its own 4xx/5xx."""
+    api.front = IntakeFastPath(wr)  # type: ignore[attr-defined]
