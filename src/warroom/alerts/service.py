@@ -8,6 +8,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
 from warroom.catalog.store import existing_service_ids
 from warroom.errors import Conflict, Invalid, NotFound
+from warroom.platform.db import Tx
 
 CACHE_TTL_S = 5.0
 NEGATIVE_CACHE_MAX = 10_000
@@ -87,7 +89,7 @@ def update_integration(app: App, p: Principal, integration_id: int, **changes: A
         except IntegrityError:
             raise Conflict(f"an integration named {changes.get('name')!r} exists") from None
         out = store.get_integration(tx.conn, integration_id)
-    forget_keys(app)
+        _changed(app, tx, integration_id)
     return out  # type: ignore[return-value]
 
 
@@ -99,7 +101,7 @@ def rotate_key(app: App, p: Principal, integration_id: int) -> tuple[RowMapping,
         store.update_integration(tx.conn, integration_id, key_hash=hash_key(key), key_prefix=key[:6],
                                  updated_at=app.clock.now())
         row = store.get_integration(tx.conn, integration_id)
-    forget_keys(app)
+        _changed(app, tx, integration_id)
     return row, key  # type: ignore[return-value]
 
 
@@ -134,6 +136,22 @@ def _keys(app: App) -> _KeyCache:
 
 def forget_keys(app: App) -> None:
     app.extras.pop("alerts.keys", None)
+
+
+CHANGED = "integrations.changed"
+
+
+def _changed(app: App, tx: Tx, integration_id: int) -> None:
+    """Every server process drops its cached keys once this commits (PostgreSQL: by NOTIFY), so a rotated or
+    disabled key stops working at once everywhere, not after the cache's TTL."""
+    tx.after_commit(lambda: forget_keys(app))
+    app.live.announce(tx, {"type": CHANGED, "integration_id": integration_id})
+
+
+def watch_keys(app: App) -> Callable[[], None]:
+    """web.app BACKGROUND entry: forget cached keys when another process changes an integration (or when the
+    live listener reconnects and may have missed a notice); returns the stop function."""
+    return app.live.subscribe(lambda m: forget_keys(app) if m.get("type") in (CHANGED, "resync") else None)
 
 
 def authenticate(app: App, key: str | None) -> Integration | None:

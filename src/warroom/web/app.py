@@ -12,6 +12,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 
+from warroom.alerts.service import watch_keys as alert_keys
 from warroom.alerts.writer import background as alert_writer  # group-commit writer of alert intake
 from warroom.bootstrap import App, build_app
 from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its live streams
@@ -31,6 +32,7 @@ ROUTERS += PAGING_ROUTERS
 # (the embedded worker, the PostgreSQL LISTEN bridge, ...).
 BACKGROUND: list[Callable[[App], Callable[[], None]]] = [sse.start_live_bridge]
 BACKGROUND.append(alert_writer)
+BACKGROUND.append(alert_keys)  # other processes' key rotations and disables take effect at once
 BACKGROUND.append(start_embedded_worker)  # runs only when settings.embedded_worker
 
 
