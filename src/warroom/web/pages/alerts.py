@@ -16,7 +16,6 @@ from warroom.incidents.events import IncidentState
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import (
-    AdminPage,
     FormCtx,
     PageError,
     ResponderForm,
@@ -26,6 +25,7 @@ from warroom.web.pages.common import (
     redirect,
     render,
 )
+from warroom.web.pages.integrations import integration_or_404
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 200
@@ -48,13 +48,17 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
     statuses = _choices(request, "status", tuple(x.value for x in AlertStatus))
     severities = _choices(request, "severity", SEVERITIES)
     q = request.query_params.get("q", "").strip()[:200]
+    raw = request.query_params.get("integration", "")
+    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
+        raise PageError(422, f"integration: {raw!r} is not an integration id")
+    integration = integration_or_404(app, int(raw)) if raw else None
     rows, total = alerts.list_alerts(app, statuses=statuses or None, severities=severities or None, text=q or None,
-                                     limit=PAGE_SIZE)
+                                     integration_id=integration["id"] if integration else None, limit=PAGE_SIZE)
     with app.db.read() as conn:
         names = load_names(conn)
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
     return render(request, "alerts.html", status=status, error=error, alerts=rows, total=total, names=names,
-                  refs=refs, q=q,
+                  refs=refs, q=q, integration=integration,
                   statuses=[(x.value, x.value) for x in AlertStatus], severities=[(x, x) for x in SEVERITIES],
                   picked_status=statuses,
                   picked_severity=severities, now=app.clock.now())
@@ -79,14 +83,6 @@ def resolve_alert(alert_id: PathId, request: Request, app: App = Depends(get_app
                   c: FormCtx = ResponderForm) -> Response:
     """Resolve by hand; the incident hears when its last alert resolves."""
     return _by_hand(request, app, c, lambda: alerts.resolve_alert(app, c.principal, alert_id))
-
-
-@router.get("/integrations", response_class=HTMLResponse)
-def integrations_page(request: Request, app: App = Depends(get_app), s: Any = AdminPage) -> HTMLResponse:
-    rows = alerts.list_integrations(app)
-    with app.db.read() as conn:
-        names = load_names(conn)
-    return render(request, "integrations.html", integrations=rows, names=names, base_url=app.settings.base_url)
 
 
 def attached_alerts_panel(app: App, state: IncidentState) -> dict[str, Any] | None:

@@ -24,10 +24,11 @@ def _nav_before(path: str, entry: tuple[str, str, UserRole]) -> None:
 
 try:
     from warroom.web.pages import alerts as _alerts
+    from warroom.web.pages import integrations as _integrations
 except ImportError as exc:  # the alerts domain is not there (yet): no alert pages
     log.info("alert pages off: %s", exc)
 else:
-    ROUTERS.append(_alerts.router)
+    ROUTERS += [_alerts.router, _integrations.router]
     PANELS.append(_alerts.attached_alerts_panel)
     _nav_before("/services", ("/alerts", "Alerts", UserRole.VIEWER))
     NAV.append(("/integrations", "Integrations", UserRole.ADMIN))

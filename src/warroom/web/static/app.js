@@ -114,6 +114,12 @@
     imp.addEventListener("change", show); urg.addEventListener("change", show); show();
   }
 
+  // <form data-confirm="..."> asks before it is sent (rotating a key, say).
+  document.addEventListener("submit", function (e) {
+    var ask = e.target.dataset && e.target.dataset.confirm;
+    if (ask && !window.confirm(ask)) e.preventDefault();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.getElementById("queue");
     if (table && table.dataset.live) queuePage(table);

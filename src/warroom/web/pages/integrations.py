@@ -1,0 +1,150 @@
+"""Integration pages (admin): list and create integrations, show one with how to point a sender at it,
+edit its name, default service and rules, enable or disable it, and rotate its key. A new or rotated key
+is shown once, on the page that answers the form, and never again (only its hash is stored)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import RowMapping
+
+from warroom.alerts import service as alerts
+from warroom.alerts.model import Kind
+from warroom.bootstrap import App
+from warroom.catalog import store as cat_store
+from warroom.errors import Invalid, NotFound, WarroomError
+from warroom.web.api.schemas import PathId
+from warroom.web.deps import get_app
+from warroom.web.pages.common import AdminForm, AdminPage, FormCtx, PageError, load_names, redirect, render
+
+router = APIRouter(include_in_schema=False)
+KINDS = [(Kind.PAGERDUTY.value, "PagerDuty Events API v2"), (Kind.ALERTMANAGER.value, "Prometheus Alertmanager"),
+         (Kind.GENERIC.value, "Generic JSON webhook")]
+CONFIG_EXAMPLE = {"group_by": ["alertname"], "reopen_window_s": 1800, "auto_resolve": True, "rate_limit": 2000,
+                  "rules": [{"match": {"severity": "critical"}, "set": {"category": "database"}}],
+                  "major": {"priorities": ["P1"], "min_services": 3, "tier1_down": True}}
+GENERIC_EXAMPLE = {"mapping": {"dedup_key": "id", "summary": "title", "severity": "level", "status": "state",
+                               "service": "tags.service", "resolved_values": ["ok", "resolved"]}}
+
+
+def _config(c: FormCtx) -> dict[str, Any]:
+    """The rules textarea as a JSON object (empty: no rules)."""
+    text = c.get("config")
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid("config", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise Invalid("config", "must be a JSON object")
+    return value
+
+
+def _service_id(c: FormCtx) -> int | None:
+    raw = c.get("service_id")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Invalid("service_id", "must be a service id")
+    return int(raw)
+
+
+def integration_or_404(app: App, integration_id: int) -> RowMapping:
+    try:
+        return alerts.get_integration(app, integration_id)
+    except NotFound:
+        raise PageError(404, f"There is no integration {integration_id}.") from None
+
+
+def _services(app: App) -> list[RowMapping]:
+    with app.db.read() as conn:
+        return cat_store.list_services(conn)
+
+
+def list_page(request: Request, app: App, *, values: dict[str, str] | None = None, error: str = "",
+              field: str = "", status: int = 200) -> HTMLResponse:
+    rows = alerts.list_integrations(app)
+    with app.db.read() as conn:
+        names = load_names(conn)
+    return render(request, "integrations.html", status=status, integrations=rows, names=names,
+                  base_url=app.settings.base_url, kinds=KINDS, services=_services(app),
+                  v=values or {"kind": Kind.PAGERDUTY.value}, error=error, field=field,
+                  example=json.dumps(CONFIG_EXAMPLE, indent=2), generic_example=json.dumps(GENERIC_EXAMPLE))
+
+
+def _key_page(request: Request, app: App, row: RowMapping, key: str, *, created: bool) -> HTMLResponse:
+    return render(request, "integration_key.html", status=201 if created else 200, g=row, key=key, created=created,
+                  base_url=app.settings.base_url.rstrip("/"))
+
+
+@router.get("/integrations", response_class=HTMLResponse)
+def integrations_page(request: Request, app: App = Depends(get_app), s: Any = AdminPage) -> HTMLResponse:
+    return list_page(request, app)
+
+
+@router.post("/integrations")
+def create(request: Request, app: App = Depends(get_app), c: FormCtx = AdminForm) -> Response:
+    values = {k: c.get(k) for k in ("name", "kind", "service_id", "config")}
+    try:
+        row, key = alerts.create_integration(app, c.principal, name=values["name"], kind=values["kind"],
+                                             service_id=_service_id(c), config=_config(c))
+    except WarroomError as exc:
+        return list_page(request, app, values=values, error=str(exc), field=getattr(exc, "field", ""),
+                         status=exc.status)
+    return _key_page(request, app, row, key, created=True)
+
+
+def detail_page(request: Request, app: App, integration_id: int, *, values: dict[str, str] | None = None,
+                error: str = "", field: str = "", status: int = 200) -> HTMLResponse:
+    row = integration_or_404(app, integration_id)
+    recent, total = alerts.list_alerts(app, integration_id=integration_id, limit=20)
+    with app.db.read() as conn:
+        names = load_names(conn)
+    v = values or {"name": row["name"], "service_id": str(row["service_id"] or ""),
+                   "config": json.dumps(row["config"] or {}, indent=2)}
+    return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
+                  services=_services(app), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
+                  example=json.dumps(CONFIG_EXAMPLE, indent=2))
+
+
+@router.get("/integrations/{integration_id}", response_class=HTMLResponse)
+def show(integration_id: PathId, request: Request, app: App = Depends(get_app), s: Any = AdminPage) -> HTMLResponse:
+    return detail_page(request, app, integration_id)
+
+
+@router.post("/integrations/{integration_id}")
+def edit(integration_id: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = AdminForm) -> Response:
+    values = {k: c.get(k) for k in ("name", "service_id", "config")}
+    try:
+        alerts.update_integration(app, c.principal, integration_id, name=values["name"],
+                                  service_id=_service_id(c), config=_config(c))
+    except WarroomError as exc:
+        return detail_page(request, app, integration_id, values=values, error=str(exc),
+                           field=getattr(exc, "field", ""), status=exc.status)
+    return redirect(f"/integrations/{integration_id}")
+
+
+@router.post("/integrations/{integration_id}/state")
+def set_state(integration_id: PathId, request: Request, app: App = Depends(get_app),
+              c: FormCtx = AdminForm) -> Response:
+    """Enable or disable: a disabled integration's key is refused like a wrong one."""
+    wanted = c.get("enabled")
+    try:
+        if wanted not in ("0", "1"):
+            raise Invalid("enabled", "must be 0 or 1")
+        alerts.update_integration(app, c.principal, integration_id, enabled=wanted == "1")
+    except WarroomError as exc:
+        return detail_page(request, app, integration_id, error=str(exc), status=exc.status)
+    return redirect(f"/integrations/{integration_id}")
+
+
+@router.post("/integrations/{integration_id}/rotate-key")
+def rotate(integration_id: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = AdminForm) -> Response:
+    """A new key, shown once; the old one stops working."""
+    integration_or_404(app, integration_id)
+    row, key = alerts.rotate_key(app, c.principal, integration_id)
+    return _key_page(request, app, row, key, created=False)
