@@ -110,3 +110,46 @@ class WarRoomPage:
     def add_note(self, text: str) -> None:
         self.page.get_by_label("Add a note").fill(text)
         self.page.get_by_role("button", name="Add note").click()
+
+
+class IntegrationsPage:
+    """Admin: the integrations list with its create form, one integration's page, and the key shown once."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.page = page
+        self.base = base
+
+    def open(self) -> IntegrationsPage:
+        self.page.get_by_role("link", name="Integrations").click()
+        expect(self.page.get_by_role("heading", name="Alert integrations")).to_be_visible()
+        return self
+
+    def create(self, name: str, kind: str, service: str | None = None, rules: str = "") -> str:
+        """Fill the form, submit, and return the key the next page shows once."""
+        self.submit(name, kind, service, rules)
+        expect(self.page.get_by_role("heading", name=f"Integration created: {name}")).to_be_visible()
+        return self.page.get_by_label("Secret key").input_value()
+
+    def submit(self, name: str, kind: str, service: str | None = None, rules: str = "") -> None:
+        self.page.get_by_label("Name", exact=True).fill(name)
+        self.page.get_by_label("Kind").select_option(kind)
+        if service:
+            self.page.get_by_label("Default service").select_option(label=service)
+        self.page.get_by_label("Rules").fill(rules)
+        self.page.get_by_role("button", name="Create and show the key").click()
+
+    def form_error(self):  # noqa: ANN201
+        return self.page.locator("#form-error")
+
+    def settings(self) -> IntegrationsPage:
+        self.page.get_by_role("link", name="Done: back to the integration").click()
+        return self
+
+    def rotate_key(self) -> str:
+        self.page.once("dialog", lambda d: d.accept())
+        self.page.get_by_role("button", name="Rotate key").click()
+        expect(self.page.get_by_role("heading", name="New key", exact=False)).to_be_visible()
+        return self.page.get_by_label("Secret key").input_value()
+
+    def latest_alerts(self):  # noqa: ANN201
+        return self.page.locator("#latest-alerts")
