@@ -163,6 +163,7 @@ def test_list_filter_show_ack_and_resolve_alerts(client, users):
     aid = client.get("/api/v1/alerts?q=down", headers=v).json()["items"][0]["id"]
     full = client.get(f"/api/v1/alerts/{aid}", headers=v).json()
     assert full["payload"]["payload"]["summary"] == "db down"
+    assert "routing_key" not in full["payload"], "a viewer must not read the integration key from a payload"
     assert client.post(f"/api/v1/alerts/{aid}/acknowledge", headers=v).status_code == 403
     r = users.headers("responder")
     assert client.post(f"/api/v1/alerts/{aid}/acknowledge", headers=r).json()["status"] == "acknowledged"

@@ -39,6 +39,7 @@ def parse(body: Any) -> AlertIn:
     if not isinstance(body, dict):
         raise BadEvent(["body: must be a JSON object"])
     errors: list[str] = []
+    stored = {k: v for k, v in body.items() if k != "routing_key"}  # the key is a secret; readers see payloads
     action = body.get("event_action")
     if action not in ("trigger", "acknowledge", "resolve"):
         raise BadEvent(["event_action: must be one of trigger, acknowledge, resolve"])
@@ -50,7 +51,7 @@ def parse(body: Any) -> AlertIn:
             errors.append(f"dedup_key: is required to {action}")
         if errors:
             raise BadEvent(errors)
-        return AlertIn(dedup_key=dedup, action=Action(action), summary="", severity="info", payload=body)
+        return AlertIn(dedup_key=dedup, action=Action(action), summary="", severity="info", payload=stored)
     payload = body.get("payload")
     if not isinstance(payload, dict):
         raise BadEvent(errors + ["payload: is required to trigger and must be an object"])
@@ -86,7 +87,7 @@ def parse(body: Any) -> AlertIn:
         severity=severity,  # type: ignore[arg-type]
         source=source.strip(),  # type: ignore[union-attr]
         labels=labels,
-        payload=body,
+        payload=stored,
         group_hint=str(payload.get("group") or ""),
         service=service,
         occurred_at=occurred,
