@@ -238,3 +238,21 @@ def test_rate_limiter_token_bucket():
     assert lim.take(integ, 1, now=100.2) == 0  # refilled two tokens
     assert lim.take(integ, 50, now=200.0) == 0  # a post larger than a burst passes when the bucket is full
     assert lim.take(integ, 1, now=200.0) > 0
+
+
+def test_links_of_an_alert_keep_only_web_addresses() -> None:
+    from warroom.alerts.links import MAX_LINKS, links_of
+
+    pd = {"links": [{"href": "https://grafana.example/d/1", "text": "Dashboard"}, {"href": "javascript:alert(1)"},
+                    {"href": "http://x.example/a"}, "not an object"],
+          "images": [{"src": "https://img.example/p.png", "alt": "CPU"}, {"src": "data:image/png;base64,AAAA"}]}
+    assert links_of(pd) == [("https://grafana.example/d/1", "Dashboard"), ("http://x.example/a", "link"),
+                            ("https://img.example/p.png", "CPU")]
+    am = {"generatorURL": "http://prom:9090/graph?g0.expr=up", "annotations": {
+        "runbook_url": "https://wiki.example/runbooks/db", "summary": "https://not-a-url-field.example",
+        "dashboard_url": "file:///etc/passwd"}}
+    assert links_of(am) == [("http://prom:9090/graph?g0.expr=up", "source"),
+                            ("https://wiki.example/runbooks/db", "runbook")]
+    assert links_of(None) == [] and links_of({"links": "nope"}) == [] and links_of({"generatorURL": "https://"}) == []
+    many = {"links": [{"href": f"https://e.example/{i}"} for i in range(50)]}
+    assert len(links_of(many)) == MAX_LINKS

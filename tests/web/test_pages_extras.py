@@ -132,3 +132,34 @@ def test_dead_pages_can_be_sent_again_and_people_show_shifts_and_contacts(api, a
     assert "DB rota" in me and "Contact methods" in me
     login_as(api, "viewer")
     assert "Contact methods" not in api.get(f"/people/{ana}").text, "how to reach someone is for responders"
+
+
+def test_an_alert_page_shows_labels_links_and_payload_but_never_the_key(api, app, users) -> None:
+    csrf = login_as(api, "admin")
+    made = api.post("/integrations", data={"csrf": csrf, "name": "Grafana", "kind": "pagerduty"})
+    key = made.text.split('id="secret-key" readonly value="', 1)[1].split('"', 1)[0]
+    event = {"routing_key": key, "event_action": "trigger", "dedup_key": "lag-1",
+             "payload": {"summary": "replication <lag>", "source": "db1", "severity": "warning",
+                         "custom_details": {"cluster": "eu-1"}},
+             "links": [{"href": "https://grafana.example/d/db", "text": "DB dashboard"},
+                       {"href": "javascript:alert(document.cookie)", "text": "click me"}]}
+    assert api.post("/v2/enqueue", json=event).status_code == 202
+    [row], _ = alerts.list_alerts(app)
+    assert "routing_key" not in alerts.get_alert(app, row["id"])["payload"]
+    csrf = login_as(api, "viewer")
+    assert f'href="/alerts/{row["id"]}"' in api.get("/alerts").text
+    page = api.get(f"/alerts/{row['id']}").text
+    assert "replication &lt;lag&gt;" in page and "<lag>" not in page
+    assert "<dt>cluster</dt><dd>eu-1</dd>" in page and "lag-1" in page and "Grafana" in page
+    link = '<a href="https://grafana.example/d/db" rel="noopener noreferrer nofollow" target="_blank">DB dashboard</a>'
+    assert link in page
+    assert "javascript:" not in page.split('id="alert-payload"')[0], "only http(s) links become links"
+    assert key not in page
+    assert "Acknowledge" not in page, "viewers see no actions"
+    assert api.get("/alerts/999").status_code == 404
+    csrf = login_as(api, "responder")
+    r = api.post(f"/alerts/{row['id']}/acknowledge", data={"csrf": csrf, "back": "alert"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/alerts/{row['id']}"
+    again = api.post(f"/alerts/{row['id']}/acknowledge", data={"csrf": csrf, "back": "alert"})
+    assert again.status_code == 409 and 'id="alert-facts"' in again.text and "only a firing alert" in again.text
+    assert 'id="alert-status">acknowledged' in api.get(f"/alerts/{row['id']}").text

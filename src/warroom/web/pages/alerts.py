@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from warroom.alerts import service as alerts
+from warroom.alerts.links import links_of
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.bootstrap import App
-from warroom.errors import WarroomError
+from warroom.errors import NotFound, WarroomError
 from warroom.incidents.events import IncidentState
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
@@ -64,25 +66,52 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
                   picked_severity=severities, now=app.clock.now())
 
 
-def _by_hand(request: Request, app: App, c: FormCtx, fn: Any) -> Response:
+PAYLOAD_SHOWN = 100_000  # characters of the pretty-printed raw payload on the page; the API has all of it
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(alert_id: PathId, request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    return alert_response(request, app, alert_id)
+
+
+def alert_response(request: Request, app: App, alert_id: int, *, error: str = "", status: int = 200) -> HTMLResponse:
+    """One alert: what it says, where it came from, its labels, the sender's links and the raw payload."""
+    try:
+        row = alerts.get_alert(app, alert_id)
+    except NotFound:
+        raise PageError(404, f"There is no alert {alert_id}.") from None
+    integration = alerts.get_integration(app, row["integration_id"])
+    with app.db.read() as conn:
+        names = load_names(conn)
+        refs = incident_refs(conn, {row["incident_id"]} if row["incident_id"] else set())
+    raw = orjson.dumps(row["payload"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    return render(request, "alert.html", status=status, error=error, a=row, integration=integration, names=names,
+                  refs=refs, links=links_of(row["payload"]), raw=raw[:PAYLOAD_SHOWN], raw_size=len(raw),
+                  now=app.clock.now())
+
+
+def _by_hand(request: Request, app: App, c: FormCtx, alert_id: int, fn: Any) -> Response:
+    from_detail = c.get("back") == "alert"
     try:
         fn()
     except WarroomError as exc:
+        if from_detail:
+            return alert_response(request, app, alert_id, error=str(exc), status=exc.status)
         return alerts_response(request, app, error=str(exc), status=exc.status)
-    return redirect("/alerts")
+    return redirect(f"/alerts/{alert_id}" if from_detail else "/alerts")
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge_alert(alert_id: PathId, request: Request, app: App = Depends(get_app),
                       c: FormCtx = ResponderForm) -> Response:
-    return _by_hand(request, app, c, lambda: alerts.acknowledge_alert(app, c.principal, alert_id))
+    return _by_hand(request, app, c, alert_id, lambda: alerts.acknowledge_alert(app, c.principal, alert_id))
 
 
 @router.post("/alerts/{alert_id}/resolve")
 def resolve_alert(alert_id: PathId, request: Request, app: App = Depends(get_app),
                   c: FormCtx = ResponderForm) -> Response:
     """Resolve by hand; the incident hears when its last alert resolves."""
-    return _by_hand(request, app, c, lambda: alerts.resolve_alert(app, c.principal, alert_id))
+    return _by_hand(request, app, c, alert_id, lambda: alerts.resolve_alert(app, c.principal, alert_id))
 
 
 def attached_alerts_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
