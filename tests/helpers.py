@@ -1,6 +1,9 @@
-"""Assertions shared by tests."""
+"""Assertions and small fixtures' helpers shared by tests."""
 
 from __future__ import annotations
+
+import subprocess
+from pathlib import Path
 
 from warroom.bootstrap import App
 from warroom.incidents import store as st
@@ -15,3 +18,12 @@ def assert_replay_matches(app: App, incident_id: int) -> None:
     assert stored is not None
     assert [e.seq for e in events] == list(range(1, len(events) + 1)), "timeline seqs must be gapless"
     assert fold(incident_id, events) == stored
+
+
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1 (openssl, two days), for TLS on loopback: (cert.pem, key.pem)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    return directory / "cert.pem", directory / "key.pem"

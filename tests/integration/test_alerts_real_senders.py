@@ -1,10 +1,13 @@
-"""Real senders: the Debian `prometheus-alertmanager` binary and the `pdpyras` PagerDuty client, pointed at
-a live warroom on loopback. Alertmanager must open the incident and later resolve it."""
+"""Real senders: the Debian `prometheus-alertmanager` binary (as a webhook sender and as a PagerDuty sender with
+`pagerduty_configs`), the `pagerduty` PagerDuty client and its predecessor `pdpyras`, pointed at a live warroom
+on loopback. Alertmanager must open the incident and later resolve it."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,11 +15,13 @@ import httpx
 import pytest
 
 from tests.alerts_support import LiveServer, alerts, free_port, incidents, integration, wait_until
+from tests.helpers import self_signed_cert
+from warroom.alerts import service
 from warroom.alerts.writer import stop_writer
 
 AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 
-AM_CONFIG = """
+AM_ROUTE = """
 global:
   resolve_timeout: 5m
 route:
@@ -27,8 +32,14 @@ route:
   repeat_interval: 1h
 receivers:
   - name: warroom
-    webhook_configs:
+"""
+AM_CONFIG = AM_ROUTE + """    webhook_configs:
       - url: {url}
+        send_resolved: true
+"""
+AM_PAGERDUTY = AM_ROUTE + """    pagerduty_configs:
+      - routing_key: {key}
+        url: {url}
         send_resolved: true
 """
 
@@ -40,12 +51,14 @@ def live(app):
     stop_writer(app)
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not Path(AM_BIN).exists(), reason="prometheus-alertmanager is not installed (apt-get install "
-                                                      "prometheus-alertmanager)")
-def test_real_alertmanager_opens_then_resolves_the_incident(app, live, tmp_path):
-    integ, key = integration(app, "alertmanager")
-    (tmp_path / "am.yml").write_text(AM_CONFIG.format(url=f"{live.url}/api/v1/integrations/{key}/alertmanager"))
+NEEDS_AM = pytest.mark.skipif(not Path(AM_BIN).exists(), reason="prometheus-alertmanager is not installed "
+                                                                  "(apt-get install prometheus-alertmanager)")
+
+
+@contextmanager
+def alertmanager(tmp_path: Path, config: str) -> Iterator[str]:
+    """The real Alertmanager on a free loopback port with `config`; yields its URL."""
+    (tmp_path / "am.yml").write_text(config)
     port = free_port()
     proc = subprocess.Popen([AM_BIN, f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
                              f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
@@ -53,24 +66,51 @@ def test_real_alertmanager_opens_then_resolves_the_incident(app, live, tmp_path)
     try:
         am = f"http://127.0.0.1:{port}"
         wait_until(lambda: _ready(am), timeout=20)
-        started = datetime.now(UTC) - timedelta(seconds=60)
-        firing = [{"labels": {"alertname": "CheckoutErrors", "instance": f"web{i}", "severity": "critical"},
-                   "annotations": {"summary": f"5xx on web{i}"}, "startsAt": started.isoformat()} for i in range(3)]
-        assert httpx.post(f"{am}/api/v2/alerts", json=firing, timeout=5).status_code == 200
-        [inc] = wait_until(lambda: incidents(app), timeout=20)
-        wait_until(lambda: len(alerts(app, incident_id=inc.id)) == 3, timeout=20)
-        assert inc.status == "identified" and inc.identified_via == "monitoring"
-        ended = [dict(a, endsAt=(datetime.now(UTC) - timedelta(seconds=1)).isoformat()) for a in firing]
-        assert httpx.post(f"{am}/api/v2/alerts", json=ended, timeout=5).status_code == 200
-        wait_until(lambda: incidents(app)[0].status == "resolved", timeout=30)
-        assert {a["status"] for a in alerts(app)} == {"resolved"}
-        assert len(incidents(app)) == 1
+        yield am
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _fire_then_end(app, am: str, n: int, attached: int) -> None:  # noqa: ANN001
+    """Push n firing alerts of one group into Alertmanager; once warroom has one incident with `attached` alerts,
+    end them, and wait until warroom has resolved it."""
+    started = datetime.now(UTC) - timedelta(seconds=60)
+    firing = [{"labels": {"alertname": "CheckoutErrors", "instance": f"web{i}", "severity": "critical"},
+               "annotations": {"summary": f"5xx on web{i}"}, "startsAt": started.isoformat()} for i in range(n)]
+    assert httpx.post(f"{am}/api/v2/alerts", json=firing, timeout=5).status_code == 200
+    [inc] = wait_until(lambda: incidents(app), timeout=20)
+    wait_until(lambda: len(alerts(app, incident_id=inc.id)) == attached, timeout=20)
+    assert inc.status == "identified" and inc.identified_via == "monitoring"
+    ended = [dict(a, endsAt=(datetime.now(UTC) - timedelta(seconds=1)).isoformat()) for a in firing]
+    assert httpx.post(f"{am}/api/v2/alerts", json=ended, timeout=5).status_code == 200
+    wait_until(lambda: incidents(app)[0].status == "resolved", timeout=30)
+    assert {a["status"] for a in alerts(app)} == {"resolved"}
+    assert len(incidents(app)) == 1
+
+
+@pytest.mark.slow
+@NEEDS_AM
+def test_real_alertmanager_opens_then_resolves_the_incident(app, live, tmp_path):
+    integ, key = integration(app, "alertmanager")
+    with alertmanager(tmp_path, AM_CONFIG.format(url=f"{live.url}/api/v1/integrations/{key}/alertmanager")) as am:
+        _fire_then_end(app, am, 3, attached=3)  # one warroom alert per Alertmanager alert (fingerprint)
+
+
+@pytest.mark.slow
+@NEEDS_AM
+def test_real_alertmanager_as_a_pagerduty_sender(app, live, tmp_path):
+    """`pagerduty_configs` with `url`: Alertmanager speaks Events API v2 to warroom as it would to PagerDuty,
+    one event per alert group (dedup key: the group), trigger and then resolve."""
+    integ, key = integration(app, "pagerduty")
+    with alertmanager(tmp_path, AM_PAGERDUTY.format(key=key, url=f"{live.url}/v2/enqueue")) as am:
+        _fire_then_end(app, am, 3, attached=1)  # one PagerDuty event per Alertmanager group
+    [row] = alerts(app)
+    assert row["severity"] == "error" and "CheckoutErrors" in row["summary"]  # Alertmanager's default severity
+    assert "routing_key" not in service.get_alert(app, row["id"])["payload"]
 
 
 def _ready(am: str) -> bool:
@@ -101,3 +141,32 @@ def test_pdpyras_client_triggers_acknowledges_and_resolves(app, live):
         bad = pdpyras.EventsAPISession("f" * 32)
         bad.url = live.url
         bad.trigger("x", "y")
+
+
+def test_pagerduty_client_triggers_acknowledges_and_resolves(app, tmp_path):
+    """The maintained `pagerduty` client (pdpyras's successor). It accepts only an https events URL, so warroom is
+    served with TLS here (a self-signed certificate the client is told to trust), as it would be behind any real
+    deployment's TLS."""
+    import ssl
+
+    import pagerduty
+
+    cert, key_file = self_signed_cert(tmp_path)
+    trust = ssl.create_default_context(cafile=str(cert))
+    integ, key = integration(app)
+    with LiveServer(app, tls=(cert, key_file)) as live:
+        client = pagerduty.EventsApiV2Client(key, base_url=live.url, verify=trust)
+        dedup = client.trigger("checkout latency", "lb-2", severity="warning", custom_details={"p99_ms": 2300},
+                               links=[{"href": "https://grafana.example/d/lb", "text": "LB dashboard"}])
+        [row] = alerts(app)
+        assert row["dedup_key"] == dedup and row["severity"] == "warning" and row["labels"]["p99_ms"] == "2300"
+        links = service.get_alert(app, row["id"])["payload"]["links"]
+        assert links == [{"href": "https://grafana.example/d/lb", "text": "LB dashboard"}]
+        client.acknowledge(dedup)
+        assert alerts(app)[0]["status"] == "acknowledged"
+        client.resolve(dedup)
+        assert alerts(app)[0]["status"] == "resolved" and incidents(app)[0].status == "resolved"
+        bad = pagerduty.EventsApiV2Client("f" * 32, base_url=live.url, verify=trust)
+        with pytest.raises(pagerduty.Error):
+            bad.trigger("x", "y")
+    stop_writer(app)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import email
 import socket
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.helpers import self_signed_cert
 from tests.notify_support import ADMIN, Receiver, declare, person, policy, run_ticks, service_with, valid_signature
 from warroom.errors import Conflict
 from warroom.incidents.priority import Impact, Urgency
@@ -37,12 +37,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("cert")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
-                   check=True, capture_output=True, timeout=60)
-    return d / "cert.pem", d / "key.pem"
+    return self_signed_cert(tmp_path_factory.mktemp("cert"))
 
 
 def smtp_server(mode: str, cert: tuple[Path, Path]) -> tuple[Controller, Inbox]:
