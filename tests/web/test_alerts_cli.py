@@ -39,6 +39,12 @@ def test_integration_and_alert_commands(app, users, monkeypatch, tmp_path):
         assert "resolved" in run("alert", "resolve", str(alert_id))
         assert "1 of 1" in run("alert", "list", "--status", "resolved")
         assert "already resolved" in run("alert", "resolve", str(alert_id), code=1)
+        am = run("integration", "create", "prom-am", "--kind", "alertmanager")
+        webhook = re.search(r"  webhook: (\S+)", am).group(1)  # printed ready to paste, key included
+        assert webhook.startswith(live.url) and "<key>" not in webhook
+        post = {"version": "4", "groupKey": "g", "status": "firing", "alerts": [
+            {"status": "firing", "labels": {"alertname": "Up"}, "annotations": {}, "fingerprint": "f1"}]}
+        assert httpx.post(webhook, json=post).status_code == 202
         rotated = run("integration", "rotate-key", "1")
         assert key not in rotated
         assert "updated" in run("integration", "edit", "1", "--disable")

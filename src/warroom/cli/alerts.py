@@ -110,14 +110,15 @@ def create(
 ) -> None:
     """Create an integration and print its secret key (shown once)."""
     body = {"name": name, "kind": kind, "service_id": service, "config": _config(config) or {}}
-    item = Client(url, token).call("POST", "/api/v1/integrations", json=body)
+    client = Client(url, token)
+    item = client.call("POST", "/api/v1/integrations", json=body)
     if as_json:
         print_json(item)
         return
     typer.echo(f"integration {item['id']} ({item['kind']}) created: {item['name']}")
     typer.echo(f"  key: {item['key']}   (shown once; store it in your monitoring config)")
-    for label, path in item["urls"].items():
-        typer.echo(f"  {label}: {path}")
+    for label, path in item["urls"].items():  # ready to paste: this server's address, the key filled in
+        typer.echo(f"  {label}: {client.url}{path.replace('<key>', item['key'])}")
 
 
 @integration_app.command("list")
