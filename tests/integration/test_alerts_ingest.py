@@ -261,3 +261,29 @@ def test_a_key_another_writer_inserted_first_is_a_retryable_integrity_error(app)
         rows = [dict(fresh, dedup_key=f"x-{n}-{i}") for i in range(n - 1)] + [fresh]
         with pytest.raises(IntegrityError), app.db.transaction() as tx:
             store.send_alerts(tx.conn, rows)()
+
+
+def test_a_suppress_rule_keeps_the_alert_but_opens_or_joins_no_incident(app, clock):
+    integ, key = integration(app, rules=[{"match": {"severity": "info"}, "suppress": True}])
+    trigger(app, integ, key, "noise", severity="info", group="web")
+    trigger(app, integ, key, "noise", severity="info", group="web")
+    [row] = alerts(app)
+    assert row["count"] == 2 and row["status"] == "firing" and row["incident_id"] is None
+    assert all_incidents(app) == []
+    trigger(app, integ, key, "real", severity="critical", group="web")
+    [inc] = all_incidents(app)
+    # the same group, now remembered with its incident (the pipelined path): info still stays out of it
+    service.ingest(app, integ, [pagerduty.parse(pd_event(key, dedup=f"n{i}", severity="info", group="web"))
+                                for i in range(5)] + [pagerduty.parse(pd_event(key, dedup="real2", group="web",
+                                                                               severity="critical"))])
+    attached = {r["dedup_key"] for r in alerts(app, incident_id=inc.id)}
+    assert attached == {"real", "real2"} and len(alerts(app)) == 8
+    resolve(app, integ, key, "noise")
+    assert {r["dedup_key"]: r["status"] for r in alerts(app)}["noise"] == "resolved"
+    kinds = [e.kind for e in incidents.timeline(app, inc.id)]
+    assert "alerts.resolved" not in kinds, "a suppressed alert's resolve is not the incident's business"
+    clock.advance(seconds=60)
+    trigger(app, integ, key, "noise", severity="info", group="web")  # fires again: still suppressed
+    assert [r["incident_id"] for r in alerts(app) if r["dedup_key"] == "noise"] == [None]
+    assert len(all_incidents(app)) == 1
+    assert_replay_matches(app, inc.id)

@@ -256,3 +256,22 @@ def test_links_of_an_alert_keep_only_web_addresses() -> None:
     assert links_of(None) == [] and links_of({"links": "nope"}) == [] and links_of({"generatorURL": "https://"}) == []
     many = {"links": [{"href": f"https://e.example/{i}"} for i in range(50)]}
     assert len(links_of(many)) == MAX_LINKS
+
+
+def test_suppress_rules_are_validated_and_classify_says_so() -> None:
+    from warroom.alerts.model import Action, AlertIn
+    from warroom.alerts.rules import classify, parse_config
+    from warroom.errors import Invalid
+
+    cfg = parse_config({"rules": [{"match": {"severity": "info"}, "suppress": True},
+                                  {"match": {"team": "db"}, "set": {"category": "database"}}]})
+    info = AlertIn("k", Action.TRIGGER, "s", "info", labels={"team": "db"})
+    crit = AlertIn("k", Action.TRIGGER, "s", "critical", labels={"team": "db"})
+    assert classify(info, cfg).suppress and not classify(crit, cfg).suppress
+    assert classify(crit, cfg).category == "database"
+    for bad, field in (({"match": {}, "suppress": "yes"}, "config.rules.0.suppress"),
+                       ({"match": {}, "suppress": False}, "config.rules.0"),
+                       ({"match": {}}, "config.rules.0"), ({"match": {}, "drop": True}, "config.rules.0")):
+        with pytest.raises(Invalid) as exc:
+            parse_config({"rules": [bad]})
+        assert exc.value.field == field

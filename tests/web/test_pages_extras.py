@@ -163,3 +163,16 @@ def test_an_alert_page_shows_labels_links_and_payload_but_never_the_key(api, app
     again = api.post(f"/alerts/{row['id']}/acknowledge", data={"csrf": csrf, "back": "alert"})
     assert again.status_code == 409 and 'id="alert-facts"' in again.text and "only a firing alert" in again.text
     assert 'id="alert-status">acknowledged' in api.get(f"/alerts/{row['id']}").text
+
+
+def test_an_alert_a_rule_suppresses_says_so_on_its_page(api, app, users) -> None:
+    from tests.alerts_support import integration
+    from warroom.alerts.model import Action, AlertIn
+
+    integ, _ = integration(app, rules=[{"match": {"severity": "info"}, "suppress": True}])
+    alerts.ingest(app, integ, [AlertIn("n1", Action.TRIGGER, "disk 71% full", "info"),
+                               AlertIn("c1", Action.TRIGGER, "disk 99% full", "critical")])
+    rows = {r["dedup_key"]: r for r in alerts.list_alerts(app)[0]}
+    login_as(api, "viewer")
+    assert "a rule of this integration suppresses it" in api.get(f"/alerts/{rows['n1']['id']}").text
+    assert 'id="suppressed"' not in api.get(f"/alerts/{rows['c1']['id']}").text

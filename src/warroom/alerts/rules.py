@@ -12,7 +12,9 @@ A config is JSON stored on the integration:
      "major": {"priorities": ["P1"], "min_services": 3, "tier1_down": true},
      "mapping": {...}}                   # generic webhooks only, see sources/generic.py
 
-The first rule whose `match` fits sets the fields it names; severity defaults fill the rest.
+The first rule whose `match` fits sets the fields it names; severity defaults fill the rest. A rule with
+`"suppress": true` (e.g. {"match": {"severity": "info"}, "suppress": true}) keeps the alert, with its
+dedup, counts and resolve, but opens or joins no incident.
 A match value is a string or a list of strings (any of them); keys are `severity`, `source`
 or a label name."""
 
@@ -39,6 +41,7 @@ SETTABLE = ("category", "impact", "urgency", "service")
 class Rule:
     match: dict[str, tuple[str, ...]]
     set: dict[str, str]
+    suppress: bool = False  # keep the alert, open or join no incident
 
     def fits(self, alert: AlertIn) -> bool:
         for key, wanted in self.match.items():
@@ -77,6 +80,7 @@ class Classification:
     impact: Impact
     urgency: Urgency
     service: str | None
+    suppress: bool = False
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -87,12 +91,15 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _rule(raw: Any, where: str) -> Rule:
-    if not isinstance(raw, dict) or set(raw) - {"match", "set"}:
-        raise Invalid(where, "a rule is {\"match\": {...}, \"set\": {...}}")
+    if not isinstance(raw, dict) or set(raw) - {"match", "set", "suppress"}:
+        raise Invalid(where, "a rule is {\"match\": {...}, \"set\": {...}} or {\"match\": {...}, \"suppress\": true}")
     match = raw.get("match", {})
     sets = raw.get("set", {})
-    if not isinstance(match, dict) or not isinstance(sets, dict) or not sets:
-        raise Invalid(where, "match must be an object and set a non-empty object")
+    suppress = raw.get("suppress", False)
+    if not isinstance(suppress, bool):
+        raise Invalid(f"{where}.suppress", "must be true or false")
+    if not isinstance(match, dict) or not isinstance(sets, dict) or not (sets or suppress):
+        raise Invalid(where, "match must be an object, and set a non-empty object (or suppress true)")
     for key, value in sets.items():
         if key not in SETTABLE:
             raise Invalid(f"{where}.set.{key}", f"can set only {', '.join(SETTABLE)}")
@@ -106,7 +113,7 @@ def _rule(raw: Any, where: str) -> Rule:
         bad = [s for s in _strings(match["severity"], f"{where}.match.severity") if s not in SEVERITIES]
         if bad:
             raise Invalid(f"{where}.match.severity", f"must be among {', '.join(SEVERITIES)}")
-    return Rule({k: _strings(v, f"{where}.match.{k}") for k, v in match.items()}, dict(sets))
+    return Rule({k: _strings(v, f"{where}.match.{k}") for k, v in match.items()}, dict(sets), suppress)
 
 
 def _int(raw: Mapping[str, Any], key: str, where: str, default: int, lo: int, hi: int) -> int:
@@ -163,9 +170,10 @@ def parse_config(raw: Mapping[str, Any] | None) -> Config:
 def classify(alert: AlertIn, config: Config) -> Classification:
     """Category, impact, urgency and service name for an alert: the first fitting rule, then defaults."""
     chosen: dict[str, str] = {}
+    suppress = False
     for rule in config.rules:
         if rule.fits(alert):
-            chosen = rule.set
+            chosen, suppress = rule.set, rule.suppress
             break
     impact, urgency = SEVERITY_DEFAULTS.get(alert.severity, SEVERITY_DEFAULTS["error"])
     return Classification(
@@ -173,6 +181,7 @@ def classify(alert: AlertIn, config: Config) -> Classification:
         impact=Impact(chosen["impact"]) if "impact" in chosen else impact,
         urgency=Urgency(chosen["urgency"]) if "urgency" in chosen else urgency,
         service=chosen.get("service") or alert.service,
+        suppress=suppress,
     )
 
 

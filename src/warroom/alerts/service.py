@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from warroom.alerts import store
 from warroom.alerts.ingest import Submission
 from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
-from warroom.alerts.rules import Integration, parse_config
+from warroom.alerts.rules import Integration, classify, parse_config
 from warroom.alerts.sources.generic import check_mapping
 from warroom.alerts.writer import commit, writer_of
 from warroom.auth.permissions import Principal
@@ -238,6 +238,13 @@ def get_alert(app: App, alert_id: int) -> RowMapping:
     if row is None:
         raise NotFound(f"alert {alert_id} not found")
     return row
+
+
+def suppressed(alert: RowMapping, integration: RowMapping) -> bool:
+    """Whether the integration's rules, as they are now, keep this alert out of incidents (a suppress rule)."""
+    probe = AlertIn(alert["dedup_key"], Action.TRIGGER, alert["summary"], alert["severity"], alert["source"],
+                    labels=dict(alert["labels"] or {}))
+    return classify(probe, parse_config(integration["config"])).suppress
 
 
 def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMapping:
