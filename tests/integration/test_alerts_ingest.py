@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.alerts_support import alerts, am_alert, am_post, integration, pd_event
+from tests.alerts_support import ADMIN, alerts, am_alert, am_post, integration, pd_event
 from tests.alerts_support import incidents as all_incidents
 from tests.helpers import assert_replay_matches
 from warroom.alerts import service
 from warroom.alerts.model import Action, AlertIn
 from warroom.alerts.sources import alertmanager, pagerduty
 from warroom.catalog import service as catalog
+from warroom.errors import Invalid
 from warroom.incidents import service as incidents
 
 
@@ -287,3 +288,27 @@ def test_a_suppress_rule_keeps_the_alert_but_opens_or_joins_no_incident(app, clo
     assert [r["incident_id"] for r in alerts(app) if r["dedup_key"] == "noise"] == [None]
     assert len(all_incidents(app)) == 1
     assert_replay_matches(app, inc.id)
+
+
+def test_maintenance_keeps_alerts_out_of_incidents_until_it_ends(app, clock):
+    from datetime import timedelta
+
+    integ, key = integration(app)
+    service.set_maintenance(app, ADMIN, integ.id, clock.now() + timedelta(hours=1))
+    integ = service.authenticate(app, key)  # the changed config (the cache was dropped on commit)
+    assert integ.config.in_maintenance(clock.now())
+    for i in range(3):
+        trigger(app, integ, key, f"deploy-{i}", severity="critical", group="web")
+    assert all_incidents(app) == [] and {r["incident_id"] for r in alerts(app)} == {None}
+    resolve(app, integ, key, "deploy-0")
+    clock.advance(hours=1, seconds=1)  # the window is over: a new alert opens an incident again
+    trigger(app, integ, key, "after", severity="critical", group="web")
+    [inc] = all_incidents(app)
+    assert [r["dedup_key"] for r in alerts(app, incident_id=inc.id)] == ["after"]
+    trigger(app, integ, key, "deploy-0", severity="critical", group="web")  # resolved in maintenance, fires again
+    assert {r["dedup_key"] for r in alerts(app, incident_id=inc.id)} == {"after", "deploy-0"}
+    service.set_maintenance(app, ADMIN, integ.id, clock.now() + timedelta(minutes=30))
+    service.set_maintenance(app, ADMIN, integ.id, None)  # ended early
+    assert "maintenance_until" not in service.get_integration(app, integ.id)["config"]
+    with pytest.raises(Invalid):
+        service.set_maintenance(app, ADMIN, integ.id, clock.now() - timedelta(minutes=1))

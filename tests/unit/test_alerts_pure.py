@@ -275,3 +275,21 @@ def test_suppress_rules_are_validated_and_classify_says_so() -> None:
         with pytest.raises(Invalid) as exc:
             parse_config({"rules": [bad]})
         assert exc.value.field == field
+
+
+def test_maintenance_until_is_an_aware_time() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from warroom.alerts.rules import parse_config
+    from warroom.errors import Invalid
+
+    cfg = parse_config({"maintenance_until": "2026-05-01T22:00:00+02:00"})
+    assert cfg.maintenance_until == datetime(2026, 5, 1, 20, 0, tzinfo=UTC)
+    assert cfg.in_maintenance(cfg.maintenance_until - timedelta(seconds=1))
+    assert not cfg.in_maintenance(cfg.maintenance_until)
+    assert not parse_config({}).in_maintenance(datetime.now(UTC))
+    assert parse_config({"maintenance_until": None}).maintenance_until is None
+    for bad in ("2026-05-01T22:00:00", "tomorrow", 1700000000, True):
+        with pytest.raises(Invalid) as exc:
+            parse_config({"maintenance_until": bad})
+        assert exc.value.field == "config.maintenance_until"

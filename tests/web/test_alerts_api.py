@@ -185,6 +185,25 @@ def test_disable_and_rotate_keys(client, users):
     assert client.post("/v2/enqueue", json=pd_event(rotated["key"])).status_code == 202
 
 
+def test_maintenance_through_the_api(client, users, app):
+    body = make(client, users, group_by=["cluster"])
+    admin, path = users.headers("admin"), f"/api/v1/integrations/{body['id']}/maintenance"
+    r = client.post(path, headers=admin, json={"minutes": 90})
+    ends = r.json()["config"]["maintenance_until"]
+    assert r.status_code == 200 and ends.endswith("Z") and r.json()["config"]["group_by"] == ["cluster"]
+    assert client.post("/v2/enqueue", json=pd_event(body["key"], dedup="during")).status_code == 202
+    [row] = client.get("/api/v1/alerts", headers=admin).json()["items"]
+    assert row["incident_id"] is None
+    for bad, field in (({}, "minutes"), ({"minutes": 5, "until": ends}, "minutes"), ({"minutes": -1}, "minutes"),
+                       ({"until": "2020-01-01T00:00:00Z"}, "until"), ({"until": "2030-01-01T00:00:00"}, "until")):
+        r = client.post(path, headers=admin, json=bad)
+        assert r.status_code == 422 and field in r.text, (bad, r.text)
+    assert client.post(path, headers=users.headers("responder"), json={"minutes": 0}).status_code == 403
+    assert client.post("/api/v1/integrations/999/maintenance", headers=admin, json={"minutes": 0}).status_code == 404
+    ended = client.post(path, headers=admin, json={"minutes": 0}).json()
+    assert "maintenance_until" not in ended["config"] and ended["config"]["group_by"] == ["cluster"]
+
+
 def test_a_failed_commit_is_a_503_to_retry_never_a_500(client, users, monkeypatch):
     from warroom.alerts import writer
 

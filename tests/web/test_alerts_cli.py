@@ -45,6 +45,9 @@ def test_integration_and_alert_commands(app, users, monkeypatch, tmp_path):
         post = {"version": "4", "groupKey": "g", "status": "firing", "alerts": [
             {"status": "firing", "labels": {"alertname": "Up"}, "annotations": {}, "fingerprint": "f1"}]}
         assert httpx.post(webhook, json=post).status_code == 202
+        assert "in maintenance until" in run("integration", "maintenance", "1", "--minutes", "60")
+        assert "give one of" in run("integration", "maintenance", "1", "--minutes", "5", "--end", code=1)
+        assert "maintenance ended" in run("integration", "maintenance", "1", "--end")
         rotated = run("integration", "rotate-key", "1")
         assert key not in rotated
         assert "updated" in run("integration", "edit", "1", "--disable")

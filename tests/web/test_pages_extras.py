@@ -175,4 +175,4 @@ def test_an_alert_a_rule_suppresses_says_so_on_its_page(api, app, users) -> None
     rows = {r["dedup_key"]: r for r in alerts.list_alerts(app)[0]}
     login_as(api, "viewer")
     assert "a rule of this integration suppresses it" in api.get(f"/alerts/{rows['n1']['id']}").text
-    assert 'id="suppressed"' not in api.get(f"/alerts/{rows['c1']['id']}").text
+    assert 'id="held"' not in api.get(f"/alerts/{rows['c1']['id']}").text

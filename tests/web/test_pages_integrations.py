@@ -122,3 +122,29 @@ def test_only_admins_and_only_with_the_form_token(api, app, users) -> None:
     api.cookies.clear()
     assert api.get("/integrations", follow_redirects=False).status_code == 303
     assert csrf_of(api.get("/login").text)
+
+
+def test_maintenance_from_the_integration_page(api, app, users) -> None:
+    csrf = login_as(api, "admin")
+    made = api.post("/integrations", data={"csrf": csrf, "name": "AM", "kind": "pagerduty"})
+    key = _key(made.text)
+    [row] = alerts.list_integrations(app)
+    page = api.get(f"/integrations/{row['id']}").text
+    assert "Start maintenance" in page and "End maintenance now" not in page
+    r = api.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": "120"},
+                 follow_redirects=False)
+    assert r.status_code == 303
+    page = api.get(f"/integrations/{row['id']}").text
+    assert "End maintenance now" in page and "page nobody" in page
+    assert "maintenance</span> until" in api.get("/integrations").text
+    assert api.post("/v2/enqueue", json=_event(key, "planned")).status_code == 202
+    [alert], _ = alerts.list_alerts(app)
+    assert alert["incident_id"] is None
+    assert "fired while the integration was in maintenance" in api.get(f"/alerts/{alert['id']}").text
+    bad = api.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": "7"})
+    assert bad.status_code == 422 and "minutes: pick one of the offered durations" in bad.text
+    api.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": "0"})
+    assert "Start maintenance" in api.get(f"/integrations/{row['id']}").text
+    assert api.post("/integrations/999/maintenance", data={"csrf": csrf, "minutes": "0"}).status_code == 404
+    login_as(api, "responder")
+    assert api.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": "60"}).status_code == 403

@@ -76,6 +76,11 @@ def _fresh_row(a: AlertIn, integ: Integration, cls: Classification, view: Catalo
             "resolved_at": None, "resolved_by": None}
 
 
+def _held(cls: Classification, integ: Integration, now: datetime) -> bool:
+    """A firing alert kept out of incidents: a suppress rule, or the integration is in maintenance."""
+    return cls.suppress or integ.config.in_maintenance(now)
+
+
 def _apply(recs: dict[tuple[int, str], _Rec], known: dict, a: AlertIn, sub: Submission, view: CatalogView,
            now: datetime) -> None:
     integ, actor = sub.integration, sub.actor
@@ -89,18 +94,19 @@ def _apply(recs: dict[tuple[int, str], _Rec], known: dict, a: AlertIn, sub: Subm
             row = _fresh_row(a, integ, cls, view, now)
             row["group_key"] = group_key(service=cls.service, hint=a.group_hint, group_by=integ.config.group_by,
                                          labels=a.labels)
-            recs[key] = _Rec(row, integ, actor, new=True, place=not cls.suppress, cls=cls, first=a)
+            recs[key] = _Rec(row, integ, actor, new=True, place=not _held(cls, integ, now), cls=cls, first=a)
         elif rec.row["status"] == AlertStatus.RESOLVED:
             cls = classify(a, integ.config)
             fresh = _fresh_row(a, integ, cls, view, now)
             fresh["group_key"] = group_key(service=cls.service, hint=a.group_hint, group_by=integ.config.group_by,
                                            labels=a.labels)
             del fresh["first_seen_at"]  # kept as stored
-            fresh["incident_id"] = None if cls.suppress else rec.row["incident_id"]
+            held = _held(cls, integ, now)
+            fresh["incident_id"] = None if held else rec.row["incident_id"]
             fresh["count"] = rec.row["count"] + 1
             rec.row.update(fresh)
             rec.dirty = rec.dirty or not rec.new
-            rec.place, rec.cls, rec.first, rec.resolved_now = not cls.suppress, cls, a, False
+            rec.place, rec.cls, rec.first, rec.resolved_now = not held, cls, a, False
         elif rec.new or rec.dirty:
             rec.row["count"] += 1
             rec.row["last_seen_at"] = now

@@ -10,6 +10,7 @@ A config is JSON stored on the integration:
      "auto_resolve": true,               # resolve the incident when all its alerts resolve
      "rate_limit": 2000,                 # accepted alerts per second (burst: one second's worth)
      "major": {"priorities": ["P1"], "min_services": 3, "tier1_down": true},
+     "maintenance_until": "2026-05-01T22:00:00Z",  # planned work: alerts kept, no incidents until then
      "mapping": {...}}                   # generic webhooks only, see sources/generic.py
 
 The first rule whose `match` fits sets the fields it names; severity defaults fill the rest. A rule with
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from warroom.alerts.model import SEVERITIES, AlertIn
@@ -72,6 +74,10 @@ class Config:
     rate_limit: float = 5000.0
     major: MajorRules = field(default_factory=MajorRules)
     mapping: dict[str, Any] = field(default_factory=dict)
+    maintenance_until: datetime | None = None  # until then every alert is kept but opens or joins no incident
+
+    def in_maintenance(self, now: datetime) -> bool:
+        return self.maintenance_until is not None and now < self.maintenance_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +129,21 @@ def _int(raw: Mapping[str, Any], key: str, where: str, default: int, lo: int, hi
     return value
 
 
-KNOWN_KEYS = {"rules", "group_by", "reopen_window_s", "auto_resolve", "rate_limit", "major", "mapping"}
+KNOWN_KEYS = {"rules", "group_by", "reopen_window_s", "auto_resolve", "rate_limit", "major", "mapping",
+              "maintenance_until"}
+
+
+def _instant(raw: Any, where: str) -> datetime | None:
+    """An ISO 8601 time with its offset (or Z), or None."""
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise Invalid(where, "must be an ISO 8601 time with its UTC offset, e.g. 2026-05-01T22:00:00Z, or null")
+    return value.astimezone(UTC)
 
 
 def parse_config(raw: Mapping[str, Any] | None) -> Config:
@@ -164,6 +184,7 @@ def parse_config(raw: Mapping[str, Any] | None) -> Config:
         rate_limit=float(rate),
         major=MajorRules(tuple(prios), _int(major_raw, "min_services", "config.major.", 3, 0, 1000), tier1),
         mapping=mapping,
+        maintenance_until=_instant(raw.get("maintenance_until"), "config.maintenance_until"),
     )
 
 

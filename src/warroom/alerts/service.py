@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -74,12 +75,17 @@ def create_integration(app: App, p: Principal, *, name: str, kind: str, service_
         raise Conflict(f"an integration named {name.strip()!r} exists") from None
 
 
-def update_integration(app: App, p: Principal, integration_id: int, **changes: Any) -> RowMapping:
-    """Change name, default service, config or enabled; unknown fields are refused by the adapter."""
+def update_integration(app: App, p: Principal, integration_id: int, *,
+                       edit_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                       **changes: Any) -> RowMapping:
+    """Change name, default service, config or enabled; unknown fields are refused by the adapter.
+    `edit_config` derives the new config from the stored one, under the row's lock (no lost update)."""
     with app.db.transaction() as tx:
-        row = store.get_integration(tx.conn, integration_id)
+        row = store.get_integration(tx.conn, integration_id, for_update=True)
         if row is None:
             raise NotFound(f"integration {integration_id} not found")
+        if edit_config is not None:
+            changes["config"] = edit_config(dict(row["config"] or {}))
         _check(app, tx.conn, name=changes.get("name"), kind=None, service_id=changes.get("service_id"),
                config=changes.get("config"))
         if row["kind"] == Kind.GENERIC and "config" in changes:
@@ -240,11 +246,35 @@ def get_alert(app: App, alert_id: int) -> RowMapping:
     return row
 
 
-def suppressed(alert: RowMapping, integration: RowMapping) -> bool:
-    """Whether the integration's rules, as they are now, keep this alert out of incidents (a suppress rule)."""
+def held_because(alert: RowMapping, integration: RowMapping) -> str | None:
+    """Why an alert with no incident was kept out of incidents, as far as the integration says now: a suppress
+    rule, or maintenance (an alert that fired before the window's end). None when neither explains it."""
+    config = parse_config(integration["config"])
     probe = AlertIn(alert["dedup_key"], Action.TRIGGER, alert["summary"], alert["severity"], alert["source"],
                     labels=dict(alert["labels"] or {}))
-    return classify(probe, parse_config(integration["config"])).suppress
+    if classify(probe, config).suppress:
+        return "a rule of this integration suppresses it"
+    until = config.maintenance_until
+    if until is not None and alert["first_seen_at"] < until:
+        return f"it fired while the integration was in maintenance (until {until:%Y-%m-%d %H:%M} UTC)"
+    return None
+
+
+def set_maintenance(app: App, p: Principal, integration_id: int, until: datetime | None) -> RowMapping:
+    """Start (or move the end of) maintenance until `until`, or end it now (None): while it lasts, every alert
+    of this integration is kept but opens or joins no incident, so planned work pages nobody."""
+    if until is not None and until.tzinfo is None:
+        raise Invalid("until", "must carry its UTC offset")
+    if until is not None and until <= app.clock.now():
+        raise Invalid("until", "must be in the future")
+
+    def edit(config: dict[str, Any]) -> dict[str, Any]:
+        config.pop("maintenance_until", None)
+        if until is not None:
+            config["maintenance_until"] = until.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return config
+
+    return update_integration(app, p, integration_id, edit_config=edit)
 
 
 def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMapping:

@@ -98,8 +98,9 @@ def insert_integration(conn: Connection, **values: Any) -> int:
     return conn.execute(alert_integrations.insert().values(**values).returning(alert_integrations.c.id)).scalar_one()
 
 
-def get_integration(conn: Connection, integration_id: int) -> RowMapping | None:
-    return conn.execute(select(alert_integrations).where(alert_integrations.c.id == integration_id)).mappings().first()
+def get_integration(conn: Connection, integration_id: int, *, for_update: bool = False) -> RowMapping | None:
+    q = select(alert_integrations).where(alert_integrations.c.id == integration_id)
+    return conn.execute(q.with_for_update() if for_update else q).mappings().first()
 
 
 def integration_by_hash(conn: Connection, key_hash: str) -> RowMapping | None:

@@ -158,3 +158,23 @@ def rotate_key(integration_id: int, url: str | None = Url, token: str | None = T
     """Replace the secret key; the old one stops working at once."""
     item = Client(url, token).call("POST", f"/api/v1/integrations/{integration_id}/rotate-key")
     typer.echo(f"integration {item['id']}: new key {item['key']}   (shown once)")
+
+
+@integration_app.command()
+def maintenance(
+    integration_id: int,
+    minutes: int | None = typer.Option(None, "--minutes", help="Maintenance from now for this long"),
+    until: str | None = typer.Option(None, "--until", help="Or until this time, ISO 8601 with offset"),
+    end: bool = typer.Option(False, "--end", help="End maintenance now"),
+    url: str | None = Url, token: str | None = Token, as_json: bool = Json,
+) -> None:
+    """Planned work: keep this integration's alerts out of incidents (nobody paged) until the window ends."""
+    if [minutes is not None, until is not None, end].count(True) != 1:
+        die("give one of --minutes, --until or --end")
+    body: dict[str, Any] = {"minutes": 0} if end else {"minutes": minutes} if minutes is not None else {"until": until}
+    item = Client(url, token).call("POST", f"/api/v1/integrations/{integration_id}/maintenance", json=body)
+    if as_json:
+        print_json(item)
+        return
+    ends = (item["config"] or {}).get("maintenance_until")
+    typer.echo(f"integration {item['id']}: " + (f"in maintenance until {ends}" if ends else "maintenance ended"))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from sqlalchemy.engine import RowMapping
 
 from warroom.alerts import service
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
+from warroom.errors import Invalid
 from warroom.web.api.incidents import resolve_id
 from warroom.web.api.schemas import PathId, QueryId, Strict
 from warroom.web.deps import Admin, Responder, Viewer, get_app
@@ -95,6 +96,11 @@ class IntegrationEdit(Strict):
     service_id: int | None = Field(None, ge=1, le=2**31 - 1)
     config: dict[str, Any] | None = None
     enabled: bool | None = None
+
+
+class MaintenanceIn(Strict):
+    minutes: int | None = Field(None, ge=0, le=30 * 24 * 60, description="From now; 0 ends maintenance now")
+    until: AwareDatetime | None = Field(None, description="Or an end time with its UTC offset")
 
 
 # -- alerts -------------------------------------------------------------------------------------
@@ -180,3 +186,13 @@ def rotate_key(integration_id: PathId, response: Response, app: App = Depends(ge
     row, key = service.rotate_key(app, p, integration_id)
     response.headers["Cache-Control"] = "no-store"
     return IntegrationCreated(key=key, **IntegrationOut.of(row).model_dump())
+
+
+@router.post("/api/v1/integrations/{integration_id}/maintenance", response_model=IntegrationOut,
+             summary="Start, move or end maintenance: alerts are kept but open or join no incident until it ends")
+def maintenance(integration_id: PathId, body: MaintenanceIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
+    if (body.minutes is None) == (body.until is None):
+        raise Invalid("minutes", "give either minutes (0 ends maintenance) or until")
+    until = body.until if body.minutes is None else (
+        app.clock.now() + timedelta(minutes=body.minutes) if body.minutes else None)
+    return IntegrationOut.of(service.set_maintenance(app, p, integration_id, until))

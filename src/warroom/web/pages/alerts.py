@@ -87,7 +87,7 @@ def alert_response(request: Request, app: App, alert_id: int, *, error: str = ""
     raw = orjson.dumps(row["payload"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     return render(request, "alert.html", status=status, error=error, a=row, integration=integration, names=names,
                   refs=refs, links=links_of(row["payload"]), raw=raw[:PAYLOAD_SHOWN], raw_size=len(raw),
-                  suppressed=row["incident_id"] is None and alerts.suppressed(row, integration),
+                  held=alerts.held_because(row, integration) if row["incident_id"] is None else None,
                   now=app.clock.now())
 
 

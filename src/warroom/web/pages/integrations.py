@@ -5,6 +5,7 @@ is shown once, on the page that answers the form, and never again (only its hash
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from sqlalchemy.engine import RowMapping
 
 from warroom.alerts import service as alerts
 from warroom.alerts.model import Kind
+from warroom.alerts.rules import parse_config
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.errors import Invalid, NotFound, WarroomError
@@ -70,7 +72,13 @@ def list_page(request: Request, app: App, *, values: dict[str, str] | None = Non
     rows = alerts.list_integrations(app)
     with app.db.read() as conn:
         names = load_names(conn)
-    return render(request, "integrations.html", status=status, integrations=rows, names=names,
+    now = app.clock.now()
+    held = {}  # integration id -> end of its maintenance, for those in maintenance now
+    for r in rows:
+        config = parse_config(r["config"])
+        if config.in_maintenance(now):
+            held[r["id"]] = config.maintenance_until
+    return render(request, "integrations.html", status=status, integrations=rows, names=names, held=held,
                   base_url=app.settings.base_url, kinds=KINDS, services=_services(app),
                   v=values or {"kind": Kind.PAGERDUTY.value}, error=error, field=field,
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), generic_example=json.dumps(GENERIC_EXAMPLE))
@@ -108,7 +116,14 @@ def detail_page(request: Request, app: App, integration_id: int, *, values: dict
                    "config": json.dumps(row["config"] or {}, indent=2)}
     return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
                   services=_services(app), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
-                  example=json.dumps(CONFIG_EXAMPLE, indent=2))
+                  example=json.dumps(CONFIG_EXAMPLE, indent=2), maintenance=_maintenance(app, row),
+                  durations=MAINTENANCE_CHOICES)
+
+
+def _maintenance(app: App, row: RowMapping) -> Any:
+    """The end of the integration's maintenance if it is in maintenance now, else None."""
+    config = parse_config(row["config"])
+    return config.maintenance_until if config.in_maintenance(app.clock.now()) else None
 
 
 @router.get("/integrations/{integration_id}", response_class=HTMLResponse)
@@ -137,6 +152,28 @@ def set_state(integration_id: PathId, request: Request, app: App = Depends(get_a
         if wanted not in ("0", "1"):
             raise Invalid("enabled", "must be 0 or 1")
         alerts.update_integration(app, c.principal, integration_id, enabled=wanted == "1")
+    except WarroomError as exc:
+        return detail_page(request, app, integration_id, error=str(exc), status=exc.status)
+    return redirect(f"/integrations/{integration_id}")
+
+
+MAINTENANCE_CHOICES = [(30, "30 minutes"), (60, "1 hour"), (120, "2 hours"), (240, "4 hours"), (480, "8 hours"),
+                       (1440, "24 hours")]
+
+
+@router.post("/integrations/{integration_id}/maintenance")
+def maintenance(integration_id: PathId, request: Request, app: App = Depends(get_app),
+                c: FormCtx = AdminForm) -> Response:
+    """Start maintenance for a while (alerts kept, no incidents), or end it now (minutes 0)."""
+    raw = c.get("minutes")
+    try:
+        if not raw.isdigit() or int(raw) not in {0, *(m for m, _ in MAINTENANCE_CHOICES)}:
+            raise Invalid("minutes", "pick one of the offered durations")
+        minutes = int(raw)
+        until = app.clock.now() + timedelta(minutes=minutes) if minutes else None
+        alerts.set_maintenance(app, c.principal, integration_id, until)
+    except NotFound:
+        raise PageError(404, f"There is no integration {integration_id}.") from None
     except WarroomError as exc:
         return detail_page(request, app, integration_id, error=str(exc), status=exc.status)
     return redirect(f"/integrations/{integration_id}")
