@@ -176,3 +176,21 @@ def test_an_alert_a_rule_suppresses_says_so_on_its_page(api, app, users) -> None
     login_as(api, "viewer")
     assert "a rule of this integration suppresses it" in api.get(f"/alerts/{rows['n1']['id']}").text
     assert 'id="held"' not in api.get(f"/alerts/{rows['c1']['id']}").text
+
+
+def test_alerts_filter_by_service(api, app, users) -> None:
+    from tests.alerts_support import integration
+    from warroom.alerts.model import Action, AlertIn
+    from warroom.catalog import service as catalog
+
+    db = catalog.create_service(app, name="payments-db")
+    web = catalog.create_service(app, name="web")
+    integ, _ = integration(app, service_id=db["id"])
+    alerts.ingest(app, integ, [AlertIn("d1", Action.TRIGGER, "replica lag", "warning"),
+                               AlertIn("w1", Action.TRIGGER, "5xx burst", "error", service="web")])
+    login_as(api, "viewer")
+    page = api.get(f"/alerts?service={db['id']}").text
+    assert "replica lag" in page and "5xx burst" not in page
+    assert f'<option value="{db["id"]}" selected>payments-db</option>' in page
+    assert "5xx burst" in api.get(f"/alerts?service={web['id']}").text
+    assert api.get("/alerts?service=web").status_code == 422

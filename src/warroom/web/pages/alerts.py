@@ -41,6 +41,13 @@ def _choices(request: Request, name: str, allowed: tuple[str, ...]) -> list[str]
     return picked
 
 
+def _id_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
+        raise PageError(422, f"{name}: {raw!r} is not an id")
+    return int(raw) if raw else None
+
+
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
     return alerts_response(request, app)
@@ -50,17 +57,19 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
     statuses = _choices(request, "status", tuple(x.value for x in AlertStatus))
     severities = _choices(request, "severity", SEVERITIES)
     q = request.query_params.get("q", "").strip()[:200]
-    raw = request.query_params.get("integration", "")
-    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
-        raise PageError(422, f"integration: {raw!r} is not an integration id")
-    integration = integration_or_404(app, int(raw)) if raw else None
+    raw = _id_param(request, "integration")
+    integration = integration_or_404(app, raw) if raw else None
+    service_id = _id_param(request, "service")
     rows, total = alerts.list_alerts(app, statuses=statuses or None, severities=severities or None, text=q or None,
-                                     integration_id=integration["id"] if integration else None, limit=PAGE_SIZE)
+                                     integration_id=integration["id"] if integration else None,
+                                     service_id=service_id, limit=PAGE_SIZE)
     with app.db.read() as conn:
         names = load_names(conn)
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+    services = [(sid, row["name"]) for sid, row in sorted(names.services.items(), key=lambda x: x[1]["name"])]
     return render(request, "alerts.html", status=status, error=error, alerts=rows, total=total, names=names,
-                  refs=refs, q=q, integration=integration,
+                  refs=refs, q=q, integration=integration, services=services,
+                  picked_service=[str(service_id)] if service_id else [],
                   statuses=[(x.value, x.value) for x in AlertStatus], severities=[(x, x) for x in SEVERITIES],
                   picked_status=statuses,
                   picked_severity=severities, now=app.clock.now())
