@@ -153,3 +153,17 @@ class IntegrationsPage:
 
     def latest_alerts(self):  # noqa: ANN201
         return self.page.locator("#latest-alerts")
+
+    def start_maintenance(self, duration: str) -> None:
+        self.page.get_by_label("For").select_option(label=duration)
+        self.page.get_by_role("button", name="Start maintenance").click()
+        expect(self.page.locator("#maintenance-state")).to_contain_text("maintenance until")
+
+    def end_maintenance(self) -> None:
+        self.page.get_by_role("button", name="End maintenance now").click()
+        expect(self.page.get_by_role("button", name="Start maintenance")).to_be_visible()
+
+    def open_alert(self, summary: str):  # noqa: ANN201
+        self.latest_alerts().get_by_role("link", name=summary).click()
+        expect(self.page.get_by_role("heading", name=summary)).to_be_visible()
+        return self.page

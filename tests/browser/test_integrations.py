@@ -1,6 +1,6 @@
 """Journey: an admin connects a monitoring tool from the web app: creates an integration, copies the key shown
-once, the tool sends an alert with it, the alert shows on the integration's page; rotating the key (after a
-confirmation) retires the old one."""
+once, the tool sends an alert with it, the alert shows on the integration's page and has its own; planned work
+in maintenance opens no incident; rotating the key (after a confirmation) retires the old one."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ def test_admin_connects_a_sender_and_rotates_its_key(site, context) -> None:
     integrations.settings()
     expect(integrations.latest_alerts()).to_contain_text("replication lag on <db1-lag>")
     expect(page.get_by_label("Default service")).to_have_value(str(svc["id"]))
+
+    integrations.start_maintenance("2 hours")
+    assert _send(site.base, key, "db1-planned") == 202
+    page.reload()
+    alert = integrations.open_alert("replication lag on <db1-planned>")
+    expect(alert.locator("#held")).to_contain_text("in maintenance")
+    expect(alert.locator("#alert-payload")).not_to_contain_text(key)
+    alert.go_back()
+    integrations.end_maintenance()
 
     new = integrations.rotate_key()
     assert new != key

@@ -271,7 +271,7 @@ def set_maintenance(app: App, p: Principal, integration_id: int, until: datetime
     def edit(config: dict[str, Any]) -> dict[str, Any]:
         config.pop("maintenance_until", None)
         if until is not None:
-            config["maintenance_until"] = until.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            config["maintenance_until"] = f"{until.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         return config
 
     return update_integration(app, p, integration_id, edit_config=edit)
