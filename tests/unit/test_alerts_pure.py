@@ -293,3 +293,19 @@ def test_maintenance_until_is_an_aware_time() -> None:
         with pytest.raises(Invalid) as exc:
             parse_config({"maintenance_until": bad})
         assert exc.value.field == "config.maintenance_until"
+
+
+def test_pagerduty_custom_details_become_at_most_64_labels() -> None:
+    from warroom.alerts.sources import pagerduty
+
+    details = {f"d{i}": i for i in range(500)} | {"nested": {"x": 1}, "flag": True}
+    event = {"routing_key": "k" * 32, "event_action": "trigger",
+             "payload": {"summary": "s", "source": "h", "severity": "info", "component": "db",
+                         "custom_details": details}}
+    labels = pagerduty.parse(event).labels
+    assert len(labels) == pagerduty.MAX_LABELS
+    assert labels["source"] == "h" and labels["component"] == "db" and labels["d0"] == "0"
+    assert "nested" not in labels
+    small = pagerduty.parse({**event, "payload": {**event["payload"], "custom_details": {"flag": True, "n": {}}}})
+    assert small.labels == {"source": "h", "component": "db", "flag": "True"}
+    assert "routing_key" not in small.payload and event["routing_key"] == "k" * 32

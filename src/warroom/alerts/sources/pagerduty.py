@@ -13,6 +13,8 @@ from warroom.alerts.model import SEVERITIES, Action, AlertIn, BadEvent
 MAX_SUMMARY = 1024
 MAX_DEDUP = 255
 LABEL_FIELDS = ("source", "component", "group", "class")
+MAX_LABELS = 64
+_SCALARS = (str, int, float)  # bool is an int
 
 
 def routing_key(body: Any) -> str | None:
@@ -39,7 +41,8 @@ def parse(body: Any) -> AlertIn:
     if not isinstance(body, dict):
         raise BadEvent(["body: must be a JSON object"])
     errors: list[str] = []
-    stored = {k: v for k, v in body.items() if k != "routing_key"}  # the key is a secret; readers see payloads
+    stored = dict(body)
+    stored.pop("routing_key", None)  # the key is a secret; whoever may read alerts sees their payloads
     action = body.get("event_action")
     if action not in ("trigger", "acknowledge", "resolve"):
         raise BadEvent(["event_action: must be one of trigger, acknowledge, resolve"])
@@ -73,11 +76,16 @@ def parse(body: Any) -> AlertIn:
             errors.append(f"{name}: must be a list")
     if errors:
         raise BadEvent(errors)
-    labels = {f: str(payload[f]) for f in LABEL_FIELDS if isinstance(payload.get(f), str | int | float)}
+    labels = {f: str(payload[f]) for f in LABEL_FIELDS if isinstance(payload.get(f), _SCALARS)}
     service = None
     if isinstance(details, dict):
-        labels.update({str(k): str(v) for k, v in details.items()
-                       if isinstance(v, str | int | float | bool) and len(labels) < 64})
+        room = MAX_LABELS - len(labels)  # scalar custom details become labels, up to the cap
+        for k, v in details.items():
+            if room <= 0:
+                break
+            if isinstance(v, _SCALARS):
+                labels[str(k)] = str(v)
+                room -= 1
         if isinstance(details.get("service"), str):
             service = details["service"]
     return AlertIn(
