@@ -202,6 +202,11 @@ def test_maintenance_through_the_api(client, users, app):
     assert client.post("/api/v1/integrations/999/maintenance", headers=admin, json={"minutes": 0}).status_code == 404
     ended = client.post(path, headers=admin, json={"minutes": 0}).json()
     assert "maintenance_until" not in ended["config"] and ended["config"]["group_by"] == ["cluster"]
+    history = client.get(f"/api/v1/integrations/{body['id']}/history", headers=admin).json()
+    assert [h["action"] for h in history] == ["maintenance ended", "maintenance started", "created"]
+    assert {h["actor"] for h in history} == {"ada"}
+    assert client.get(f"/api/v1/integrations/{body['id']}/history", headers=users.headers("viewer")).status_code == 403
+    assert client.get("/api/v1/integrations/999/history", headers=admin).status_code == 404
 
 
 def test_a_failed_commit_is_a_503_to_retry_never_a_500(client, users, monkeypatch):

@@ -48,6 +48,8 @@ def test_integration_and_alert_commands(app, users, monkeypatch, tmp_path):
         assert "in maintenance until" in run("integration", "maintenance", "1", "--minutes", "60")
         assert "give one of" in run("integration", "maintenance", "1", "--minutes", "5", "--end", code=1)
         assert "maintenance ended" in run("integration", "maintenance", "1", "--end")
+        log = run("integration", "history", "1")
+        assert "maintenance ended" in log and "maintenance started" in log and "created" in log
         rotated = run("integration", "rotate-key", "1")
         assert key not in rotated
         assert "updated" in run("integration", "edit", "1", "--disable")

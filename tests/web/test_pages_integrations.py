@@ -60,6 +60,10 @@ def test_admin_creates_sends_to_edits_disables_and_rotates_an_integration(api, a
     api.post(f"/integrations/{row['id']}/state", data={"csrf": csrf, "enabled": "1"})
     assert api.post("/v2/enqueue", json=_event(key, "disk-2")).status_code == 202
 
+    history = api.get(f"/integrations/{row['id']}").text.split('id="history"', 1)[1]
+    assert "ada</b> enabled" in history and "ada</b> disabled" in history
+    assert "name Prometheus &lt;prod&gt; → Prometheus" in history
+    assert "config: group_by, reopen_window_s changed" in history
     rotated = api.post(f"/integrations/{row['id']}/rotate-key", data={"csrf": csrf})
     assert rotated.status_code == 200 and "the previous key no longer works" in rotated.text
     new = _key(rotated.text)

@@ -26,6 +26,7 @@ from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
 from warroom.catalog.store import existing_service_ids
 from warroom.errors import Conflict, Invalid, NotFound
+from warroom.platform import audit
 from warroom.platform.db import Tx
 
 CACHE_TTL_S = 5.0
@@ -70,16 +71,31 @@ def create_integration(app: App, p: Principal, *, name: str, kind: str, service_
             iid = store.insert_integration(tx.conn, name=name.strip(), kind=kind, key_hash=hash_key(key),
                                            key_prefix=key[:6], service_id=service_id, config=config, enabled=True,
                                            created_at=now, created_by=p.actor, updated_at=now)
+            _audit(tx, now, p, iid, "created", {"name": name.strip(), "kind": kind, "service_id": service_id,
+                                                "config": config})
             return store.get_integration(tx.conn, iid), key  # type: ignore[return-value]
     except IntegrityError:
         raise Conflict(f"an integration named {name.strip()!r} exists") from None
 
 
+def _audit(tx: Tx, at: datetime, p: Principal, integration_id: int, action: str, data: dict[str, Any]) -> None:
+    audit.record(tx.conn, at=at, actor=p.actor, subject="integration", subject_id=integration_id, action=action,
+                 data=data)
+
+
+def history(app: App, integration_id: int, limit: int = 100) -> list[RowMapping]:
+    """Who changed this integration, its key, its state or its maintenance, and how; newest first."""
+    get_integration(app, integration_id)
+    with app.db.read() as conn:
+        return audit.history(conn, "integration", integration_id, limit)
+
+
 def update_integration(app: App, p: Principal, integration_id: int, *,
                        edit_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                       **changes: Any) -> RowMapping:
+                       action: str | None = None, **changes: Any) -> RowMapping:
     """Change name, default service, config or enabled; unknown fields are refused by the adapter.
-    `edit_config` derives the new config from the stored one, under the row's lock (no lost update)."""
+    `edit_config` derives the new config from the stored one, under the row's lock (no lost update).
+    The audit log gets what changed, as `action` (default: edited, enabled or disabled)."""
     with app.db.transaction() as tx:
         row = store.get_integration(tx.conn, integration_id, for_update=True)
         if row is None:
@@ -90,11 +106,17 @@ def update_integration(app: App, p: Principal, integration_id: int, *,
                config=changes.get("config"))
         if row["kind"] == Kind.GENERIC and "config" in changes:
             check_mapping(changes["config"].get("mapping", {}))
+        now = app.clock.now()
         try:
-            store.update_integration(tx.conn, integration_id, updated_at=app.clock.now(), **changes)
+            store.update_integration(tx.conn, integration_id, updated_at=now, **changes)
         except IntegrityError:
             raise Conflict(f"an integration named {changes.get('name')!r} exists") from None
         out = store.get_integration(tx.conn, integration_id)
+        diff = audit.changes(dict(row), {k: out[k] for k in changes})  # type: ignore[index]
+        if diff or action:
+            if action is None:
+                action = ("enabled" if diff["enabled"][1] else "disabled") if set(diff) == {"enabled"} else "edited"
+            _audit(tx, now, p, integration_id, action, diff)
         _changed(app, tx, integration_id)
     return out  # type: ignore[return-value]
 
@@ -102,11 +124,13 @@ def update_integration(app: App, p: Principal, integration_id: int, *,
 def rotate_key(app: App, p: Principal, integration_id: int) -> tuple[RowMapping, str]:
     key = secrets.token_hex(16)
     with app.db.transaction() as tx:
-        if store.get_integration(tx.conn, integration_id) is None:
+        old = store.get_integration(tx.conn, integration_id, for_update=True)
+        if old is None:
             raise NotFound(f"integration {integration_id} not found")
-        store.update_integration(tx.conn, integration_id, key_hash=hash_key(key), key_prefix=key[:6],
-                                 updated_at=app.clock.now())
+        now = app.clock.now()
+        store.update_integration(tx.conn, integration_id, key_hash=hash_key(key), key_prefix=key[:6], updated_at=now)
         row = store.get_integration(tx.conn, integration_id)
+        _audit(tx, now, p, integration_id, "key rotated", {"key_prefix": [old["key_prefix"], key[:6]]})
         _changed(app, tx, integration_id)
     return row, key  # type: ignore[return-value]
 
@@ -274,7 +298,8 @@ def set_maintenance(app: App, p: Principal, integration_id: int, until: datetime
             config["maintenance_until"] = f"{until.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         return config
 
-    return update_integration(app, p, integration_id, edit_config=edit)
+    return update_integration(app, p, integration_id, edit_config=edit,
+                              action="maintenance started" if until is not None else "maintenance ended")
 
 
 def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMapping:

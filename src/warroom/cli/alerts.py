@@ -178,3 +178,13 @@ def maintenance(
         return
     ends = (item["config"] or {}).get("maintenance_until")
     typer.echo(f"integration {item['id']}: " + (f"in maintenance until {ends}" if ends else "maintenance ended"))
+
+
+@integration_app.command()
+def history(integration_id: int, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Who changed this integration (settings, state, key, maintenance) and how, newest first."""
+    items = Client(url, token).call("GET", f"/api/v1/integrations/{integration_id}/history")
+    if as_json:
+        print_json(items)
+        return
+    print_table(["at", "actor", "action", "data"], [{**i, "data": json.dumps(i["data"])[:80]} for i in items])

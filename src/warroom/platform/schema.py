@@ -17,6 +17,7 @@ TABLE_MODULES = [
     "warroom.catalog.store",
     "warroom.incidents.store",
     "warroom.platform.kv",
+    "warroom.platform.audit",
     "warroom.web.session_store",
     "warroom.alerts.store",
     "warroom.oncall.store", "warroom.escalation.store", "warroom.notifications.store",

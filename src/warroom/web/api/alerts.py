@@ -98,6 +98,13 @@ class IntegrationEdit(Strict):
     enabled: bool | None = None
 
 
+class AuditEntry(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    data: dict[str, Any]
+
+
 class MaintenanceIn(Strict):
     minutes: int | None = Field(None, ge=0, le=30 * 24 * 60, description="From now; 0 ends maintenance now")
     until: AwareDatetime | None = Field(None, description="Or an end time with its UTC offset")
@@ -196,3 +203,11 @@ def maintenance(integration_id: PathId, body: MaintenanceIn, app: App = Depends(
     until = body.until if body.minutes is None else (
         app.clock.now() + timedelta(minutes=body.minutes) if body.minutes else None)
     return IntegrationOut.of(service.set_maintenance(app, p, integration_id, until))
+
+
+@router.get("/api/v1/integrations/{integration_id}/history", response_model=list[AuditEntry],
+            summary="Who changed this integration (settings, state, key, maintenance) and how, newest first")
+def integration_history(integration_id: PathId, limit: int = Query(100, ge=1, le=1000), app: App = Depends(get_app),
+                        p: Principal = Admin) -> Any:
+    rows = service.history(app, integration_id, limit)
+    return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields}) for r in rows]

@@ -117,7 +117,27 @@ def detail_page(request: Request, app: App, integration_id: int, *, values: dict
     return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
                   services=_services(app), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), maintenance=_maintenance(app, row),
-                  durations=MAINTENANCE_CHOICES)
+                  durations=MAINTENANCE_CHOICES,
+                  history=[{**h, "text": _what_changed(h["data"])} for h in alerts.history(app, integration_id, 50)])
+
+
+def _what_changed(data: dict[str, Any]) -> str:
+    """An audit entry's {field: [before, after]} in words; the config by the settings that changed."""
+    def shown(v: Any) -> str:
+        return "—" if v is None else str(v)
+
+    parts = []
+    for name, change in sorted(data.items()):
+        if not (isinstance(change, list) and len(change) == 2):
+            continue
+        before, after = change
+        if isinstance(before, dict) or isinstance(after, dict):
+            before, after = before or {}, after or {}
+            keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            parts.append(f"{name}: {', '.join(keys)} changed")
+        else:
+            parts.append(f"{name} {shown(before)} → {shown(after)}")
+    return "; ".join(parts)
 
 
 def _maintenance(app: App, row: RowMapping) -> Any:
