@@ -1,0 +1,89 @@
+"""Several server processes on one PostgreSQL database, as `warroom serve --workers N` or several hosts run:
+a storm sent to all of them at once still makes exactly one incident with every alert attached, and the
+same keys repeated through both processes make one alert each with every repeat counted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+
+import httpx
+import pytest
+
+from tests.alerts_support import free_port, incidents, integration, pd_event, wait_until
+from warroom.alerts import service
+from warroom.incidents import service as incidents_service
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def server(db_url: str) -> Iterator[str]:
+    port = free_port()
+    env = dict(os.environ, WARROOM_DATABASE_URL=db_url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0")
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _up(url), timeout=30)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def pg_app(request, tmp_path):  # noqa: ANN001, ANN201
+    from tests.conftest import make_db_url
+    from warroom.bootstrap import build_app
+    from warroom.platform.settings import Settings
+
+    url = make_db_url("postgres", request, tmp_path)
+    app = build_app(Settings(database_url=url))
+    yield app
+    app.close()
+
+
+def _send_all(urls: list[str], events: list[dict]) -> list[int]:
+    """Each event to one of the servers (round robin), 24 at a time; the status of every answer."""
+    clients = [httpx.Client(base_url=u, timeout=30) for u in urls]
+    try:
+        with ThreadPoolExecutor(24) as pool:
+            return list(pool.map(lambda ie: clients[ie[0] % len(clients)].post("/v2/enqueue", json=ie[1])
+                                 .status_code, enumerate(events)))
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_a_storm_through_two_processes_makes_one_incident(pg_app):
+    integ, key = integration(pg_app)
+    url = pg_app.settings.database_url
+    with ExitStack() as stack:
+        urls = [stack.enter_context(server(url)) for _ in range(2)]
+        storm = [pd_event(key, dedup=f"node-{i}", summary=f"node {i} down", group="checkout") for i in range(1500)]
+        assert set(_send_all(urls, storm)) == {202}
+        repeats = [pd_event(key, dedup=f"dup-{i % 20}", group="checkout") for i in range(600)]
+        assert set(_send_all(urls, repeats)) == {202}
+    [inc] = incidents(pg_app)
+    rows, total = service.list_alerts(pg_app, limit=5000)
+    assert total == 1520
+    assert len(rows) == 1520 and {r["incident_id"] for r in rows} == {inc.id}
+    assert sorted(r["count"] for r in rows if r["dedup_key"].startswith("dup-")) == [30] * 20
+    attached = [e for e in incidents_service.timeline(pg_app, inc.id) if e.kind == "alerts.attached"]
+    assert sum(e.data["count"] for e in attached) == 1520, "each alert attached once, by one process"
