@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from warroom.alerts import service as alerts
+from warroom.alerts.sources import alertmanager, pagerduty
 from warroom.auth import service as auth
 from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
@@ -68,6 +70,50 @@ def _paging(app: App, user_ids: dict[str, int], team_ids: dict[str, int]) -> int
     return policy["id"]
 
 
+INTEGRATIONS = ("Prometheus (demo)", "Grafana (demo)")
+
+
+def _alertmanager_post(status: str, alerts_: list[tuple[str, str, str, str]], when: datetime) -> dict:
+    """An Alertmanager webhook body (payload version 4) for alerts of (alertname, instance, severity, summary)."""
+    return {"version": "4", "groupKey": "{}:{alertname=" + f'"{alerts_[0][0]}"' + "}", "status": status,
+            "receiver": "warroom", "groupLabels": {"alertname": alerts_[0][0]}, "alerts": [
+                {"status": status, "labels": {"alertname": name, "instance": instance, "severity": severity,
+                                              "job": "postgres", "service": "postgres-main"},
+                 "annotations": {"summary": summary,
+                                 "runbook_url": f"https://runbooks.example.com/postgres/{name.lower()}"},
+                 "startsAt": when.isoformat(), "endsAt": "0001-01-01T00:00:00Z",
+                 "generatorURL": f"http://prometheus.example.com:9090/graph?g0.expr={name}",
+                 "fingerprint": f"{name}-{instance}"[:64]}
+                for name, instance, severity, summary in alerts_]}
+
+
+def _alerts(app: App, svc: dict[str, int]) -> int:
+    """Two monitoring integrations and what they sent: an incident opened by Alertmanager alerts, an info alert a
+    rule suppresses, and a Grafana alert that fired and resolved its incident on its own. The keys are not
+    kept: rotate one on the integration's page to send alerts of your own."""
+    admin = auth.system_principal()
+    _, prom_key = alerts.create_integration(
+        app, admin, name=INTEGRATIONS[0], kind="alertmanager", service_id=svc["postgres-main"],
+        config={"group_by": ["alertname"], "rules": [{"match": {"severity": "info"}, "suppress": True}]})
+    _, grafana_key = alerts.create_integration(app, admin, name=INTEGRATIONS[1], kind="pagerduty",
+                                               service_id=svc["identity"])
+    prom, grafana = alerts.authenticate(app, prom_key), alerts.authenticate(app, grafana_key)
+    assert prom is not None and grafana is not None
+    now = app.clock.now()
+    lag = [("PostgresReplicationLag", f"pg-replica-{i}:9187", "warning",
+            f"Replication lag above 60 s on pg-replica-{i}") for i in (1, 2)]
+    alerts.ingest(app, prom, alertmanager.parse(_alertmanager_post("firing", lag, now - timedelta(minutes=38))))
+    alerts.ingest(app, prom, alertmanager.parse(_alertmanager_post(
+        "firing", [("PostgresDiskUsage", "pg-main-1:9100", "info", "Disk 71% full on pg-main-1")], now)))
+    event = {"routing_key": grafana_key, "event_action": "trigger", "dedup_key": "grafana-identity-5xx",
+             "payload": {"summary": "Identity login error rate above 5%", "source": "grafana", "severity": "warning",
+                         "component": "identity", "custom_details": {"rate": "7.2%"}},
+             "links": [{"href": "https://grafana.example.com/d/identity", "text": "Identity dashboard"}]}
+    alerts.ingest(app, grafana, [pagerduty.parse(event)])
+    alerts.ingest(app, grafana, [pagerduty.parse({**event, "event_action": "resolve"})])
+    return 2
+
+
 def load_demo_if_empty(app: App) -> bool:
     with app.db.read() as conn:
         if inc_store.next_ref(conn) > 1 or cat_store.list_teams(conn):
@@ -88,6 +134,7 @@ def load_demo(app: App) -> str:
                  + [s[0] for s in SERVICES if cat_store.get_service_by_name(conn, s[0])])
     taken += [n for n in SCHEDULES if n in {r["name"] for r in oncall.list_schedules(app)}]
     taken += [n for n in (POLICY,) if n in {r["name"] for r in escalation.list_policies(app)}]
+    taken += [n for n in INTEGRATIONS if n in {r["name"] for r in alerts.list_integrations(app)}]
     if taken:  # checked up front so a clash leaves nothing half-loaded
         raise Conflict(f"cannot load the demo: these names are taken: {', '.join(taken)}")
     team_ids = {name: catalog.create_team(app, name, f"The {name} team")["id"] for name in TEAMS}
@@ -149,5 +196,7 @@ def load_demo(app: App) -> str:
 
     incidents.declare(app, claire, title="Intermittent packet loss between zones", service_ids=[svc["core-network"]],
                       identified_via="third_party", impact=Impact.MINOR, urgency=Urgency.LOW)
+    from_alerts = _alerts(app, svc)
     return (f"demo loaded: {len(TEAMS)} teams, {len(PEOPLE)} people (password {PASSWORD!r}), "
-            f"{len(SERVICES)} services, 2 on-call schedules, 1 escalation policy, 6 incidents")
+            f"{len(SERVICES)} services, 2 on-call schedules, 1 escalation policy, {6 + from_alerts} incidents "
+            f"({from_alerts} opened by alerts from {len(INTEGRATIONS)} monitoring integrations)")

@@ -28,7 +28,7 @@ def test_demo_loads_a_small_organisation(app) -> None:
         assert all(s["team_id"] for s in services.values())
         assert any(cat_store.team_members_of(conn, t["id"]) for t in cat_store.list_teams(conn))
         items, total = inc_store.search(conn)
-    assert total == 6
+    assert total == 8
     statuses = {s.status for s in items}
     assert {"identified", "investigating", "contained", "resolved", "closed"} <= statuses
     major = items[0]
@@ -37,6 +37,18 @@ def test_demo_loads_a_small_organisation(app) -> None:
     assert auth.authenticate_password(app, "claire", "demo-password") is not None
     for s in items:
         assert_replay_matches(app, s.id)
+    from warroom.alerts import service as alerts
+
+    rows, _ = alerts.list_alerts(app)
+    assert {r["status"] for r in rows} == {"firing", "resolved"} and len(rows) == 4
+    by_key = {r["dedup_key"]: r for r in rows}
+    lag = [r for k, r in by_key.items() if k.startswith("PostgresReplicationLag")]
+    assert len(lag) == 2 and lag[0]["incident_id"] == lag[1]["incident_id"] is not None, "one incident, both alerts"
+    assert by_key["PostgresDiskUsage-pg-main-1:9100"]["incident_id"] is None, "the info alert is suppressed"
+    resolved = by_key["grafana-identity-5xx"]
+    opened = {s.id: s for s in items if s.description.startswith("Opened from alert")}
+    assert set(opened) == {lag[0]["incident_id"], resolved["incident_id"]}
+    assert opened[resolved["incident_id"]].status == "resolved", "its only alert resolved: so did the incident"
     assert load_demo_if_empty(app) is False  # no longer empty
     with pytest.raises(Conflict, match="already loaded"):
         load_demo(app)
@@ -83,8 +95,7 @@ def test_demo_pages_the_tier1_policy_and_someone_is_on_call(app) -> None:
     [policy] = escalation.list_policies(app)
     with app.db.read() as conn:
         tier1 = [s for s in cat_store.list_services(conn) if s["tier"] == 1]
-        newest = inc_store.search(conn, order="recent", limit=1)[0][0]
-    assert tier1 and all(s["escalation_policy_id"] == policy["id"] for s in tier1)
-    assert newest.title.startswith("Intermittent packet loss")  # declared on core-network, a tier-1 service
+        [newest] = [s for s in inc_store.search(conn)[0] if s.title.startswith("Intermittent packet loss")]
+    assert tier1 and all(s["escalation_policy_id"] == policy["id"] for s in tier1)  # packet loss: core-network
     assert "escalation.paged" in [e.kind for e in incidents.timeline(app, newest.id)]
     assert_replay_matches(app, newest.id)
