@@ -1,6 +1,6 @@
 """Take the README screenshots with the demo organisation: `.venv/bin/python -m tests.browser.screenshots`.
 
-Writes docs/screenshots/{queue,war-room,queue-phone,war-room-phone}.png using Debian's Chromium."""
+Writes docs/screenshots/{queue,war-room,alerts,queue-phone,war-room-phone}.png using Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ def main() -> int:
                 page.screenshot(path=str(OUT / f"queue{suffix}.png"), full_page=full)
                 WarRoomPage(page, base).open(1).wait_live()
                 page.screenshot(path=str(OUT / f"war-room{suffix}.png"), full_page=full)
+                if full:
+                    page.goto(base + "/alerts")
+                    page.screenshot(path=str(OUT / "alerts.png"), full_page=True)
                 ctx.close()
             browser.close()
         wr.close()
