@@ -296,6 +296,7 @@ def test_maintenance_until_is_an_aware_time() -> None:
 
 
 def test_pagerduty_custom_details_become_at_most_64_labels() -> None:
+    from warroom.alerts.model import MAX_LABELS
     from warroom.alerts.sources import pagerduty
 
     details = {f"d{i}": i for i in range(500)} | {"nested": {"x": 1}, "flag": True}
@@ -303,9 +304,21 @@ def test_pagerduty_custom_details_become_at_most_64_labels() -> None:
              "payload": {"summary": "s", "source": "h", "severity": "info", "component": "db",
                          "custom_details": details}}
     labels = pagerduty.parse(event).labels
-    assert len(labels) == pagerduty.MAX_LABELS
+    assert len(labels) == MAX_LABELS
     assert labels["source"] == "h" and labels["component"] == "db" and labels["d0"] == "0"
     assert "nested" not in labels
     small = pagerduty.parse({**event, "payload": {**event["payload"], "custom_details": {"flag": True, "n": {}}}})
     assert small.labels == {"source": "h", "component": "db", "flag": "True"}
     assert "routing_key" not in small.payload and event["routing_key"] == "k" * 32
+
+
+def test_generic_labels_are_scalars_and_capped_too() -> None:
+    from warroom.alerts.model import MAX_LABELS
+    from warroom.alerts.sources import generic
+
+    tags = {f"t{i}": i for i in range(300)} | {"nested": {"a": 1}, "list": [1], "none": None}
+    mapping = {"summary": "title", "labels": "tags"}
+    [alert] = generic.parse({"title": "x", "tags": tags}, mapping)
+    assert len(alert.labels) == MAX_LABELS and alert.labels["t0"] == "0"
+    [small] = generic.parse({"title": "x", "tags": {"a": 1, "n": None, "d": {}}}, mapping)
+    assert small.labels == {"a": "1"}

@@ -176,6 +176,9 @@ def test_an_alert_a_rule_suppresses_says_so_on_its_page(api, app, users) -> None
     login_as(api, "viewer")
     assert "a rule of this integration suppresses it" in api.get(f"/alerts/{rows['n1']['id']}").text
     assert 'id="held"' not in api.get(f"/alerts/{rows['c1']['id']}").text
+    listing = api.get("/alerts").text
+    assert 'title="a rule of this integration suppresses it">— suppressed</span>' in listing
+    assert listing.count("— suppressed") == 1
 
 
 def test_alerts_filter_by_service(api, app, users) -> None:

@@ -68,3 +68,19 @@ class AlertIn:
     group_hint: str = ""  # Alertmanager groupKey, PagerDuty payload.group, a mapped field
     service: str | None = None  # a catalog service name named by the event, if any
     occurred_at: datetime | None = None
+
+
+MAX_LABELS = 64
+_SCALARS = (str, int, float)  # bool is an int
+
+
+def scalar_labels(values: dict[Any, Any], into: dict[str, str] | None = None) -> dict[str, str]:
+    """The scalar values of a sender's map as string labels, added to `into` until it holds MAX_LABELS;
+    nested objects and lists are left in the raw payload."""
+    labels = {} if into is None else into
+    for k, v in values.items():
+        if len(labels) >= MAX_LABELS:
+            break
+        if isinstance(v, _SCALARS):
+            labels[str(k)] = str(v)
+    return labels

@@ -270,17 +270,18 @@ def get_alert(app: App, alert_id: int) -> RowMapping:
     return row
 
 
-def held_because(alert: RowMapping, integration: RowMapping) -> str | None:
-    """Why an alert with no incident was kept out of incidents, as far as the integration says now: a suppress
-    rule, or maintenance (an alert that fired before the window's end). None when neither explains it."""
+def held_because(alert: RowMapping, integration: RowMapping) -> tuple[str, str] | None:
+    """Why an alert with no incident was kept out of incidents, as far as the integration says now:
+    ("suppressed", why) for a suppress rule, ("maintenance", why) for one that fired before the end of the
+    integration's maintenance; None when neither explains it."""
     config = parse_config(integration["config"])
     probe = AlertIn(alert["dedup_key"], Action.TRIGGER, alert["summary"], alert["severity"], alert["source"],
                     labels=dict(alert["labels"] or {}))
     if classify(probe, config).suppress:
-        return "a rule of this integration suppresses it"
+        return "suppressed", "a rule of this integration suppresses it"
     until = config.maintenance_until
     if until is not None and alert["first_seen_at"] < until:
-        return f"it fired while the integration was in maintenance (until {until:%Y-%m-%d %H:%M} UTC)"
+        return "maintenance", f"it fired while the integration was in maintenance (until {until:%Y-%m-%d %H:%M} UTC)"
     return None
 
 

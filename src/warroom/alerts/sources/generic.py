@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.alerts.fingerprint import digest, fit_key
-from warroom.alerts.model import Action, AlertIn, BadEvent, normalize_severity
+from warroom.alerts.model import Action, AlertIn, BadEvent, normalize_severity, scalar_labels
 from warroom.errors import Invalid
 
 PATH_FIELDS = ("items", "dedup_key", "summary", "severity", "service", "status", "source", "group", "labels")
@@ -62,8 +62,7 @@ def _one(item: Any, mapping: dict[str, Any], where: str) -> AlertIn:
     acked = {v.lower() for v in mapping.get("acknowledged_values", DEFAULT_ACKED)}
     action = Action.RESOLVE if status in resolved else Action.ACKNOWLEDGE if status in acked else Action.TRIGGER
     raw_labels = pluck(item, mapping["labels"]) if "labels" in mapping else None
-    labels = ({str(k): str(v) for k, v in raw_labels.items() if not isinstance(v, dict | list)}
-              if isinstance(raw_labels, dict) else {})
+    labels = scalar_labels(raw_labels) if isinstance(raw_labels, dict) else {}
     service, source = text("service"), text("source") or ""
     key = text("dedup_key") or digest(summary, source, service or "")[:32]
     return AlertIn(dedup_key=fit_key(key), action=action, summary=summary.strip()[:1024],

@@ -8,13 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from warroom.alerts.fingerprint import new_dedup_key
-from warroom.alerts.model import SEVERITIES, Action, AlertIn, BadEvent
+from warroom.alerts.model import SEVERITIES, Action, AlertIn, BadEvent, scalar_labels
 
 MAX_SUMMARY = 1024
 MAX_DEDUP = 255
 LABEL_FIELDS = ("source", "component", "group", "class")
-MAX_LABELS = 64
-_SCALARS = (str, int, float)  # bool is an int
 
 
 def routing_key(body: Any) -> str | None:
@@ -76,16 +74,10 @@ def parse(body: Any) -> AlertIn:
             errors.append(f"{name}: must be a list")
     if errors:
         raise BadEvent(errors)
-    labels = {f: str(payload[f]) for f in LABEL_FIELDS if isinstance(payload.get(f), _SCALARS)}
+    labels = scalar_labels({f: payload.get(f) for f in LABEL_FIELDS})
     service = None
     if isinstance(details, dict):
-        room = MAX_LABELS - len(labels)  # scalar custom details become labels, up to the cap
-        for k, v in details.items():
-            if room <= 0:
-                break
-            if isinstance(v, _SCALARS):
-                labels[str(k)] = str(v)
-                room -= 1
+        scalar_labels(details, labels)  # scalar custom details become labels, up to the cap
         if isinstance(details.get("service"), str):
             service = details["service"]
     return AlertIn(

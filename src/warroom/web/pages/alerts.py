@@ -67,8 +67,12 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
         names = load_names(conn)
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
     services = [(sid, row["name"]) for sid, row in sorted(names.services.items(), key=lambda x: x[1]["name"])]
+    integrations = {g["id"]: g for g in alerts.list_integrations(app)} if any(
+        r["incident_id"] is None for r in rows) else {}
+    held = {r["id"]: why for r in rows if r["incident_id"] is None
+            and (why := alerts.held_because(r, integrations[r["integration_id"]]))}
     return render(request, "alerts.html", status=status, error=error, alerts=rows, total=total, names=names,
-                  refs=refs, q=q, integration=integration, services=services,
+                  refs=refs, q=q, integration=integration, services=services, held=held,
                   picked_service=[str(service_id)] if service_id else [],
                   statuses=[(x.value, x.value) for x in AlertStatus], severities=[(x, x) for x in SEVERITIES],
                   picked_status=statuses,
