@@ -11,6 +11,7 @@ from tests.web.api_support import shared_api
 
 DECLARE = {"title": "x", "impact": "minor", "urgency": "low"}
 INC = "/api/v1/incidents"
+INTEG = "/api/v1/integrations"
 BIG = 10**30
 
 # (method, path, json body, field the error must name)
@@ -74,6 +75,25 @@ NASTY: list[tuple[str, str, Any, str]] = [
     ("DELETE", f"/api/v1/tokens/{BIG}", None, "token_id"),
     ("PUT", "/api/v1/settings/priority-matrix", {"minor": {"low": "P1"}}, "matrix.extensive"),
     ("PUT", "/api/v1/settings/priority-matrix", [1], "body"),
+    ("POST", INTEG, {"name": "x", "kind": "nagios"}, "kind"),
+    ("POST", INTEG, {"name": "x\x00", "kind": "pagerduty"}, "name"),
+    ("POST", INTEG, {"name": "x", "kind": "pagerduty", "service_id": BIG}, "service_id"),
+    ("POST", INTEG, {"name": "x", "kind": "pagerduty", "service_id": 424242}, "service_id"),
+    ("POST", INTEG, {"name": "x", "kind": "pagerduty", "config": {"rules": [{"match": {}, "suppress": "y"}]}},
+     "config.rules.0.suppress"),
+    ("POST", INTEG, {"name": "x", "kind": "pagerduty", "config": {"maintenance_until": "soon"}},
+     "config.maintenance_until"),
+    ("POST", INTEG, {"name": "x", "kind": "generic", "config": {"mapping": {"summary": 3}}},
+     "config.mapping.summary"),
+    ("PATCH", f"{INTEG}/{BIG}", {"enabled": False}, "integration_id"),
+    ("POST", f"{INTEG}/{BIG}/maintenance", {"minutes": 5}, "integration_id"),
+    ("POST", f"{INTEG}/1/maintenance", {"minutes": BIG}, "minutes"),
+    ("POST", f"{INTEG}/1/maintenance", {"until": "later"}, "until"),
+    ("POST", f"{INTEG}/1/maintenance", {"minutes": 5, "extra": 1}, "extra"),
+    ("GET", f"{INTEG}/{BIG}/history", None, "integration_id"),
+    ("GET", f"/api/v1/alerts?integration_id={BIG}", None, "integration_id"),
+    ("GET", "/api/v1/alerts?severity=loud", None, "severity.0"),
+    ("POST", f"/api/v1/alerts/{BIG}/acknowledge", None, "alert_id"),
 ]
 
 
