@@ -122,3 +122,10 @@ def test_nasty_input_is_a_4xx_naming_the_field_and_writes_nothing(shared, method
     assert _counts(api, h) == before
 
 
+
+
+def test_an_empty_patch_changes_nothing_and_is_not_an_error(shared) -> None:
+    api, h = shared.api, shared.users.headers("admin")
+    me = api.get("/api/v1/users", headers=h).json()[0]
+    r = api.patch(f"/api/v1/users/{me['id']}", headers=h, json={})
+    assert r.status_code == 200 and r.json()["username"] == me["username"]

@@ -80,7 +80,8 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
         if store.get_user(tx.conn, user_id) is None:
             raise NotFound(f"user {user_id} not found")
         admins_before = store.count_admins(tx.conn)
-        store.update_user(tx.conn, user_id, **values)
+        if values:  # an empty PATCH changes nothing and answers the user as it is
+            store.update_user(tx.conn, user_id, **values)
         if admins_before > 0 and store.count_admins(tx.conn) == 0:
             raise Conflict("that would leave no active admin")
         return store.get_user(tx.conn, user_id)  # type: ignore[return-value]
