@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from tests.helpers import stop_process
 from warroom.alerts import service
 from warroom.alerts.rules import Integration
 from warroom.auth.permissions import Principal, UserRole
@@ -113,3 +119,29 @@ def wait_until(check: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
             return value
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(interval)
+
+
+def http_up(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def server_process(db_url: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`uvicorn warroom.web.asgi:app` as its own process on a free loopback port (no embedded worker), as
+    `warroom serve` runs it; yields (base URL, process) once it answers, and stops it afterwards."""
+    port = free_port()
+    env = dict(os.environ, WARROOM_DATABASE_URL=db_url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0")
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http_up(url), timeout=30)
+        yield url, proc
+    finally:
+        stop_process(proc)

@@ -27,3 +27,15 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
                     "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem")],
                    check=True, capture_output=True, timeout=60)
     return directory / "cert.pem", directory / "key.pem"
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `timeout` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

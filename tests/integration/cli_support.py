@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers import stop_process
+
 WARROOM = str(Path(sys.executable).with_name("warroom"))
 
 
@@ -77,10 +79,5 @@ def served(env: dict[str, str]) -> Iterator[str]:
             raise RuntimeError("warroom serve did not become ready")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc, timeout=10)
         log.close()

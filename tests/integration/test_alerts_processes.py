@@ -4,47 +4,17 @@ same keys repeated through both processes make one alert each with every repeat 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import httpx
 import pytest
 
-from tests.alerts_support import free_port, incidents, integration, pd_event, wait_until
+from tests.alerts_support import incidents, integration, pd_event, server_process
 from warroom.alerts import service
 from warroom.incidents import service as incidents_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-@contextmanager
-def server(db_url: str) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ, WARROOM_DATABASE_URL=db_url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _up(url), timeout=30)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
@@ -75,7 +45,7 @@ def test_a_storm_through_two_processes_makes_one_incident(pg_app):
     integ, key = integration(pg_app)
     url = pg_app.settings.database_url
     with ExitStack() as stack:
-        urls = [stack.enter_context(server(url)) for _ in range(2)]
+        urls = [stack.enter_context(server_process(url))[0] for _ in range(2)]
         storm = [pd_event(key, dedup=f"node-{i}", summary=f"node {i} down", group="checkout") for i in range(1500)]
         assert set(_send_all(urls, storm)) == {202}
         repeats = [pd_event(key, dedup=f"dup-{i % 20}", group="checkout") for i in range(600)]

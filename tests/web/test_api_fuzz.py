@@ -4,16 +4,14 @@ PostgreSQL, bounded (fixed seed, 12 examples per route and phase; about 20 s per
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.alerts_support import free_port, wait_until
+from tests.alerts_support import server_process
 from tests.conftest import IN_CI, make_db_url
 from warroom.auth import service as auth
 from warroom.auth.permissions import UserRole
@@ -22,13 +20,6 @@ from warroom.demo import load_demo
 from warroom.platform.settings import Settings
 
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.mark.slow
@@ -44,25 +35,11 @@ def test_no_route_answers_a_server_error(db, request, tmp_path) -> None:
     admin = auth.create_user(app, username="fuzzer", role=UserRole.ADMIN, password="fuzzer-password-1")
     token = auth.create_token(app, admin["id"], "fuzz")[0]
     app.close()
-    port = free_port()
-    env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0")
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
-                               "--port", str(port), "--log-level", "warning"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _up(base), timeout=30)
+    with server_process(url) as (base, _):
         run = subprocess.run([ST, "run", f"{base}/openapi.json", "-H", f"Authorization: Bearer {token}",
                               "--checks", "not_a_server_error", "--phases", "coverage,fuzzing",
                               "--max-examples", "12", "--seed", "1", "--workers", "2", "--request-timeout", "10",
                               "--exclude-path-regex", "^/api/v1/tokens",  # it would revoke its own token
                               "--no-color"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    finally:
-        server.terminate()
-        try:
-            _, errors = server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            errors = ""
-    assert run.returncode == 0, run.stdout[-6000:] + "\n--- server stderr ---\n" + (errors or "")[-4000:]
+    assert run.returncode == 0, run.stdout[-6000:]
     assert " passed" in run.stdout and "generated" in run.stdout
