@@ -16,7 +16,7 @@ import pytest
 
 from tests.alerts_support import LiveServer, alerts, free_port, incidents, integration, wait_until
 from tests.helpers import self_signed_cert
-from warroom.alerts import service
+from warroom.alerts import changes, service
 from warroom.alerts.writer import stop_writer
 
 AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
@@ -137,6 +137,11 @@ def test_pdpyras_client_triggers_acknowledges_and_resolves(app, live):
     assert alerts(app)[0]["status"] == "resolved"
     [inc] = incidents(app)
     assert inc.status == "resolved"
+    changes_session = pdpyras.ChangeEventsAPISession(key)
+    changes_session.url = live.url
+    assert changes_session.submit("Deploy api-gw 3.2", source="jenkins", custom_details={"build": 77})
+    [kept] = changes.recent_changes(app)
+    assert kept["summary"] == "Deploy api-gw 3.2" and len(incidents(app)) == 1
     with pytest.raises(pdpyras.PDClientError):
         bad = pdpyras.EventsAPISession("f" * 32)
         bad.url = live.url
@@ -166,6 +171,9 @@ def test_pagerduty_client_triggers_acknowledges_and_resolves(app, tmp_path):
         assert alerts(app)[0]["status"] == "acknowledged"
         client.resolve(dedup)
         assert alerts(app)[0]["status"] == "resolved" and incidents(app)[0].status == "resolved"
+        client.send_change_event(payload={"summary": "Deploy lb config 118", "source": "argo-cd"},
+                                 links=[{"href": "https://argo.example/app/lb", "text": "Argo"}])
+        assert [c["summary"] for c in changes.recent_changes(app)] == ["Deploy lb config 118"]
         bad = pagerduty.EventsApiV2Client("f" * 32, base_url=live.url, verify=trust)
         with pytest.raises(pagerduty.Error):
             bad.trigger("x", "y")

@@ -31,6 +31,10 @@ def test_integration_and_alert_commands(app, users, monkeypatch, tmp_path):
         assert "not JSON" in run("integration", "create", "x", "--kind", "generic", "--config", "{", code=1)
         r = httpx.post(f"{live.url}/v2/enqueue", json=pd_event(key, dedup="disk", summary="disk full on db1"))
         assert r.status_code == 202
+        deploy = {"routing_key": key, "payload": {"summary": "Deploy db-proxy 5.1", "source": "ci"}}
+        assert httpx.post(f"{live.url}/v2/change/enqueue", json=deploy).status_code == 202
+        assert "Deploy db-proxy 5.1" in run("change", "list")
+        assert json.loads(run("change", "list", "--json"))[0]["source"] == "ci"
         listing = run("alert", "list")
         assert "disk full on db1" in listing and "1 of 1" in listing
         alert_id = json.loads(run("alert", "list", "--json"))["items"][0]["id"]

@@ -14,6 +14,7 @@ from warroom.cli.output import die, print_json, print_table
 
 alert_app = typer.Typer(no_args_is_help=True)
 integration_app = typer.Typer(no_args_is_help=True)
+change_app = typer.Typer(no_args_is_help=True)
 
 Url = typer.Option(None, "--url", help="Server URL (or WARROOM_URL)")
 Token = typer.Option(None, "--token", help="API token (or WARROOM_TOKEN)")
@@ -26,6 +27,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(alert_app, name="alert", help="List, acknowledge and resolve alerts (talks to a server).")
     app.add_typer(integration_app, name="integration",
                   help="Monitoring integrations and their keys (admin; talks to a server).")
+    app.add_typer(change_app, name="change", help="Change events: deploys and config pushes (talks to a server).")
 
 
 @alert_app.command("list")
@@ -188,3 +190,19 @@ def history(integration_id: int, url: str | None = Url, token: str | None = Toke
         print_json(items)
         return
     print_table(["at", "actor", "action", "data"], [{**i, "data": json.dumps(i["data"])[:80]} for i in items])
+
+
+@change_app.command("list")
+def list_changes(
+    service: int | None = typer.Option(None, "--service", help="Only changes on this service id"),
+    since: str | None = typer.Option(None, "--since", help="ISO 8601 time with offset"),
+    limit: int = typer.Option(50, "--limit"),
+    url: str | None = Url, token: str | None = Token, as_json: bool = Json,
+) -> None:
+    """Changes sent to /v2/change/enqueue, newest first."""
+    params = {k: v for k, v in (("service_id", service), ("since", since), ("limit", limit)) if v is not None}
+    items = Client(url, token).call("GET", "/api/v1/changes", params=params)
+    if as_json:
+        print_json(items)
+        return
+    print_table(["occurred_at", "service_id", "source", "summary"], items)

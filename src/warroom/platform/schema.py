@@ -19,7 +19,7 @@ TABLE_MODULES = [
     "warroom.platform.kv",
     "warroom.platform.audit",
     "warroom.web.session_store",
-    "warroom.alerts.store",
+    "warroom.alerts.store", "warroom.alerts.changes",
     "warroom.oncall.store", "warroom.escalation.store", "warroom.notifications.store",
 ]
 

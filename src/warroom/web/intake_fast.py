@@ -22,6 +22,7 @@ from warroom.web.api.alert_intake import (
     Answer,
     Disconnected,
     bearer,
+    change_answer,
     pagerduty_answer,
     read_body,
     webhook_answer,
@@ -30,6 +31,7 @@ from warroom.web.api.alert_intake import (
 log = logging.getLogger("warroom.http")
 _WEBHOOK = re.compile(r"^/api/v1/(?:integrations/([^/]+)|intake)/(alertmanager|webhook)$")
 _KINDS = {"alertmanager": Kind.ALERTMANAGER, "webhook": Kind.GENERIC}
+_PAGERDUTY = {"/v2/enqueue": pagerduty_answer, "/v2/change/enqueue": change_answer}
 
 
 class IntakeFastPath:
@@ -39,11 +41,11 @@ class IntakeFastPath:
         self.wr = wr
 
     def claims(self, scope: dict) -> re.Match[str] | bool:
-        """A match for a webhook path, True for `/v2/enqueue`, False for anything else."""
+        """A match for a webhook path, True for the PagerDuty paths, False for anything else."""
         if scope["type"] != "http" or scope["method"] != "POST":
             return False
         path = scope["path"]
-        return True if path == "/v2/enqueue" else (_WEBHOOK.match(path) or False)
+        return True if path in _PAGERDUTY else (_WEBHOOK.match(path) or False)
 
     async def handle(self, m: re.Match[str] | bool, scope: dict, receive: Any, send: Any) -> None:
         headers = dict(scope["headers"])
@@ -51,7 +53,7 @@ class IntakeFastPath:
         declared = length.decode("latin-1") if length else None
         try:
             if m is True:
-                answer = await pagerduty_answer(self.wr, await read_body(receive, declared, PD_LIMIT))
+                answer = await _PAGERDUTY[scope["path"]](self.wr, await read_body(receive, declared, PD_LIMIT))
             else:
                 assert isinstance(m, re.Match)
                 key = m.group(1)

@@ -20,7 +20,8 @@ def routing_key(body: Any) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-def _timestamp(raw: Any, errors: list[str]) -> datetime | None:
+def parse_timestamp(raw: Any, errors: list[str]) -> datetime | None:
+    """payload.timestamp: ISO 8601 with an offset, or None; a problem is appended to `errors`."""
     if raw is None:
         return None
     try:
@@ -67,7 +68,7 @@ def parse(body: Any) -> AlertIn:
     severity = payload.get("severity")
     if severity not in SEVERITIES:
         errors.append(f"payload.severity: must be one of {', '.join(SEVERITIES)}")
-    occurred = _timestamp(payload.get("timestamp"), errors)
+    occurred = parse_timestamp(payload.get("timestamp"), errors)
     details = payload.get("custom_details")
     for name in ("links", "images"):
         if name in body and not isinstance(body[name], list):

@@ -7,22 +7,27 @@ generic webhooks. A wrong key gets the same answer whether or not any other key 
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from warroom.alerts import service
+from warroom.alerts.changes import record_change
 from warroom.alerts.model import AlertIn, BadEvent, Kind
 from warroom.alerts.rules import Integration
 from warroom.alerts.sources import alertmanager, generic, pagerduty
+from warroom.alerts.sources.change import parse_change
 from warroom.alerts.writer import MAX_QUEUE, Unavailable, writer_of
 from warroom.bootstrap import App
 from warroom.web.deps import public
 
 router = APIRouter(tags=["alert intake"])
+log = logging.getLogger("warroom.alerts.intake")
 KEY_AUTH = [Depends(public("integration key auth"))]
 
 PD_LIMIT = 512 * 1024  # PagerDuty's own limit
@@ -82,8 +87,9 @@ def _pd_invalid(errors: list[str], message: str = "Event object is invalid") -> 
     return _json(400, {"status": "invalid event", "message": message, "errors": errors})
 
 
-async def pagerduty_answer(app: App, raw: bytes | None) -> Answer:
-    """Handle one Events API v2 request body (None: over the size limit)."""
+def _pd_accept(app: App, raw: bytes | None, parse: Any) -> tuple[Integration, Any] | Answer:
+    """What both PagerDuty endpoints check, in order: size, JSON, NUL, routing key, the event itself, the rate.
+    Returns (integration, parsed event), or the answer refusing it."""
     if raw is None:
         return _json(413, {"status": "invalid event", "message": f"Request body exceeds {PD_LIMIT} bytes",
                            "errors": ["body: too large"]})
@@ -97,19 +103,45 @@ async def pagerduty_answer(app: App, raw: bytes | None) -> Answer:
     if integ is None or integ.kind != Kind.PAGERDUTY:
         return _pd_invalid(["routing_key: not a valid integration key"], "Invalid routing key")
     try:
-        alert = pagerduty.parse(body)
+        event = parse(body)
     except BadEvent as exc:
         return _pd_invalid(exc.errors)
     wait = _shed(app, integ, 1)
     if wait:
         return _json(429, {"status": "throttle event", "message": "Too many events; retry later"},
                      _retry_after(wait))
+    return integ, event
+
+
+def _not_committed(exc: Exception) -> Answer:
+    return _json(503, {"status": "unavailable", "message": f"Not committed; retry: {_why(exc)}"}, _retry_after(1))
+
+
+async def pagerduty_answer(app: App, raw: bytes | None) -> Answer:
+    """Handle one Events API v2 request body (None: over the size limit)."""
+    got = _pd_accept(app, raw, pagerduty.parse)
+    if len(got) == 3:
+        return got  # type: ignore[return-value]
+    integ, alert = got
     try:
         await service.send(app, integ, [alert])
     except Exception as exc:  # noqa: BLE001 - nothing was committed for this event: the sender should retry
-        return _json(503, {"status": "unavailable", "message": f"Not committed; retry: {_why(exc)}"},
-                     _retry_after(1))
+        return _not_committed(exc)
     return _json(202, {"status": "success", "message": "Event processed", "dedup_key": alert.dedup_key})
+
+
+async def change_answer(app: App, raw: bytes | None) -> Answer:
+    """Handle one Change Events request body (None: over the size limit): kept, never opens an incident."""
+    got = _pd_accept(app, raw, parse_change)
+    if len(got) == 3:
+        return got  # type: ignore[return-value]
+    integ, change = got
+    try:
+        change_id = await run_in_threadpool(record_change, app, integ, change)
+    except Exception as exc:  # noqa: BLE001 - nothing was committed: the sender should retry
+        log.exception("change event not stored")
+        return _not_committed(exc)
+    return _json(202, {"status": "success", "message": "Change event processed", "id": str(change_id)})
 
 
 # -- Alertmanager and generic webhooks ----------------------------------------------------------
@@ -176,6 +208,13 @@ async def _body(request: Request, limit: int) -> bytes | None:
 async def enqueue(request: Request) -> Response:
     app: App = request.app.state.warroom
     return _response(await pagerduty_answer(app, await _body(request, PD_LIMIT)))
+
+
+@router.post("/v2/change/enqueue", status_code=202, dependencies=KEY_AUTH,
+             summary="PagerDuty Change Events compatible: a deploy or config change, kept for war rooms")
+async def change_enqueue(request: Request) -> Response:
+    app: App = request.app.state.warroom
+    return _response(await change_answer(app, await _body(request, PD_LIMIT)))
 
 
 def _by_path(kind: Kind) -> Any:

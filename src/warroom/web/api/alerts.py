@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from sqlalchemy.engine import RowMapping
 
-from warroom.alerts import service
+from warroom.alerts import changes, service
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
@@ -103,6 +103,18 @@ class AuditEntry(BaseModel):
     actor: str
     action: str
     data: dict[str, Any]
+
+
+class ChangeOut(BaseModel):
+    id: int
+    integration_id: int
+    service_id: int | None
+    summary: str
+    source: str
+    occurred_at: datetime
+    received_at: datetime
+    details: dict[str, Any]
+    links: list[list[str]]
 
 
 class MaintenanceIn(Strict):
@@ -211,3 +223,12 @@ def integration_history(integration_id: PathId, limit: int = Query(100, ge=1, le
                         p: Principal = Admin) -> Any:
     rows = service.history(app, integration_id, limit)
     return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields}) for r in rows]
+
+
+@router.get("/api/v1/changes", response_model=list[ChangeOut],
+            summary="Change events (deploys, config pushes) sent to /v2/change/enqueue, newest first")
+def list_changes(app: App = Depends(get_app), p: Principal = Viewer, service_id: QueryId = None,
+                 since: AwareDatetime | None = Query(None, description="Only changes at or after this time"),
+                 limit: int = Query(50, ge=1, le=500)) -> Any:
+    rows = changes.recent_changes(app, service_ids=[service_id] if service_id else None, since=since, limit=limit)
+    return [ChangeOut(**dict(r)) for r in rows]

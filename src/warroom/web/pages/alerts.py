@@ -3,12 +3,14 @@ Imported only when warroom.alerts exists (see extras.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from warroom.alerts import changes
 from warroom.alerts import service as alerts
 from warroom.alerts.links import links_of
 from warroom.alerts.model import SEVERITIES, AlertStatus
@@ -134,3 +136,21 @@ def attached_alerts_panel(app: App, state: IncidentState) -> dict[str, Any] | No
     if not total:
         return None
     return {"title": f"Attached alerts ({total})", "template": "_panel_alerts.html", "alerts": rows, "total": total}
+
+
+CHANGES_BEFORE = timedelta(hours=24)  # how far before detection a change may be a suspect
+
+
+def recent_changes_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
+    """War room panel: changes (deploys, config pushes) on the incident's services from a day before it was
+    detected until now, newest first: the usual first suspects."""
+    if not state.service_ids:
+        return None
+    rows = changes.recent_changes(app, service_ids=list(state.service_ids),
+                                  since=state.detected_at - CHANGES_BEFORE, limit=20)
+    if not rows:
+        return None
+    with app.db.read() as conn:
+        names = load_names(conn)
+    return {"title": f"Recent changes ({len(rows)})", "template": "_panel_changes.html", "changes": rows,
+            "names": names, "detected_at": state.detected_at}

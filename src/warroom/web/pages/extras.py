@@ -29,7 +29,7 @@ except ImportError as exc:  # the alerts domain is not there (yet): no alert pag
     log.info("alert pages off: %s", exc)
 else:
     ROUTERS += [_alerts.router, _integrations.router]
-    PANELS.append(_alerts.attached_alerts_panel)
+    PANELS.extend([_alerts.attached_alerts_panel, _alerts.recent_changes_panel])
     _nav_before("/services", ("/alerts", "Alerts", UserRole.VIEWER))
     NAV.append(("/integrations", "Integrations", UserRole.ADMIN))
 
