@@ -66,7 +66,7 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
                                      integration_id=integration["id"] if integration else None,
                                      service_id=service_id, limit=PAGE_SIZE)
     with app.db.read() as conn:
-        names = load_names(conn)
+        names = load_names(conn, set())  # service names only: no page here shows a person by id
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
     services = [(sid, row["name"]) for sid, row in sorted(names.services.items(), key=lambda x: x[1]["name"])]
     integrations = {g["id"]: g for g in alerts.list_integrations(app)} if any(
@@ -97,7 +97,7 @@ def alert_response(request: Request, app: App, alert_id: int, *, error: str = ""
         raise PageError(404, f"There is no alert {alert_id}.") from None
     integration = alerts.get_integration(app, row["integration_id"])
     with app.db.read() as conn:
-        names = load_names(conn)
+        names = load_names(conn, set())  # service names only: no page here shows a person by id
         refs = incident_refs(conn, {row["incident_id"]} if row["incident_id"] else set())
     raw = orjson.dumps(row["payload"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     return render(request, "alert.html", status=status, error=error, a=row, integration=integration, names=names,
@@ -151,6 +151,6 @@ def recent_changes_panel(app: App, state: IncidentState) -> dict[str, Any] | Non
     if not rows:
         return None
     with app.db.read() as conn:
-        names = load_names(conn)
+        names = load_names(conn, set())  # service names only: no page here shows a person by id
     return {"title": f"Recent changes ({len(rows)})", "template": "_panel_changes.html", "changes": rows,
             "names": names, "detected_at": state.detected_at}

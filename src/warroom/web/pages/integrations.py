@@ -71,7 +71,7 @@ def list_page(request: Request, app: App, *, values: dict[str, str] | None = Non
               field: str = "", status: int = 200) -> HTMLResponse:
     rows = alerts.list_integrations(app)
     with app.db.read() as conn:
-        names = load_names(conn)
+        names = load_names(conn, set())  # service names only: no page here shows a person by id
     now = app.clock.now()
     held = {}  # integration id -> end of its maintenance, for those in maintenance now
     for r in rows:
@@ -111,7 +111,7 @@ def detail_page(request: Request, app: App, integration_id: int, *, values: dict
     row = integration_or_404(app, integration_id)
     recent, total = alerts.list_alerts(app, integration_id=integration_id, limit=20)
     with app.db.read() as conn:
-        names = load_names(conn)
+        names = load_names(conn, set())  # service names only: no page here shows a person by id
     v = values or {"name": row["name"], "service_id": str(row["service_id"] or ""),
                    "config": json.dumps(row["config"] or {}, indent=2)}
     return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
