@@ -16,7 +16,6 @@ from warroom.alerts import service as alerts
 from warroom.alerts.model import Kind
 from warroom.alerts.rules import parse_config
 from warroom.bootstrap import App
-from warroom.catalog import store as cat_store
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
@@ -62,9 +61,8 @@ def integration_or_404(app: App, integration_id: int) -> RowMapping:
         raise PageError(404, f"There is no integration {integration_id}.") from None
 
 
-def _services(app: App) -> list[RowMapping]:
-    with app.db.read() as conn:
-        return cat_store.list_services(conn)
+def _services(names: Any) -> list[Any]:
+    return sorted(names.services.values(), key=lambda svc: svc["name"])
 
 
 def list_page(request: Request, app: App, *, values: dict[str, str] | None = None, error: str = "",
@@ -72,14 +70,9 @@ def list_page(request: Request, app: App, *, values: dict[str, str] | None = Non
     rows = alerts.list_integrations(app)
     with app.db.read() as conn:
         names = load_names(conn, set())  # service names only: no page here shows a person by id
-    now = app.clock.now()
-    held = {}  # integration id -> end of its maintenance, for those in maintenance now
-    for r in rows:
-        config = parse_config(r["config"])
-        if config.in_maintenance(now):
-            held[r["id"]] = config.maintenance_until
+    held = {r["id"]: until for r in rows if (until := _maintenance(app, r))}  # those in maintenance now
     return render(request, "integrations.html", status=status, integrations=rows, names=names, held=held,
-                  base_url=app.settings.base_url, kinds=KINDS, services=_services(app),
+                  base_url=app.settings.base_url, kinds=KINDS, services=_services(names),
                   v=values or {"kind": Kind.PAGERDUTY.value}, error=error, field=field,
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), generic_example=json.dumps(GENERIC_EXAMPLE))
 
@@ -115,7 +108,7 @@ def detail_page(request: Request, app: App, integration_id: int, *, values: dict
     v = values or {"name": row["name"], "service_id": str(row["service_id"] or ""),
                    "config": json.dumps(row["config"] or {}, indent=2)}
     return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
-                  services=_services(app), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
+                  services=_services(names), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), maintenance=_maintenance(app, row),
                   durations=MAINTENANCE_CHOICES,
                   history=[{**h, "text": _what_changed(h["data"])} for h in alerts.history(app, integration_id, 50)])
