@@ -42,16 +42,14 @@ def record_change(app: App, integ: Integration, change: ChangeIn) -> int:
 
 
 def recent_changes(app: App, *, service_ids: list[int] | None = None, since: datetime | None = None,
-                   until: datetime | None = None, limit: int = 50) -> list[RowMapping]:
-    """Changes newest first, optionally only on `service_ids` and between `since` and `until`."""
+                   limit: int = 50) -> list[RowMapping]:
+    """Changes newest first, optionally only on `service_ids` and from `since` on."""
     q = select(change_events).order_by(change_events.c.occurred_at.desc(), change_events.c.id.desc()).limit(limit)
     conds: list[Any] = []
     if service_ids is not None:
         conds.append(change_events.c.service_id.in_(service_ids))
     if since is not None:
         conds.append(change_events.c.occurred_at >= since)
-    if until is not None:
-        conds.append(change_events.c.occurred_at <= until)
     if conds:
         q = q.where(*conds)
     with app.db.read() as conn:

@@ -84,3 +84,14 @@ def scalar_labels(values: dict[Any, Any], into: dict[str, str] | None = None) ->
         if isinstance(v, _SCALARS):
             labels[str(k)] = str(v)
     return labels
+
+
+def parse_instant(raw: Any) -> datetime:
+    """An ISO 8601 time with its UTC offset (`Z` allowed); ValueError says which part is wrong."""
+    try:
+        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone offset")
+    return value

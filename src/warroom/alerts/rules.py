@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from warroom.alerts.model import SEVERITIES, AlertIn
+from warroom.alerts.model import SEVERITIES, AlertIn, parse_instant
 from warroom.errors import Invalid
 from warroom.incidents.priority import Impact, Matrix, Priority, Urgency, priority_for
 
@@ -138,12 +138,11 @@ def _instant(raw: Any, where: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if isinstance(raw, str) else None
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise Invalid(where, "must be an ISO 8601 time with its UTC offset, e.g. 2026-05-01T22:00:00Z, or null")
-    return value.astimezone(UTC)
+        if not isinstance(raw, str):
+            raise ValueError("must be an ISO 8601 date-time")
+        return parse_instant(raw).astimezone(UTC)
+    except ValueError as exc:
+        raise Invalid(where, f"{exc}, e.g. 2026-05-01T22:00:00Z, or null") from None
 
 
 def parse_config(raw: Mapping[str, Any] | None) -> Config:

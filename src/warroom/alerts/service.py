@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from warroom.alerts import store
 from warroom.alerts.ingest import Submission
 from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
-from warroom.alerts.rules import Integration, classify, parse_config
+from warroom.alerts.rules import Config, Integration, classify, parse_config
 from warroom.alerts.sources.generic import check_mapping
 from warroom.alerts.writer import commit, writer_of
 from warroom.auth.permissions import Principal
@@ -270,11 +270,10 @@ def get_alert(app: App, alert_id: int) -> RowMapping:
     return row
 
 
-def held_because(alert: RowMapping, integration: RowMapping) -> tuple[str, str] | None:
-    """Why an alert with no incident was kept out of incidents, as far as the integration says now:
+def held_because(alert: RowMapping, config: Config) -> tuple[str, str] | None:
+    """Why an alert with no incident was kept out of incidents, as far as its integration's config says now:
     ("suppressed", why) for a suppress rule, ("maintenance", why) for one that fired before the end of the
     integration's maintenance; None when neither explains it."""
-    config = parse_config(integration["config"])
     probe = AlertIn(alert["dedup_key"], Action.TRIGGER, alert["summary"], alert["severity"], alert["source"],
                     labels=dict(alert["labels"] or {}))
     if classify(probe, config).suppress:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from warroom.alerts.fingerprint import new_dedup_key
-from warroom.alerts.model import SEVERITIES, Action, AlertIn, BadEvent, scalar_labels
+from warroom.alerts.model import SEVERITIES, Action, AlertIn, BadEvent, parse_instant, scalar_labels
 
 MAX_SUMMARY = 1024
 MAX_DEDUP = 255
@@ -25,14 +25,10 @@ def parse_timestamp(raw: Any, errors: list[str]) -> datetime | None:
     if raw is None:
         return None
     try:
-        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        errors.append("payload.timestamp: must be an ISO 8601 date-time")
+        return parse_instant(raw)
+    except ValueError as exc:
+        errors.append(f"payload.timestamp: {exc}")
         return None
-    if value.tzinfo is None:
-        errors.append("payload.timestamp: must include a time zone offset")
-        return None
-    return value
 
 
 def parse(body: Any) -> AlertIn:

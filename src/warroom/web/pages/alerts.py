@@ -14,6 +14,7 @@ from warroom.alerts import changes
 from warroom.alerts import service as alerts
 from warroom.alerts.links import links_of
 from warroom.alerts.model import SEVERITIES, AlertStatus
+from warroom.alerts.rules import parse_config
 from warroom.bootstrap import App
 from warroom.errors import NotFound, WarroomError
 from warroom.incidents.events import IncidentState
@@ -69,10 +70,10 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
         names = load_names(conn, set())  # service names only: no page here shows a person by id
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
     services = [(sid, row["name"]) for sid, row in sorted(names.services.items(), key=lambda x: x[1]["name"])]
-    integrations = {g["id"]: g for g in alerts.list_integrations(app)} if any(
-        r["incident_id"] is None for r in rows) else {}
+    configs = {g["id"]: parse_config(g["config"]) for g in alerts.list_integrations(app)} if any(
+        r["incident_id"] is None for r in rows) else {}  # parsed once per integration, not per alert
     held = {r["id"]: why for r in rows if r["incident_id"] is None
-            and (why := alerts.held_because(r, integrations[r["integration_id"]]))}
+            and (why := alerts.held_because(r, configs[r["integration_id"]]))}
     return render(request, "alerts.html", status=status, error=error, alerts=rows, total=total, names=names,
                   refs=refs, q=q, integration=integration, services=services, held=held,
                   picked_service=[str(service_id)] if service_id else [],
@@ -102,7 +103,8 @@ def alert_response(request: Request, app: App, alert_id: int, *, error: str = ""
     raw = orjson.dumps(row["payload"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     return render(request, "alert.html", status=status, error=error, a=row, integration=integration, names=names,
                   refs=refs, links=links_of(row["payload"]), raw=raw[:PAYLOAD_SHOWN], raw_size=len(raw),
-                  held=alerts.held_because(row, integration) if row["incident_id"] is None else None,
+                  held=alerts.held_because(row, parse_config(integration["config"]))
+                  if row["incident_id"] is None else None,
                   now=app.clock.now())
 
 
