@@ -79,6 +79,7 @@ def test_admin_creates_sends_to_edits_disables_and_rotates_an_integration(api, a
     ({"name": "x", "kind": "pagerduty", "service_id": "db"}, 422, "service_id: must be a service id"),
     ({"name": "x", "kind": "pagerduty", "config": "{group_by: 1}"}, 422, "config: not valid JSON"),
     ({"name": "x", "kind": "pagerduty", "config": "[1]"}, 422, "config: must be a JSON object"),
+    ({"name": "x", "kind": "pagerduty", "config": "[" * 50000}, 422, "config: not valid JSON"),
     ({"name": "x", "kind": "pagerduty", "config": '{"rate_limit": -1}'}, 422, "rate_limit"),
     ({"name": "x", "kind": "generic", "config": "{}"}, 422, "config.mapping.summary: is required"),
 ])

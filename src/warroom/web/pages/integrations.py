@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import RowMapping
@@ -37,8 +38,8 @@ def _config(c: FormCtx) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = orjson.loads(text)  # depth-limited: a deeply nested paste is a 422, not a RecursionError
+    except orjson.JSONDecodeError as exc:
         raise Invalid("config", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     if not isinstance(value, dict):
         raise Invalid("config", "must be a JSON object")
