@@ -26,21 +26,21 @@ def test_schedule_lifecycle_on_call_override_shifts_and_ics(api, users, clock):
                     headers=users.headers("viewer")).json()
     assert later[0]["user_id"] == users.ids["responder"]
     r = api.post(f"/api/v1/schedules/{sid}/overrides", headers=users.headers("responder"),
-                 json={"user_id": users.ids["viewer"], "start_at": "2026-01-10T00:00:00+01:00",
+                 json={"user_id": users.ids["responder"], "start_at": "2026-01-10T00:00:00+01:00",
                        "end_at": "2026-01-11T00:00:00+01:00", "note": "I take Saturday"})
     assert r.status_code == 201, r.text
     shifts = api.get(f"/api/v1/schedules/{sid}/shifts", params={"start": "2026-01-09T00:00:00Z",
                      "end": "2026-01-13T00:00:00Z"}, headers=users.headers("viewer")).json()
     assert [(s["user_id"], s["layer"]) for s in shifts] == [
-        (users.ids["admin"], "week"), (users.ids["viewer"], "override"), (users.ids["admin"], "week"),
+        (users.ids["admin"], "week"), (users.ids["responder"], "override"), (users.ids["admin"], "week"),
         (users.ids["responder"], "week")]
     ics = api.get(f"/api/v1/schedules/{sid}/calendar.ics", headers=users.headers("viewer"))
     assert ics.headers["content-type"].startswith("text/calendar")
     events = [c for c in Calendar.from_ical(ics.content).walk("VEVENT")]
-    assert any("Vic" in str(e["SUMMARY"]) for e in events)
-    mine = api.get(f"/api/v1/users/{users.ids['viewer']}/calendar.ics", headers=users.headers("viewer"))
-    (only,) = Calendar.from_ical(mine.content).walk("VEVENT")
-    assert only.decoded("DTEND") - only.decoded("DTSTART") == __import__("datetime").timedelta(days=1)
+    assert any("Rui" in str(e["SUMMARY"]) for e in events)
+    mine = api.get(f"/api/v1/users/{users.ids['responder']}/calendar.ics", headers=users.headers("viewer"))
+    first = Calendar.from_ical(mine.content).walk("VEVENT")[0]
+    assert first.decoded("DTEND") - first.decoded("DTSTART") == __import__("datetime").timedelta(days=1)
     got = api.get(f"/api/v1/schedules/{sid}", headers=users.headers("viewer")).json()
     assert got["on_call_now"]["user_id"] == users.ids["admin"] and len(got["overrides"]) == 1
     oid = got["overrides"][0]["id"]
@@ -68,6 +68,33 @@ def test_schedule_input_errors_name_the_field(api, users):
     r = api.post("/api/v1/schedules/1/overrides", headers=h, json={"user_id": 1, "start_at": "2026-01-02T00:00:00Z",
                                                                    "end_at": "2026-01-01T00:00:00Z"})
     assert r.status_code == 422 and "end_at" in r.text
+
+
+def test_override_rules_answer_403_and_422(api, users):
+    """Issue 11.6: a responder cannot put others on call nor remove others' overrides; viewers are not eligible."""
+    sid = _schedule(api, users).json()["id"]
+    window = {"start_at": "2026-01-06T00:00:00Z", "end_at": "2026-01-07T00:00:00Z"}
+    url = f"/api/v1/schedules/{sid}/overrides"
+    r = api.post(url, headers=users.headers("admin"), json={"user_id": users.ids["viewer"], **window})
+    assert r.status_code == 422 and "user_id" in r.text and "viewer" in r.text
+    # the admin holds the first week: the responder cannot hand it to anyone; the second week is theirs to swap
+    r = api.post(url, headers=users.headers("responder"), json={"user_id": users.ids["admin"], **window})
+    assert r.status_code == 403, r.text
+    r = api.post(url, headers=users.headers("responder"), json={"user_id": users.ids["admin"], **{
+        "start_at": "2026-01-13T00:00:00Z", "end_at": "2026-01-14T00:00:00Z"}})
+    assert r.status_code == 201, r.text
+    r = api.post(url, headers=users.headers("admin"), json={"user_id": users.ids["responder"], **window})
+    assert r.status_code == 201, r.text
+    oid = r.json()["id"]
+    r = api.post(url, headers=users.headers("admin"), json={"user_id": users.ids["admin"], "start_at":
+                 "2026-01-06T00:00:00Z", "end_at": "2026-03-06T00:00:00Z"})
+    assert r.status_code == 422 and "end_at" in r.text and "31 days" in r.text
+    assert api.delete(f"{url}/{oid}", headers=users.headers("responder")).status_code == 403
+    assert api.delete(f"{url}/{oid}", headers=users.headers("viewer")).status_code == 403
+    assert api.delete(f"{url}/{oid}", headers=users.headers("admin")).status_code == 204
+    history = api.get(f"/api/v1/schedules/{sid}/history", headers=users.headers("viewer")).json()
+    assert [(h["action"], h["actor"]) for h in history] == [("override removed", "ada"), ("override added", "ada"),
+                                                            ("override added", "rui")]
 
 
 def test_policy_targets_and_incident_escalations(api, users, app, clock):

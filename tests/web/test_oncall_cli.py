@@ -57,6 +57,11 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
         assert json.loads(run("oncall", "now", "--schedule", "1", "--json"))[0]["layer"] == "override"
         assert "override" in run("schedule", "shifts", "1", "--start", "2026-01-05T00:00:00Z")
         assert "override 1: user" in run("schedule", "show", "1")
+        run("schedule", "override", "1", "--user", str(rui), "--start", "2026-01-07T08:00:00Z",
+            "--end", "2026-01-07T20:00:00Z")
+        assert "override 2 removed" in run("schedule", "override-remove", "1", "2")
+        history = run("schedule", "history", "1")
+        assert "override removed" in history and "override added" in history and "2026-01-07T08:00" in history
         # rui is paged through a signed webhook; the server's embedded worker delivers it
         from httpx import post
 

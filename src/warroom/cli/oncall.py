@@ -119,6 +119,26 @@ def schedule_override(schedule_id: int, user_id: int = typer.Option(..., "--user
     _out(o, as_json, ["id", "user_id", "start_at", "end_at"])
 
 
+@schedule_app.command("override-remove")
+def schedule_override_remove(schedule_id: int, override_id: int, url: str | None = Url,
+                             token: str | None = Token) -> None:
+    """Remove an override (your own; an admin, anyone's)."""
+    Client(url, token).call("DELETE", f"/api/v1/schedules/{schedule_id}/overrides/{override_id}")
+    typer.echo(f"override {override_id} removed")
+
+
+@schedule_app.command("history")
+def schedule_history(schedule_id: int, url: str | None = Url, token: str | None = Token,
+                     as_json: bool = Json) -> None:
+    """Who added or removed which override, newest first (the audit log)."""
+    rows = Client(url, token).call("GET", f"/api/v1/schedules/{schedule_id}/history")
+    if not as_json:
+        for r in rows:
+            d = r["data"]
+            r.update(user_id=d.get("user_id"), start_at=d.get("start_at"), end_at=d.get("end_at"))
+    _out(rows, as_json, ["at", "actor", "action", "user_id", "start_at", "end_at"])
+
+
 @schedule_app.command("shifts")
 def schedule_shifts(schedule_id: int, start: str | None = typer.Option(None, "--start"),
                     end: str | None = typer.Option(None, "--end"),

@@ -64,6 +64,11 @@ def insert_override(conn: Connection, **values: Any) -> int:
     return conn.execute(overrides.insert().values(**values).returning(overrides.c.id)).scalar_one()
 
 
+def get_override(conn: Connection, schedule_id: int, override_id: int) -> RowMapping | None:
+    q = select(overrides).where(overrides.c.id == override_id, overrides.c.schedule_id == schedule_id)
+    return conn.execute(q).mappings().first()
+
+
 def delete_override(conn: Connection, schedule_id: int, override_id: int) -> bool:
     q = delete(overrides).where(overrides.c.id == override_id, overrides.c.schedule_id == schedule_id)
     return conn.execute(q).rowcount == 1

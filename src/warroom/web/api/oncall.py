@@ -96,7 +96,9 @@ def delete_schedule(schedule_id: PathId, app: App = Depends(get_app), p: Princip
     return Response(status_code=204)
 
 
-@router.post("/schedules/{schedule_id}/overrides", status_code=201, summary="Someone takes the schedule for a while")
+@router.post("/schedules/{schedule_id}/overrides", status_code=201, summary="Someone takes the schedule for a while",
+             description="The person must be an active responder or admin. A responder may put themselves on call, "
+             "or hand a stretch they are on call for to someone else; anything else needs an admin.")
 def add_override(schedule_id: PathId, body: OverrideIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
     return oncall.add_override(app, p, schedule_id, **body.model_dump())
 
@@ -106,6 +108,12 @@ def remove_override(schedule_id: PathId, override_id: PathId, app: App = Depends
                     p: Principal = Responder) -> Response:
     oncall.remove_override(app, p, schedule_id, override_id)
     return Response(status_code=204)
+
+
+@router.get("/schedules/{schedule_id}/history", summary="Who added or removed which override, newest first")
+def schedule_history(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
+                     limit: int = Query(100, ge=1, le=1000)) -> Any:
+    return oncall.override_history(app, schedule_id, limit)
 
 
 @router.get("/schedules/{schedule_id}/shifts", summary="The final on-call timeline over a window")
