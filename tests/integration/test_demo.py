@@ -49,9 +49,24 @@ def test_demo_loads_a_small_organisation(app) -> None:
     opened = {s.id: s for s in items if s.description.startswith("Opened from alert")}
     assert set(opened) == {lag[0]["incident_id"], resolved["incident_id"]}
     assert opened[resolved["incident_id"]].status == "resolved", "its only alert resolved: so did the incident"
+    _no_page_waits_for_an_incident_that_is_not_open(app, items)
     assert load_demo_if_empty(app) is False  # no longer empty
     with pytest.raises(Conflict, match="already loaded"):
         load_demo(app)
+
+
+def _no_page_waits_for_an_incident_that_is_not_open(app, items) -> None:
+    """Pages of the demo's resolved, closed, merged or acknowledged incidents are cancelled, never sent."""
+    from tests.notify_support import Recorder, run_ticks
+    from warroom.notifications import outbox
+
+    rec = Recorder(app)
+    answered = {s.id for s in items if s.status not in ("identified", "investigating", "contained")
+                or s.acknowledged_at is not None}
+    rows = outbox.list_(app, limit=1000)
+    assert rows and {r["state"] for r in rows if r["incident_id"] in answered} == {"cancelled"}
+    run_ticks(app)
+    assert rec.sent and not [s for s in rec.sent if s["incident"]["id"] in answered]
 
 
 def test_demo_loads_once_and_never_half(app) -> None:

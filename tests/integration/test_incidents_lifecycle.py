@@ -77,6 +77,7 @@ def test_lifecycle_with_reopen_keeps_milestones(app, clock) -> None:
     clock.advance(minutes=1)
     s = svc.move(app, RUI, s.id, Status.INVESTIGATING)  # reopen
     assert s.status == "investigating" and s.resolved_at is None
+    assert s.acknowledged_at is None  # reopened: someone must acknowledge it again
     assert s.investigating_at == t0 + timedelta(minutes=6)  # first time kept for metrics
     clock.advance(minutes=1)
     s = svc.move(app, RUI, s.id, Status.RESOLVED)
@@ -87,7 +88,8 @@ def test_lifecycle_with_reopen_keeps_milestones(app, clock) -> None:
     with pytest.raises(IllegalMove) as info:
         svc.move(app, RUI, s.id, Status.INVESTIGATING)
     assert "closed is final" in str(info.value)
-    assert svc.acknowledge(app, RUI, s.id).version == s.version  # already acknowledged: nothing to add
+    with pytest.raises(Conflict, match="only an open incident"):
+        svc.acknowledge(app, RUI, s.id)  # resolved and closed after the reopening without an acknowledgement
     assert counts(app) == before
     events = svc.timeline(app, s.id)
     status_changes = [(e.data["old"], e.data["new"]) for e in events if e.kind == "status.changed"]

@@ -154,7 +154,7 @@ def _place(app: App, tx: Tx, groups: dict[tuple[int, str], list[_Rec]], known: d
         if where is Placement.REOPEN:
             assert s is not None
             s = inc.put(incidents.move_in(app, tx, s, Status.INVESTIGATING, by=members[0].actor,
-                                          note="an alert fired again"))
+                                          note="an alert fired again", implicit_ack=False))
         elif where is Placement.OPEN:
             s = inc.put(_declare(app, tx, members, view, now))
         if where is not Placement.JOIN or g is None:
@@ -218,7 +218,8 @@ def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, _Touch], vie
             continue
         s = inc.put(incidents.append_in(app, tx, s, events))
         if auto_resolve:
-            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=actor, note="all alerts resolved"))
+            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=actor, note="all alerts resolved",
+                                                implicit_ack=False))
         if promote is None:
             promote = _promotion(s, t, view)
         if promote:

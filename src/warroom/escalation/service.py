@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.permissions import Principal
@@ -145,13 +145,32 @@ def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str
 
 
 def _stop_all(app: App, tx: Tx, state: IncidentState, why: str, by: str) -> list[Event]:
+    """Stop every running escalation and cancel every undelivered page, in the same transaction."""
     now = app.clock.now()
     out = []
     for row in st.escalations_of(tx.conn, state.id, active_only=True):
         st.update_escalation(tx.conn, row["id"], state="stopped", next_at=None, updated_at=now)
         out.append(Event(STOPPED, {"escalation_id": row["id"], "policy_id": row["policy_id"], "level": row["level"] + 1,
                                    "reason": why}, by, now))
-    outbox.cancel_pages(app, tx, state.id)
+    outbox.cancel_pages(app, tx, state.id, f"incident {why}")
+    return out
+
+
+def stale_pages(conn: Connection, rows: list[RowMapping]) -> dict[int, str]:
+    """The outbox's last look before sending: a page of an incident that is no longer open, or that someone
+    acknowledged after the page was written, no longer applies (a page written later, e.g. on reopening or a
+    breach, still does)."""
+    pages = [r for r in rows if r["incident_id"] is not None and (r["payload"] or {}).get("event") in outbox.PAGE_KINDS]
+    if not pages:
+        return {}
+    standing = st.incident_standing(conn, {r["incident_id"] for r in pages})
+    out = {}
+    for r in pages:
+        status, acked_at = standing.get(r["incident_id"], (Status.CLOSED.value, None))
+        if not is_open(Status(status)):
+            out[r["id"]] = f"incident {status}"
+        elif acked_at is not None and acked_at > r["created_at"]:
+            out[r["id"]] = "incident acknowledged"
     return out
 
 
@@ -222,13 +241,15 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> Incide
             out += _on_services_added(app, tx, state, e.data["changes"]["service_ids"])
         elif e.kind == ev.STATUS_CHANGED and not is_open(Status(e.data["new"])):
             st.settle_timers(tx.conn, state.id, ("ack", "resolve"), now)
-            out += _stop_all(app, tx, state, e.data["new"], e.actor)
+            why = "merged" if any(x.kind == ev.MERGED for x in events) else e.data["new"]
+            out += _stop_all(app, tx, state, why, e.actor)
     return incidents.append_in(app, tx, state, out) if out else None
 
 
 def install(app: App) -> None:
     """Wire paging into incident changes, and the notification channels it uses."""
     outbox.install(app)
+    outbox.add_check(app, stale_pages)
     app.reactors.append(react)
 
 

@@ -131,6 +131,14 @@ def lock_incident_nowait(conn: Connection, incident_id: int) -> IncidentState | 
     return state_from_row(r) if r else None
 
 
+def incident_standing(conn: Connection, ids: set[int]) -> dict[int, tuple[str, datetime | None]]:
+    """(status, acknowledged_at) of these incidents, for the pages about to be sent."""
+    from warroom.incidents.store import incidents
+
+    q = select(incidents.c.id, incidents.c.status, incidents.c.acknowledged_at).where(incidents.c.id.in_(ids))
+    return {r[0]: (r[1], r[2]) for r in conn.execute(q)}
+
+
 def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(sla_timers.insert(), rows)

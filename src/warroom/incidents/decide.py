@@ -88,12 +88,16 @@ def acknowledge(s: IncidentState, *, by: str, at: datetime) -> list[Event]:
     return [Event(ev.ACKNOWLEDGED, {}, by, at)]
 
 
-def move(s: IncidentState, to: Status, *, by: str, at: datetime, note: str | None = None) -> list[Event]:
+def move(s: IncidentState, to: Status, *, by: str, at: datetime, note: str | None = None,
+         implicit_ack: bool = True) -> list[Event]:
+    """`implicit_ack`: a person starting work on an unacknowledged incident acknowledges it."""
     cur = Status(s.status)
     check_move(cur, to)
     out: list[Event] = []
-    if s.acknowledged_at is None and to is not Status.IDENTIFIED and is_open(cur):
-        out.append(Event(ev.ACKNOWLEDGED, {"implicit": True}, by, at))  # working it means someone has it
+    if s.acknowledged_at is None and is_open(cur) and is_open(to) and to is not Status.IDENTIFIED and implicit_ack:
+        # working it means someone has it; resolving it does not (the response target then shows it was
+        # never acknowledged), and a system actor (an alert integration) never acknowledges
+        out.append(Event(ev.ACKNOWLEDGED, {"implicit": True}, by, at))
     data: dict[str, Any] = {"old": cur.value, "new": to.value}
     if note:
         data["note"] = note

@@ -67,7 +67,9 @@ def apply(s: IncidentState, e: Event) -> IncidentState:
         new = Status(d["new"])
         changes: dict = {"status": new.value}
         if new is Status.INVESTIGATING and Status(d["old"]) is Status.RESOLVED:
-            changes["resolved_at"] = None  # reopened: the resolution no longer stands
+            # reopened: the resolution no longer stands, and someone must acknowledge it again (it pages again)
+            changes["resolved_at"] = None
+            changes["acknowledged_at"] = None
         name = MILESTONE_OF.get(new)
         if name and (getattr(s, name) is None or new in (Status.RESOLVED, Status.CLOSED)):
             changes[name] = e.occurred_at

@@ -172,8 +172,10 @@ def move(app: App, p: Principal, incident_id: int, to: Status, *, note: str | No
                    lambda tx, s: decide.move(s, to, by=p.actor, at=app.clock.now(), note=note))
 
 
-def move_in(app: App, tx: Tx, s: IncidentState, to: Status, *, by: str, note: str | None = None) -> IncidentState:
-    return record(app, tx, s, decide.move(s, to, by=by, at=app.clock.now(), note=note))
+def move_in(app: App, tx: Tx, s: IncidentState, to: Status, *, by: str, note: str | None = None,
+            implicit_ack: bool = True) -> IncidentState:
+    """`implicit_ack=False` for a system actor (an alert integration): it never acknowledges."""
+    return record(app, tx, s, decide.move(s, to, by=by, at=app.clock.now(), note=note, implicit_ack=implicit_ack))
 
 
 def edit(app: App, p: Principal, incident_id: int, changes: dict[str, Any], *, priority: Priority | None = None,

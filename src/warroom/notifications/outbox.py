@@ -4,7 +4,12 @@ Delivery is at least once. A worker claims due rows by pushing `next_attempt_at`
 recording the attempt, commits, sends outside any transaction, then records the outcome. A worker that
 dies mid-send leaves the row pending: it is due again once the lease runs out. Failures back off
 exponentially; after `max_attempts` the row is parked as `dead` until someone retries it. Every send
-carries the row's idempotency key so receivers can drop duplicates."""
+carries the row's idempotency key so receivers can drop duplicates.
+
+Pages (payload event `page` or `breach`) are wanted only while their incident needs someone: the domain that
+writes them cancels every undelivered one when the incident is acknowledged or leaves the open states, and
+registered checks (`add_check`) drop the ones that no longer apply when they are claimed, as `cancelled` with
+the reason in `last_error` (never `dead`)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Connection, RowMapping
+
 from warroom.bootstrap import App
 from warroom.errors import Conflict, NotFound
 from warroom.notifications import store as st
@@ -28,6 +35,9 @@ log = logging.getLogger("warroom.notify")
 
 # A channel sends one notification row (with its method's secret) or raises.
 Channel = Callable[[dict[str, Any], str], None]
+# A check looks at claimed rows just before they are sent: {row id: why it no longer applies}.
+Check = Callable[[Connection, list[RowMapping]], dict[int, str]]
+PAGE_KINDS = ("page", "breach")
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,16 @@ def channels(app: App) -> dict[str, Channel]:
     return app.extras["channels"]
 
 
+def checks(app: App) -> list[Check]:
+    return app.extras.setdefault("notify_checks", [])
+
+
+def add_check(app: App, check: Check) -> None:
+    """Run `check` on every claimed batch, in the claim's transaction, before anything is sent."""
+    if check not in checks(app):
+        checks(app).append(check)
+
+
 # -- writing ----------------------------------------------------------------------------------------
 
 def enqueue(app: App, tx: Tx, rows: list[dict[str, Any]]) -> None:
@@ -78,9 +98,9 @@ def _wake_after(app: App, tx: Tx) -> None:
         tx.after_commit(wake.set)
 
 
-def cancel_pages(app: App, tx: Tx, incident_id: int) -> int:
-    """Cancel the incident's pages that are not due yet (delayed contact rules) once someone answered."""
-    return st.cancel_pending(tx.conn, incident_id, ("page",), app.clock.now())
+def cancel_pages(app: App, tx: Tx, incident_id: int, reason: str) -> int:
+    """Cancel every undelivered page of the incident, in `tx` (someone answered, or it is no longer open)."""
+    return st.cancel_pending(tx.conn, incident_id, PAGE_KINDS, reason)
 
 
 # -- delivering -------------------------------------------------------------------------------------
@@ -111,12 +131,25 @@ def _claim(app: App, now: datetime, limit: int) -> list[tuple[dict[str, Any], in
     lease = now + timedelta(seconds=retry_policy(app).lease_seconds)
     with app.db.transaction() as tx:
         rows = st.claim_due(tx.conn, now, limit)
+        rows = _drop_stale(app, tx.conn, rows)
         if not rows:
             return []
         aids = st.lease(tx.conn, [(r["id"], r["attempts"] + 1) for r in rows], lease, now, WORKER_ID)
         secrets = st.secrets_of(tx.conn, {r["method_id"] for r in rows if r["method_id"] is not None})
     return [({**dict(r), "attempts": r["attempts"] + 1}, aid, secrets.get(r["method_id"], ""))
             for r, aid in zip(rows, aids, strict=True)]
+
+
+def _drop_stale(app: App, conn: Connection, rows: list[RowMapping]) -> list[RowMapping]:
+    """Cancel the claimed rows a check says no longer apply; return the others."""
+    stale: dict[int, str] = {}
+    for check in checks(app) if rows else ():
+        stale.update(check(conn, rows))
+    for nid, reason in stale.items():
+        st.update_notification(conn, nid, only_state="pending", state="cancelled", next_attempt_at=None,
+                               last_error=reason)
+        log.info("notification cancelled before sending", extra={"notification_id": nid, "reason": reason})
+    return [r for r in rows if r["id"] not in stale]
 
 
 def _send(app: App, row: dict[str, Any], secret: str) -> str | None:
@@ -152,8 +185,8 @@ def _write_outcomes(app: App, done: list[tuple[dict[str, Any], int, str | None]]
     with app.db.transaction() as tx:
         for row, attempt_id, error in done:
             st.finish_attempt(tx.conn, attempt_id, finished_at=now, ok=error is None, error=error)
-            if error is None:
-                st.update_notification(tx.conn, row["id"], only_state="pending", state="delivered",
+            if error is None:  # a page cancelled while in flight was delivered all the same: say so
+                st.update_notification(tx.conn, row["id"], only_state=("pending", "cancelled"), state="delivered",
                                        delivered_at=now, next_attempt_at=None, last_error=None)
             elif row["attempts"] >= retry.max_attempts:
                 st.update_notification(tx.conn, row["id"], only_state="pending", state="dead",

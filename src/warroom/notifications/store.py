@@ -175,19 +175,22 @@ def secrets_of(conn: Connection, method_ids: set[int]) -> dict[int, str]:
     return {r[0]: r[1] for r in conn.execute(q)}
 
 
-def update_notification(conn: Connection, nid: int, *, only_state: str | None = None, **values: Any) -> bool:
+def update_notification(conn: Connection, nid: int, *, only_state: str | tuple[str, ...] | None = None,
+                        **values: Any) -> bool:
     q = update(notifications).where(notifications.c.id == nid)
-    if only_state:
+    if isinstance(only_state, str):
         q = q.where(notifications.c.state == only_state)
+    elif only_state:
+        q = q.where(notifications.c.state.in_(only_state))
     return conn.execute(q.values(**values)).rowcount == 1
 
 
-def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], at: datetime) -> int:
-    """Cancel an incident's notifications not due yet (delayed contact rules, once someone answered)."""
+def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], reason: str) -> int:
+    """Cancel every undelivered notification of these kinds of an incident (due or not, retrying or not); the
+    reason is kept in `last_error`. A send already in flight still lands: delivery is at least once."""
     q = (update(notifications).where(notifications.c.incident_id == incident_id, notifications.c.state == "pending",
-                                     notifications.c.attempts == 0, notifications.c.next_attempt_at > at,
                                      notifications.c.payload["event"].as_string().in_(kinds))
-         .values(state="cancelled", next_attempt_at=None, last_error=f"cancelled at {at.isoformat()}"))
+         .values(state="cancelled", next_attempt_at=None, last_error=reason))
     return conn.execute(q).rowcount
 
 
