@@ -48,6 +48,7 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     env = base_env(db)
     token = setup_db(env)
     assert run(env, "user", "create", "vic", "--role", "viewer").returncode == 0
+    assert run(env, "user", "create", "rob", "--role", "responder").returncode == 0
     with served(env) as url:
         h = {"Authorization": f"Bearer {token}"}
         team = httpx.post(f"{url}/api/v1/teams", headers=h, json={"name": "Databases"}).json()
@@ -83,13 +84,15 @@ def test_work_an_incident_through_the_lifecycle(cli: Cli) -> None:
     assert cli.ok("move", ref, "investigating", "--note", "checking disks").strip() == f"{ref} is now investigating"
     assert cli.ok("promote", ref, "--reason", "payments down").strip() == f"{ref} is a major incident"
     assert cli.ok("assign", ref, "coordinator", "--user", "1").strip() == f"{ref}: coordinator is now 1"
-    assert cli.ok("assign", ref, "scribe", "--user", "VIC").strip() == f"{ref}: scribe is now VIC"
-    item = cli.json("assign", ref, "expert", "--user", "vic", "--team", "databases")
-    assert item["coordinator_id"] == 1 and item["experts"] == [{"user_id": 2, "team_id": 1}]
-    assert item["scribe_id"] == 2
-    assert "roles  coordinator=admin scribe=vic expert=vic@team1" in cli.ok("show", ref)
+    assert cli.ok("assign", ref, "scribe", "--user", "ROB").strip() == f"{ref}: scribe is now ROB"
+    item = cli.json("assign", ref, "expert", "--user", "rob", "--team", "databases")
+    assert item["coordinator_id"] == 1 and item["experts"] == [{"user_id": 3, "team_id": 1}]
+    assert item["scribe_id"] == 3
+    assert "roles  coordinator=admin scribe=rob expert=rob@team1" in cli.ok("show", ref)
     assert "no user named 'nobody'" in cli.fails("assign", ref, "scribe", "--user", "nobody")
-    assert "no team named 'Moon'" in cli.fails("assign", ref, "expert", "--user", "vic", "--team", "Moon")
+    assert "no team named 'Moon'" in cli.fails("assign", ref, "expert", "--user", "rob", "--team", "Moon")
+    line = cli.fails("assign", ref, "scribe", "--user", "vic")  # a viewer cannot hold a role
+    assert "422" in line and "user_id: vic is a viewer" in line
     assert cli.ok("note", ref, "Disk full; failing over").strip().startswith("note added as event ")
     assert "MAJOR" in cli.ok("list", "--major")
     assert cli.ok("demote", ref, "-r", "contained to one region").strip() == f"{ref} is no longer a major incident"
@@ -158,10 +161,10 @@ def test_edit_unassign_link_and_merge(cli: Cli) -> None:
     assert (item["title"], item["priority"], item["service_ids"]) == ("Payments down (EU)", "P1", [1])
     assert "nothing to change" in cli.fails("edit", ref)
     assert "version" in cli.fails("edit", ref, "--category", "x", "--version", "1")
-    cli.ok("assign", ref, "comms_lead", "--user", "vic")
-    cli.ok("assign", ref, "expert", "--user", "vic", "--team", "Databases")
+    cli.ok("assign", ref, "comms_lead", "--user", "rob")
+    cli.ok("assign", ref, "expert", "--user", "rob", "--team", "Databases")
     assert cli.ok("unassign", ref, "comms_lead").strip() == f"{ref}: comms_lead removed"
-    item = cli.json("unassign", ref, "expert", "--user", "vic", "--team", "Databases")
+    item = cli.json("unassign", ref, "expert", "--user", "rob", "--team", "Databases")
     assert item["comms_lead_id"] is None and item["experts"] == []
     cli.ok("promote", ref, "-r", "revenue")
     child = cli.json("declare", "Card auth errors", "--impact", "minor", "--urgency", "low")["ref"]
@@ -172,3 +175,19 @@ def test_edit_unassign_link_and_merge(cli: Cli) -> None:
     merged = cli.json("show", dup)
     assert merged["duplicate_of_id"] == item["id"] and merged["status"] == "resolved"
     assert "not found" in cli.fails("merge", dup, "--into", "INC-999")
+
+
+def test_dangerous_moves_are_refused_unless_told_what_to_do(cli: Cli) -> None:
+    parent = cli.json("declare", "Region down", "--impact", "extensive", "--urgency", "critical")["ref"]
+    cli.ok("promote", parent, "-r", "whole region")
+    child = cli.json("declare", "Logins failing", "--impact", "minor", "--urgency", "low")["ref"]
+    cli.ok("link", parent, child)
+    line = cli.fails("move", parent, "resolved")
+    assert "409" in line and f"has open child incidents: {child}" in line and "children: resolve or detach" in line
+    assert "children" in cli.fails("move", parent, "resolved", "--children", "forget")
+    assert cli.ok("move", parent, "resolved", "--children", "resolve").strip() == f"{parent} is now resolved"
+    assert cli.json("show", child)["status"] == "resolved"
+    assert "child.resolved" in cli.ok("timeline", parent)
+    dup = cli.json("declare", "Region slow", "--impact", "minor", "--urgency", "low")["ref"]
+    line = cli.fails("merge", dup, "--into", parent)
+    assert "409" in line and f"{parent} is resolved; merge into an open incident" in line

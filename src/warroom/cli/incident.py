@@ -133,10 +133,14 @@ def ack(incident: str, url: str | None = Url, token: str | None = Token, as_json
 @app.command()
 def move(incident: str, status: Status, note: str | None = typer.Option(None),
          version: int | None = typer.Option(None, help="Fail with 409 unless still at this version"),
+         children: str | None = typer.Option(None, "--children",
+                                             help="A parent with open children: 'resolve' them too or 'detach' them"),
          url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
     """Move an incident to another status."""
-    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/status",
-                                   json={"status": status.value, "note": note, "version": version})
+    body: dict[str, Any] = {"status": status.value, "note": note, "version": version}
+    if children is not None:
+        body["children"] = children
+    item = Client(url, token).call("POST", f"/api/v1/incidents/{incident}/status", json=body)
     _done(item, f"{item['ref']} is now {item['status']}", as_json)
 
 

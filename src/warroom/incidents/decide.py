@@ -233,9 +233,42 @@ def merge(primary: IncidentState, dup: IncidentState, *, by: str, at: datetime) 
     if primary.duplicate_of_id is not None:
         raise Refused(f"INC-{primary.ref} is itself a duplicate; merge into its primary")
     if dup.status == Status.CLOSED:
-        raise Refused(f"INC-{dup.ref} is closed")
+        raise Refused(f"INC-{dup.ref} is closed; a closed incident stays as it was reviewed and cannot be merged")
+    if not is_open(Status(primary.status)):
+        raise Refused(f"INC-{primary.ref} is {primary.status}; merge into an open incident (reopen INC-{primary.ref} "
+                      "first if the outage is back)")
     dup_events = [Event(ev.MERGED, {"primary_id": primary.id, "primary_ref": primary.ref}, by, at)]
     if is_open(Status(dup.status)):
         dup_events.append(Event(ev.STATUS_CHANGED, {"old": dup.status, "new": Status.RESOLVED.value,
                                                     "note": f"duplicate of INC-{primary.ref}"}, by, at))
     return [Event(ev.DUPLICATE_ATTACHED, {"duplicate_id": dup.id, "duplicate_ref": dup.ref}, by, at)], dup_events
+
+
+CHILD_ACTIONS = ("resolve", "detach")
+
+
+def settle_children(parent: IncidentState, to: Status, open_children: list[IncidentState], children: str | None,
+                    *, by: str, at: datetime) -> tuple[list[Event], list[tuple[IncidentState, list[Event]]]]:
+    """Before `parent` moves to `to`: what happens to its open children. Moving to an open status leaves them
+    be; resolving or closing is refused while any is open, unless `children` says to resolve them too or to
+    detach them. Returns (events for the parent, [(child, events for that child)])."""
+    if children is not None and children not in CHILD_ACTIONS:
+        raise Invalid("children", f"must be one of {', '.join(CHILD_ACTIONS)}")
+    if is_open(to) or not open_children:
+        return [], []
+    refs = ", ".join(f"INC-{c.ref}" for c in open_children)
+    if children is None:
+        raise Refused(f"INC-{parent.ref} has open child incidents: {refs}; resolve them first, or say what to do "
+                      "with them (children: resolve or detach)")
+    mine: list[Event] = []
+    theirs: list[tuple[IncidentState, list[Event]]] = []
+    for c in open_children:
+        if children == "resolve":
+            note = f"resolved with its parent INC-{parent.ref}"
+            theirs.append((c, move(c, Status.RESOLVED, by=by, at=at, note=note)))
+            mine.append(Event(ev.CHILD_RESOLVED, {"child_id": c.id, "child_ref": c.ref}, by, at))
+        else:
+            theirs.append((c, [Event(ev.PARENT_REMOVED, {"parent_id": parent.id, "parent_ref": parent.ref,
+                                                         "reason": f"parent moved to {to.value}"}, by, at)]))
+            mine.append(Event(ev.CHILD_DETACHED, {"child_id": c.id, "child_ref": c.ref}, by, at))
+    return mine, theirs

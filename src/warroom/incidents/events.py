@@ -21,6 +21,9 @@ NOTE_ADDED = "note.added"
 NOTE_RETRACTED = "note.retracted"
 CHILD_LINKED = "child.linked"
 PARENT_SET = "parent.set"
+CHILD_RESOLVED = "child.resolved"  # on the parent: an open child resolved along with it
+CHILD_DETACHED = "child.detached"  # on the parent: an open child let go before it resolved or closed
+PARENT_REMOVED = "parent.removed"  # on the child: it no longer sits under that parent
 MERGED = "incident.merged"  # on the duplicate
 DUPLICATE_ATTACHED = "duplicate.attached"  # on the primary
 

@@ -102,6 +102,8 @@ def apply(s: IncidentState, e: Event) -> IncidentState:
         return replace(s, **{_ROLE_FIELD[role]: None})
     if k == ev.PARENT_SET:
         return replace(s, parent_id=d["parent_id"])
+    if k == ev.PARENT_REMOVED:
+        return replace(s, parent_id=None)
     if k == ev.MERGED:
         return replace(s, duplicate_of_id=d["primary_id"])
     return s

@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from warroom.auth.permissions import Principal
-from warroom.auth.store import existing_user_ids
+from warroom.auth.permissions import Principal, UserRole
+from warroom.auth.store import get_user
 from warroom.bootstrap import App
 from warroom.catalog.store import existing_service_ids, get_team
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import decide
 from warroom.incidents import store as st
 from warroom.incidents.events import Event, IncidentState
-from warroom.incidents.lifecycle import Status
+from warroom.incidents.lifecycle import Status, is_open
 from warroom.incidents.priority import (
     DEFAULT_MATRIX,
     Impact,
@@ -167,9 +167,23 @@ def acknowledge(app: App, p: Principal, incident_id: int, version: int | None = 
 
 
 def move(app: App, p: Principal, incident_id: int, to: Status, *, note: str | None = None,
-         version: int | None = None) -> IncidentState:
-    return _change(app, incident_id, version,
-                   lambda tx, s: decide.move(s, to, by=p.actor, at=app.clock.now(), note=note))
+         version: int | None = None, children: str | None = None) -> IncidentState:
+    """Move through the lifecycle. Resolving or closing a parent with open children is refused unless
+    `children` is "resolve" (they resolve too) or "detach" (they stay open, on their own); each child's
+    change is on its own timeline and on the parent's."""
+    def fn(tx: Tx, s: IncidentState) -> list[Event]:
+        at = app.clock.now()
+        moved = decide.move(s, to, by=p.actor, at=at, note=note)  # an illegal move is refused first
+        kids = [c.id for c in st.children_of(tx.conn, s.id) if is_open(Status(c.status))]
+        locked = lock_many_in(tx, kids)
+        open_kids = [c for c in (locked.get(k) for k in kids)
+                     if c is not None and c.parent_id == s.id and is_open(Status(c.status))]
+        mine, theirs = decide.settle_children(s, to, open_kids, children, by=p.actor, at=at)
+        for child, events in theirs:
+            record(app, tx, child, events)
+        return mine + moved
+
+    return _change(app, incident_id, version, fn)
 
 
 def move_in(app: App, tx: Tx, s: IncidentState, to: Status, *, by: str, note: str | None = None,
@@ -206,13 +220,24 @@ def demote(app: App, p: Principal, incident_id: int, reason: str | None, version
 def assign(app: App, p: Principal, incident_id: int, role: Role, user_id: int, team_id: int | None = None,
            version: int | None = None) -> IncidentState:
     def fn(tx: Tx, s: IncidentState) -> list[Event]:
-        if not existing_user_ids(tx.conn, {user_id}):
-            raise Invalid("user_id", f"no such user: {user_id}")
+        _check_role_holder(tx, user_id)
         if team_id is not None and get_team(tx.conn, team_id) is None:
             raise Invalid("team_id", f"no such team: {team_id}")
         return decide.assign(s, role, user_id, team_id, by=p.actor, at=app.clock.now())
 
     return _change(app, incident_id, version, fn)
+
+
+def _check_role_holder(tx: Tx, user_id: int) -> None:
+    """A role holder works the incident: an active user who may write (responder or admin)."""
+    user = get_user(tx.conn, user_id)
+    if user is None:
+        raise Invalid("user_id", f"no such user: {user_id}")
+    if not user["active"]:
+        raise Invalid("user_id", f"{user['username']} is deactivated; only active people can hold an incident role")
+    if not Principal(user_id, user["username"], UserRole(user["role"])).can(UserRole.RESPONDER):
+        raise Invalid("user_id", f"{user['username']} is a {user['role']}; only responders and admins can hold an "
+                                 "incident role")
 
 
 def unassign(app: App, p: Principal, incident_id: int, role: Role, user_id: int | None = None,

@@ -107,7 +107,7 @@ def acknowledge(key: str, body: VersionIn | None = None, app: App = Depends(get_
 @router.post("/{key}/status", response_model=IncidentOut, summary="Move through the lifecycle (409 if illegal)")
 def move(key: str, body: MoveIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
     return IncidentOut.of(service.move(app, p, resolve_id(app, key), body.status, note=body.note,
-                                       version=body.version))
+                                       version=body.version, children=body.children))
 
 
 @router.post("/{key}/promote", response_model=IncidentOut, summary="Promote to a major incident")

@@ -80,6 +80,9 @@ class MoveIn(Strict):
     status: Status
     note: str | None = Field(None, max_length=2000)
     version: Version | None = None
+    children: Literal["resolve", "detach"] | None = Field(
+        None, description="Resolving or closing a parent with open children: resolve them too, or detach them "
+                          "(without it, 409 naming them)")
 
 
 class ReasonIn(Strict):

@@ -54,6 +54,8 @@ def summary_context(app: App, conn: Connection, state: IncidentState) -> dict[st
         "parent": related.get(state.parent_id) if state.parent_id else None,
         "primary": related.get(state.duplicate_of_id) if state.duplicate_of_id else None,
         "people": [u for u in names.users.values() if u["active"]],
+        "role_holders": [u for u in names.users.values() if u["active"] and u["role"] != UserRole.VIEWER],
+        "open_children": [c for c in st.children_of(conn, state.id) if is_open(Status(c.status))],
     }
 
 

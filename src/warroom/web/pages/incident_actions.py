@@ -77,7 +77,7 @@ def acknowledge(ref: PathId, request: Request, app: App = Depends(get_app), c: F
 def move(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
     return act(request, app, c, ref, lambda s: service.move(
         app, c.principal, s.id, choice(c, "status", Status), note=c.get("note")[:2000] or None,
-        version=number(c, "version", required=False)))
+        version=number(c, "version", required=False), children=c.get("children") or None))
 
 
 @router.post("/incidents/{ref}/promote")
