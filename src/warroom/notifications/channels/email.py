@@ -6,10 +6,12 @@ import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any
 
+from warroom.notifications.channels.email_headers import NAME_MAX, POLICY, SUBJECT_MAX, TITLE_MAX, header_text
 from warroom.notifications.render import body, headline
 
 
@@ -35,35 +37,66 @@ class SmtpConfig:
                    env("WARROOM_SMTP_CAFILE", ""))
 
 
+def subject_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its incident title as a Subject can carry it (the body repeats the Subject)."""
+    inc = payload.get("incident")
+    if not isinstance(inc, dict) or not isinstance(inc.get("title"), str):
+        return payload
+    return {**payload, "incident": {**inc, "title": header_text(inc["title"], TITLE_MAX)}}
+
+
+def subject(payload: dict[str, Any]) -> str:
+    return header_text(headline(subject_payload(payload)), SUBJECT_MAX)
+
+
+def _mailbox(value: str) -> Address | str:
+    """A configured sender such as `Équipe SRE <sre@example.org>`, its display name made header-safe."""
+    name, addr = parseaddr(value)
+    if not name or not addr:
+        return value
+    return Address(display_name=header_text(name, NAME_MAX), addr_spec=addr)
+
+
 def message(row: dict[str, Any], sender: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
+    """The e-mail for one outbox row. Delivered whatever the incident's title holds (line breaks from an alert's
+    description, control characters, right-to-left text, any length): header text goes through `header_text`."""
+    payload = subject_payload(row["payload"])
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = _mailbox(sender)
     msg["To"] = row["address"]
-    msg["Subject"] = headline(row["payload"])
+    msg["Subject"] = subject(row["payload"])
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = f"<{row['key']}@warroom>"  # stable across retries: mail clients dedupe on it
     msg["X-Warroom-Idempotency-Key"] = row["key"]
-    msg.set_content(body(row["payload"]))
+    msg.set_content(body(payload))
     return msg
 
 
 class EmailChannel:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
+        self._ctx: ssl.SSLContext | None = None
+
+    def _tls(self) -> ssl.SSLContext:
+        """Built once: loading the CA store costs tens of milliseconds."""
+        if self._ctx is None:
+            c = self.config
+            ctx = ssl.create_default_context(cafile=c.cafile or None)
+            if not c.verify:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            self._ctx = ctx
+        return self._ctx
 
     def __call__(self, row: dict[str, Any], secret: str) -> None:
         c = self.config
-        ctx = ssl.create_default_context(cafile=c.cafile or None)
-        if not c.verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
         if c.mode == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=ctx)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
         else:
             smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
         with smtp:
             if c.mode == "starttls":
-                smtp.starttls(context=ctx)
+                smtp.starttls(context=self._tls())
             if c.username:
                 smtp.login(c.username, c.password)
             smtp.send_message(message(row, c.sender))
