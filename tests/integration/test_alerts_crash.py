@@ -19,7 +19,8 @@ def test_answered_events_survive_a_sigkill_right_after_the_answer(app, db_url):
     with server_process(db_url) as (url, proc):
         with httpx.Client(base_url=url, timeout=10) as http:
             def send(i: int) -> str | None:
-                r = http.post("/v2/enqueue", json=pd_event(key, dedup=f"crash-{i}", summary=f"event {i}"))
+                event = pd_event(key, dedup=f"crash-{i}", summary=f"event {i}", group="crash")
+                r = http.post("/v2/enqueue", json=event)
                 return r.json()["dedup_key"] if r.status_code == 202 else None
 
             with ThreadPoolExecutor(16) as pool:

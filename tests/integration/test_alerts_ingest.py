@@ -39,7 +39,7 @@ def test_a_repeat_updates_count_and_never_makes_a_second_alert_or_incident(app, 
 
 def test_repeats_inside_one_batch_are_coalesced(app):
     integ, key = integration(app)
-    events = [pagerduty.parse(pd_event(key, dedup=f"k{i % 3}")) for i in range(30)]
+    events = [pagerduty.parse(pd_event(key, dedup=f"k{i % 3}", group="db")) for i in range(30)]
     service.ingest(app, integ, events)
     rows = alerts(app)
     assert sorted(r["count"] for r in rows) == [10, 10, 10]
@@ -75,8 +75,8 @@ def test_group_by_labels_splits_groups(app):
 
 def test_when_all_alerts_resolve_the_incident_resolves_and_the_timeline_says_so(app):
     integ, key = integration(app)
-    trigger(app, integ, key, "a")
-    trigger(app, integ, key, "b")
+    trigger(app, integ, key, "a", group="db")
+    trigger(app, integ, key, "b", group="db")
     resolve(app, integ, key, "a")
     [inc] = all_incidents(app)
     assert inc.status == "identified"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,8 @@ from tests.alerts_support import LiveServer, alerts, free_port, incidents, integ
 from tests.helpers import self_signed_cert
 from warroom.alerts import changes, service
 from warroom.alerts.writer import stop_writer
+from warroom.catalog import service as catalog
+from warroom.incidents import service as incidents_service
 
 AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 
@@ -111,6 +114,35 @@ def test_real_alertmanager_as_a_pagerduty_sender(app, live, tmp_path):
     [row] = alerts(app)
     assert row["severity"] == "error" and "CheckoutErrors" in row["summary"]  # Alertmanager's default severity
     assert "routing_key" not in service.get_alert(app, row["id"])["payload"]
+
+
+@pytest.mark.slow
+@NEEDS_AM
+@pytest.mark.parametrize("staged", [False, True], ids=["together", "checkout-later"])
+def test_real_alertmanager_group_over_two_services_is_one_incident_with_both(app, live, tmp_path, staged):
+    """The route groups by `alertname`: a database outage that takes checkout down (same alertname, labels
+    service=db and service=checkout) is one Alertmanager group, so one incident that both services join,
+    whether both alerts come in one post or checkout's in a later one."""
+    db, checkout = (catalog.create_service(app, name=n)["id"] for n in ("db", "checkout"))
+    integ, key = integration(app, "alertmanager", major={"priorities": [], "min_services": 0, "tier1_down": False})
+    with alertmanager(tmp_path, AM_CONFIG.format(url=f"{live.url}/api/v1/integrations/{key}/alertmanager")) as am:
+        started = (datetime.now(UTC) - timedelta(seconds=60)).isoformat()
+        firing = [{"labels": {"alertname": "HighErrorRate", "service": svc, "instance": inst, "severity": "critical"},
+                   "annotations": {"summary": f"5xx on {svc}"}, "startsAt": started}
+                  for svc, inst in (("db", "pg-1"), ("checkout", "web-1"))]
+        if staged:
+            assert httpx.post(f"{am}/api/v2/alerts", json=firing[:1], timeout=5).status_code == 200
+            [inc] = wait_until(lambda: incidents(app), timeout=20)
+            assert list(inc.service_ids) == [db]
+        assert httpx.post(f"{am}/api/v2/alerts", json=firing, timeout=5).status_code == 200  # checkout joins
+        wait_until(lambda: len(alerts(app)) == 2, timeout=20)
+        time.sleep(1.5)  # one more group_interval: any further post would have arrived
+    [inc] = incidents(app)
+    assert sorted(inc.service_ids) == sorted([db, checkout])
+    assert {(a["service_id"], a["incident_id"]) for a in alerts(app)} == {(db, inc.id), (checkout, inc.id)}
+    added = [e.data["changes"]["service_ids"] for e in incidents_service.timeline(app, inc.id)
+             if e.kind == "fields.changed" and "service_ids" in e.data["changes"]]
+    assert len(added) <= 1 and all(a["new"] == sorted([db, checkout]) for a in added)  # each joins once
 
 
 def _ready(am: str) -> bool:

@@ -35,14 +35,32 @@ def test_long_keys_become_hashes_without_truncation_collisions():
     assert fit_key(a) != fit_key(b) and len(fit_key(a)) <= 255
 
 
-def test_group_key_uses_group_by_labels_or_the_source_hint_with_the_service():
+def test_by_default_one_sender_group_is_one_group_whatever_services_its_alerts_name():
+    """A database outage that takes down checkout: Alertmanager sends both alerts in one group."""
+    am_group = '{}:{alertname="HighErrorRate"}'
+    assert group_key(service="db", hint=am_group, group_by=[], labels={"service": "db"}) == \
+        group_key(service="checkout", hint=am_group, group_by=[], labels={"service": "checkout"}) == \
+        group_key(service=None, hint=am_group, group_by=[], labels={})
+    assert group_key(service="db", hint=am_group, group_by=[], labels={}) != \
+        group_key(service="db", hint='{}:{alertname="DiskFull"}', group_by=[], labels={})
+
+
+def test_without_a_sender_group_the_service_is_the_group():
+    assert group_key(service="api", hint="", group_by=[], labels={"pod": "p1"}) == \
+        group_key(service="api", hint="", group_by=[], labels={"pod": "p2"})
+    assert group_key(service="api", hint="", group_by=[], labels={}) != \
+        group_key(service="db", hint="", group_by=[], labels={})
+    assert group_key(service="api", hint="", group_by=[], labels={}) == "svc=api|group="  # as stored before
+
+
+def test_group_by_labels_replace_the_sender_group_and_can_split_by_service():
     labels = {"cluster": "eu", "pod": "p1"}
-    assert group_key(service="api", hint="g", group_by=[], labels=labels) != \
-        group_key(service="db", hint="g", group_by=[], labels=labels)
     assert group_key(service="api", hint="g", group_by=["cluster"], labels=labels) == \
         group_key(service="db", hint="other", group_by=["cluster"], labels={"cluster": "eu", "pod": "p2"})
-    assert group_key(service="api", hint="", group_by=["service"], labels={}) != \
-        group_key(service="db", hint="", group_by=["service"], labels={})
+    assert group_key(service="api", hint="g", group_by=["cluster"], labels=labels) != \
+        group_key(service="api", hint="g", group_by=["cluster"], labels={"cluster": "us"})
+    assert group_key(service="api", hint="g", group_by=["service"], labels={}) != \
+        group_key(service="db", hint="g", group_by=["service"], labels={})
 
 
 # -- grouping -----------------------------------------------------------------------------------
@@ -163,6 +181,18 @@ def test_pagerduty_trigger_and_its_labels():
     assert a.labels == {"source": "h1", "component": "mysql", "group": "prod-db", "class": "cpu", "service": "db",
                         "free": "5"}
     assert a.group_hint == "prod-db" and a.service == "db" and a.occurred_at == datetime(2026, 1, 5, 7, tzinfo=UTC)
+
+
+def test_pagerduty_group_is_payload_group_or_else_the_dedup_key():
+    """Alertmanager's and Grafana's PagerDuty senders put their alert group in `dedup_key`."""
+    def event(**payload):
+        return {"event_action": "trigger", "dedup_key": "am-group-hash",
+                "payload": {"summary": "s", "source": "h", "severity": "error", **payload}}
+    assert pagerduty.parse(event(group="prod-db")).group_hint == "prod-db"
+    assert pagerduty.parse(event()).group_hint == "am-group-hash"
+    assert pagerduty.parse(event(group="")).group_hint == "am-group-hash"
+    fresh = pagerduty.parse({**event(), "dedup_key": None})
+    assert fresh.group_hint == fresh.dedup_key and len(fresh.dedup_key) == 32
 
 
 @pytest.mark.parametrize(("body", "problem"), [

@@ -34,11 +34,16 @@ def fit_key(key: str) -> str:
 def group_key(*, service: str | None, hint: str, group_by: Iterable[str], labels: Mapping[str, str]) -> str:
     """Alerts with the same group key feed the same incident.
 
-    With `group_by` configured the key is exactly those labels (list `service` to split by it);
-    otherwise the service plus the source's own grouping (Alertmanager groupKey, PagerDuty payload.group)."""
+    By default the sender's own group (`hint`: Alertmanager `groupKey`, PagerDuty `payload.group` or else its
+    `dedup_key`, a generic webhook's mapped group): what the sender grouped as one outage is one incident, and
+    every service its alerts name joins that incident. A sender that names no group falls back to the service.
+    With `group_by` configured the key is exactly those labels (`service` is the alert's service): the way to
+    split a sender's group."""
     names = list(group_by)
     if names:
         parts = [f"{n}={(service or '') if n == 'service' else labels.get(n, '')}" for n in names]
+    elif hint:
+        parts = [f"group={hint}"]
     else:
-        parts = [f"svc={service or ''}", f"group={hint}"]
+        parts = [f"svc={service or ''}", "group="]  # the key this case always had: its groups survive upgrades
     return fit_key("|".join(parts))

@@ -5,7 +5,8 @@ A config is JSON stored on the integration:
     {"rules": [{"match": {"severity": "critical", "team": ["db", "storage"]},
                 "set": {"category": "database", "impact": "extensive", "urgency": "critical",
                         "service": "payments-db"}}],
-     "group_by": ["alertname"],          # labels that split groups (besides the service)
+     "group_by": ["alertname"],          # group by these labels instead of the sender's group ("service": the
+                                         # alert's service); default: one incident per sender group
      "reopen_window_s": 1800,            # a resolved incident reopens if an alert fires within this
      "auto_resolve": true,               # resolve the incident when all its alerts resolve
      "rate_limit": 2000,                 # accepted alerts per second (burst: one second's worth)

@@ -31,6 +31,13 @@ def parse_timestamp(raw: Any, errors: list[str]) -> datetime | None:
         return None
 
 
+def _group(group: Any, dedup_key: str) -> str:
+    """The sender's group: `payload.group` when given, otherwise the `dedup_key` (what Alertmanager's and
+    Grafana's PagerDuty senders set to their alert group; an event without either is its own group, as in
+    PagerDuty)."""
+    return str(group) if group not in (None, "") else dedup_key
+
+
 def parse(body: Any) -> AlertIn:
     """One event. A trigger without dedup_key gets a fresh one (returned to the sender)."""
     if not isinstance(body, dict):
@@ -77,15 +84,16 @@ def parse(body: Any) -> AlertIn:
         scalar_labels(details, labels)  # scalar custom details become labels, up to the cap
         if isinstance(details.get("service"), str):
             service = details["service"]
+    key = dedup or new_dedup_key()
     return AlertIn(
-        dedup_key=dedup or new_dedup_key(),
+        dedup_key=key,
         action=Action.TRIGGER,
         summary=summary.strip(),  # type: ignore[union-attr]
         severity=severity,  # type: ignore[arg-type]
         source=source.strip(),  # type: ignore[union-attr]
         labels=labels,
         payload=stored,
-        group_hint=str(payload.get("group") or ""),
+        group_hint=_group(payload.get("group"), key),
         service=service,
         occurred_at=occurred,
     )
