@@ -91,6 +91,20 @@ def test_a_service_joining_after_an_acknowledgement_is_on_the_timeline_but_pages
     assert_replay_matches(app, inc.id)
 
 
+def test_services_from_rules_labels_and_the_default_all_join_the_group_incident(app):
+    _, db, checkout, _, _ = _world(app)
+    edge = service_with(app, "edge", None)
+    rules = [{"match": {"team": "dba"}, "set": {"service": "db"}}]
+    integ, _ = integration(app, "alertmanager", service_id=edge, rules=rules, **QUIET)
+    service.ingest(app, integ, alertmanager.parse(am_post([am_alert("HighErrorRate", instance="lb-1"),
+                                                           am_alert("HighErrorRate", instance="pg-1", team="dba"),
+                                                           am_alert("HighErrorRate", instance="web-1",
+                                                                    service="checkout")], GROUP)))
+    [inc] = all_incidents(app)
+    assert sorted(inc.service_ids) == sorted([edge, db, checkout])
+    assert_replay_matches(app, inc.id)
+
+
 def test_different_alertmanager_groups_stay_different_incidents(app):
     integ, _ = integration(app, "alertmanager", **QUIET)
     service.ingest(app, integ, alertmanager.parse(am_post([am_alert("HighErrorRate", service="db")], GROUP)))
