@@ -199,6 +199,21 @@ def policy_targets(file: Path | None = typer.Option(None, "--set", help="JSON fi
                else c.call("GET", "/api/v1/response-targets"))
 
 
+@policy_app.command("default")
+def policy_default(policy_id: int | None = typer.Option(None, "--set", help="Policy id to page when an incident's "
+                                                                           "services have none"),
+                   clear: bool = typer.Option(False, "--clear", help="No default: nobody is paged (said on the "
+                                                                      "timeline of a P1/P2)"),
+                   url: str | None = Url, token: str | None = Token) -> None:
+    """Show (or --set / --clear) the default escalation policy."""
+    c = Client(url, token)
+    if policy_id is not None or clear:
+        print_json(c.call("PUT", "/api/v1/settings/default-escalation-policy",
+                          json={"policy_id": None if clear else policy_id}))
+    else:
+        print_json(c.call("GET", "/api/v1/settings/default-escalation-policy"))
+
+
 NOTE_COLS = ["id", "state", "channel", "address", "attempts", "incident_id", "last_error"]
 
 

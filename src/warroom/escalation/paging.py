@@ -23,7 +23,9 @@ PAGED = "escalation.paged"
 STOPPED = "escalation.stopped"
 EXHAUSTED = "escalation.exhausted"
 BREACHED = "sla.breached"
-OWN_KINDS = (PAGED, STOPPED, EXHAUSTED, BREACHED)
+NONE = "escalation.none"  # an incident nobody was paged for: no policy applied (data: reason, service_ids)
+PAGE_FAILED = "page.failed"  # a notification of the incident went dead (data: user_id, channel, error_class)
+OWN_KINDS = (PAGED, STOPPED, EXHAUSTED, BREACHED, NONE, PAGE_FAILED)
 
 
 def load_policy(conn: Connection, policy_id: int, cache: dict[int, Policy | None] | None = None) -> Policy | None:

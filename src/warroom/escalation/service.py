@@ -20,8 +20,18 @@ from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
 from warroom.catalog.store import services
 from warroom.errors import Conflict, Invalid, NotFound
+from warroom.escalation import failures
 from warroom.escalation import store as st
-from warroom.escalation.paging import BREACHED, EXHAUSTED, OWN_KINDS, STOPPED, SYSTEM_ACTOR, load_policy, page_level
+from warroom.escalation.paging import (
+    BREACHED,
+    EXHAUSTED,
+    NONE,
+    OWN_KINDS,
+    STOPPED,
+    SYSTEM_ACTOR,
+    load_policy,
+    page_level,
+)
 from warroom.escalation.policy import (
     DEFAULT_TARGETS,
     Targets,
@@ -40,6 +50,7 @@ from warroom.platform import kv
 from warroom.platform.db import Tx
 
 TARGETS_KEY = "response_targets"
+DEFAULT_POLICY_KEY = "default_escalation_policy"  # {"policy_id": int | None}
 log = logging.getLogger("warroom.escalation")
 
 
@@ -88,6 +99,8 @@ def delete_policy(app: App, p: Principal, policy_id: int) -> None:
             raise Conflict(f"services use this policy: {', '.join(used_by)}; give them another one first")
         if targets_in(tx).breach_policy_id == policy_id:
             raise Conflict("this is the response targets' breach policy; change the targets first")
+        if default_policy_in(tx) == policy_id:
+            raise Conflict("this is the default escalation policy; set another default (or none) first")
         paging = st.active_escalations_of_policy(tx.conn, policy_id)
         if paging:
             raise Conflict(f"this policy is paging for incident ids {', '.join(map(str, paging))} right now; "
@@ -127,6 +140,24 @@ def set_targets(app: App, p: Principal, data: dict[str, Any]) -> dict[str, Any]:
             raise Invalid("breach_policy_id", f"no such escalation policy: {targets.breach_policy_id}")
         kv.put(tx.conn, TARGETS_KEY, targets_to_json(targets), at=app.clock.now(), by=p.actor)
     return targets_to_json(targets)
+
+
+def default_policy_in(tx: Tx) -> int | None:
+    return (kv.get(tx.conn, DEFAULT_POLICY_KEY) or {}).get("policy_id")
+
+
+def get_default_policy(app: App) -> dict[str, Any]:
+    with app.db.read() as conn:
+        return {"policy_id": (kv.get(conn, DEFAULT_POLICY_KEY) or {}).get("policy_id")}
+
+
+def set_default_policy(app: App, p: Principal, policy_id: int | None) -> dict[str, Any]:
+    """The policy paged for an incident none of whose services has one (None: nobody, said on the timeline)."""
+    with app.db.transaction() as tx:
+        if policy_id is not None and st.get_policy(tx.conn, policy_id) is None:
+            raise Invalid("policy_id", f"no such escalation policy: {policy_id}")
+        kv.put(tx.conn, DEFAULT_POLICY_KEY, {"policy_id": policy_id}, at=app.clock.now(), by=p.actor)
+    return {"policy_id": policy_id}
 
 
 # -- the reactor ----------------------------------------------------------------------------------
@@ -199,8 +230,27 @@ def _on_services_added(app: App, tx: Tx, state: IncidentState, change: dict[str,
     return _page_services(app, tx, state, sorted(set(change["new"]) - set(change["old"])), "service added")
 
 
+def _page_or_default(app: App, tx: Tx, state: IncidentState, reason: str) -> list[Event]:
+    """Page the incident's services' policies; if none of them has one (or it names no service), the default
+    policy, at any priority: it stands in for a service's policy, and people's contact rules choose which
+    priorities reach them. Without a default, a P1/P2 on services without a policy records `escalation.none`
+    (the war room and the queue then say nobody was paged; they also flag an open P1/P2 or major incident
+    that names no service and was never paged, see failures.paging_health). A P3-P5 stays quiet."""
+    out = _page_services(app, tx, state, list(state.service_ids), reason)
+    if out:
+        return out
+    default_id = default_policy_in(tx)
+    page = start_in(app, tx, state, default_id, "default_policy") if default_id is not None else None
+    if page is not None:
+        return [page]
+    if not state.service_ids or state.priority not in failures.LOUD_PRIORITIES:
+        return []
+    return [Event(NONE, {"reason": "no_policy", "service_ids": list(state.service_ids), "priority": state.priority},
+                  SYSTEM_ACTOR, app.clock.now())]
+
+
 def _on_declared(app: App, tx: Tx, state: IncidentState) -> list[Event]:
-    out = _page_services(app, tx, state, list(state.service_ids), "declared")
+    out = _page_or_default(app, tx, state, "declared")
     targets = targets_in(tx)
     rows = [{"incident_id": state.id, "kind": kind, "priority": state.priority, "state": "pending",
              "due_at": state.detected_at + timedelta(minutes=minutes)}
@@ -248,7 +298,7 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> Incide
 
 def install(app: App) -> None:
     """Wire paging into incident changes, and the notification channels it uses."""
-    outbox.install(app)
+    outbox.install(app, on_dead=failures.report_dead)
     outbox.add_check(app, stale_pages)
     app.reactors.append(react)
 

@@ -39,6 +39,20 @@ Channel = Callable[[dict[str, Any], str], None]
 Check = Callable[[Connection, list[RowMapping]], dict[int, str]]
 PAGE_KINDS = ("page", "breach")
 
+# Marks the given rows dead if they are still pending; returns those it marked.
+MarkDead = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+# Told, inside the transaction that records the outcomes, about notifications of incidents that ran out of
+# attempts: (app, tx, rows, mark_dead). Each row carries `error_class` (never the error text, which may quote
+# an address or a server's answer). The hook must lock the rows' incidents *first*, then call `mark_dead`,
+# then append what it wants to their timelines: the incident-then-notification lock order is the one every
+# incident transaction uses (acknowledge and resolve cancel pages), so the two never deadlock.
+#
+# Why a hook: notifications are downstream of incidents and escalation and must not import them. The
+# escalation domain, which sends pages for incidents, passes its reporter to `install` (see
+# escalation/failures.py); without one (a bare outbox in tests), rows simply go dead.
+DeadHook = Callable[[App, Tx, list[dict[str, Any]], MarkDead], None]
+
 
 @dataclass(frozen=True)
 class Retry:
@@ -179,19 +193,40 @@ def _record(app: App) -> int:
     return len(done)
 
 
+def error_class(error: str) -> str:
+    """The exception's class name from a recorded error ("ConnectionRefusedError: [Errno 111] ...")."""
+    head = error.split(":", 1)[0].strip()
+    return head if head.isidentifier() else "Error"
+
+
 def _write_outcomes(app: App, done: list[tuple[dict[str, Any], int, str | None]]) -> None:
     now = app.clock.now()
     retry = retry_policy(app)
+    dying = [{**row, "error": error, "error_class": error_class(error)} for row, _, error in done
+             if error is not None and row["attempts"] >= retry.max_attempts]
+
+    def mark_dead(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        marked = [r for r in rows if st.update_notification(tx.conn, r["id"], only_state="pending", state="dead",
+                                                            next_attempt_at=None, last_error=r["error"])]
+        for r in marked:
+            log.warning("notification dead", extra={"notification_id": r["id"], "error": r["error"]})
+        return marked
+
+    hook: DeadHook | None = app.extras.get("notify_on_dead")
     with app.db.transaction() as tx:
+        of_incidents = [r for r in dying if r["incident_id"] is not None]
+        if hook is not None and of_incidents:
+            hook(app, tx, of_incidents, mark_dead)  # first: it locks the incidents before any row is touched
+            mark_dead([r for r in dying if r["incident_id"] is None])
+        else:
+            mark_dead(dying)
         for row, attempt_id, error in done:
             st.finish_attempt(tx.conn, attempt_id, finished_at=now, ok=error is None, error=error)
             if error is None:  # a page cancelled while in flight was delivered all the same: say so
                 st.update_notification(tx.conn, row["id"], only_state=("pending", "cancelled"), state="delivered",
                                        delivered_at=now, next_attempt_at=None, last_error=None)
             elif row["attempts"] >= retry.max_attempts:
-                st.update_notification(tx.conn, row["id"], only_state="pending", state="dead",
-                                       next_attempt_at=None, last_error=error)
-                log.warning("notification dead", extra={"notification_id": row["id"], "error": error})
+                pass  # marked dead above
             else:
                 st.update_notification(tx.conn, row["id"], only_state="pending", last_error=error,
                                        next_attempt_at=now + retry.backoff(row["attempts"]))
@@ -269,8 +304,11 @@ def counts(app: App) -> dict[str, int]:
         return st.count_by_state(conn)
 
 
-def install(app: App) -> None:
-    """Default channels, from the environment; tests and bootstrap may replace entries."""
+def install(app: App, *, on_dead: DeadHook | None = None) -> None:
+    """Default channels, from the environment; tests and bootstrap may replace entries. `on_dead` reports
+    notifications of incidents that went dead (see DeadHook)."""
+    if on_dead is not None:
+        app.extras["notify_on_dead"] = on_dead
     from warroom.notifications.channels import apprise_url, chat, webhook
     from warroom.notifications.channels.email import EmailChannel, SmtpConfig
 

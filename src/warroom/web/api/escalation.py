@@ -92,6 +92,21 @@ def set_targets(body: TargetsIn, app: App = Depends(get_app), p: Principal = Adm
     return esc.set_targets(app, p, body.model_dump())
 
 
+class DefaultPolicyIn(Strict):
+    policy_id: int | None = Field(..., ge=1, le=MAX_ID, description="null: no default (nobody is paged)")
+
+
+@router.get("/settings/default-escalation-policy",
+            summary="The policy paged for an incident none of whose services has one (null: none)")
+def get_default_policy(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
+    return esc.get_default_policy(app)
+
+
+@router.put("/settings/default-escalation-policy")
+def set_default_policy(body: DefaultPolicyIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
+    return esc.set_default_policy(app, p, body.policy_id)
+
+
 @router.get("/incidents/{key}/escalations", summary="An incident's escalations and target timers")
 def incident_escalations(key: str, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     from warroom.incidents import service as incidents

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from warroom.auth.permissions import UserRole
 from warroom.bootstrap import App
+from warroom.escalation.failures import paging_health
 from warroom.incidents import store as st
 from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import NEXT, Status, is_open
@@ -56,6 +57,7 @@ def summary_context(app: App, conn: Connection, state: IncidentState) -> dict[st
         "people": [u for u in names.users.values() if u["active"]],
         "role_holders": [u for u in names.users.values() if u["active"] and u["role"] != UserRole.VIEWER],
         "open_children": [c for c in st.children_of(conn, state.id) if is_open(Status(c.status))],
+        "paging": paging_health(conn, [state]).get(state.id),
     }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
+from warroom.escalation.failures import paging_health
 from warroom.incidents import store as st
 from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Priority
@@ -80,7 +81,7 @@ def queue_rows(app: App, conn: Connection, f: Filters) -> dict[str, Any]:
                              order="recent" if finished_only else "queue")  # history: newest first
     names = load_names(conn, {i.coordinator_id for i in items if i.coordinator_id})
     return {"incidents": items, "total": total, "names": names, "now": app.clock.now(),
-            "page_size": PAGE_SIZE}
+            "page_size": PAGE_SIZE, "paging": paging_health(conn, items)}
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -1,0 +1,97 @@
+"""Paging failures in the web app, the API and the CLI (issue 10.5): red flags on the war room and the queue, the
+default escalation policy setting, the admin's e-mail banner, /readyz, and where a person's pages go."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from tests.notify_support import policy, run_ticks, service_with
+from tests.web.pages_support import login_as
+from warroom.incidents import service as incidents
+from warroom.incidents.priority import Impact, Urgency
+from warroom.notifications import contacts, outbox
+from warroom.notifications.channels.email import EmailChannel, SmtpConfig
+from warroom.notifications.outbox import Retry
+
+
+def dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dead_smtp(app):
+    outbox.install(app)
+    app.extras["channels"]["email"] = EmailChannel(SmtpConfig(host="127.0.0.1", port=dead_port(), timeout=2))
+    app.extras["notify_retry"] = Retry(base_seconds=10, cap_seconds=600, max_attempts=2, lease_seconds=60)
+
+
+def paged_by_dead_smtp(app, clock, users) -> incidents.IncidentState:
+    rui = users.ids["responder"]
+    m = contacts.add_method(app, users.principal("admin"), rui, kind="email", address="rui@example.test")
+    contacts.add_rule(app, users.principal("admin"), rui, method_id=m["id"])
+    sid = service_with(app, "checkout", policy(app, "checkout", [[{"kind": "user", "id": rui}]], timeout=60))
+    inc = incidents.declare(app, users.principal("admin"), title="Checkout down", impact=Impact.EXTENSIVE,
+                            urgency=Urgency.CRITICAL, service_ids=[sid])
+    run_ticks(app)
+    clock.advance(seconds=10)
+    run_ticks(app)
+    return inc
+
+
+def test_dead_page_flags_the_war_room_and_the_queue(api, app, clock, users, dead_smtp) -> None:
+    inc = paged_by_dead_smtp(app, clock, users)
+    other = incidents.declare(app, users.principal("admin"), title="Fine one", impact=Impact.MINOR, urgency=Urgency.LOW)
+    login_as(api, "viewer")
+    room = api.get(f"/incidents/{inc.ref}").text
+    assert 'data-flag="nobody-reached"' in room and "1 page failed" in room
+    assert "page failed</span>" in room and "Rui" in room and "ConnectionRefusedError" in room
+    assert "rui@example.test" not in room.split('id="timeline"')[1].split("</ol>")[0]  # not in the timeline
+    summary = api.get(f"/incidents/{inc.ref}/summary").text  # what the live war room re-fetches
+    assert 'data-flag="nobody-reached"' in summary
+    queue = api.get("/").text
+    row = queue.split(f'data-key="{inc.id}"')[1].split("</tr>")[0]
+    assert 'data-flag="nobody-reached"' in row and "1 page failed" in row
+    assert "data-flag" not in queue.split(f'data-key="{other.id}"')[1].split("</tr>")[0]
+    assert 'data-flag="nobody-reached"' in api.get("/queue/rows").text
+    incidents.acknowledge(app, users.principal("responder"), inc.id)
+    row = api.get("/").text.split(f'data-key="{inc.id}"')[1].split("</tr>")[0]
+    assert "nobody-reached" not in row and "1 page failed" in row
+
+
+def test_nobody_was_paged_is_flagged(api, app, users) -> None:
+    sid = service_with(app, "orphan", None)
+    inc = incidents.declare(app, users.principal("admin"), title="Orphan down", impact=Impact.EXTENSIVE,
+                            urgency=Urgency.CRITICAL, service_ids=[sid])
+    login_as(api, "viewer")
+    room = api.get(f"/incidents/{inc.ref}").text
+    assert 'data-flag="nobody-paged"' in room
+    assert "None of its services has an escalation policy and there is no default escalation policy" in room
+    assert 'data-flag="nobody-paged"' in api.get("/").text
+
+
+def test_default_policy_setting_over_the_api_and_the_cli(api, app, users, monkeypatch) -> None:
+    from tests.web.pages_support import serve
+    from tests.web.test_oncall_cli import run
+
+    url = "/api/v1/settings/default-escalation-policy"
+    admin, responder = users.headers("admin"), users.headers("responder")
+    assert api.get(url, headers=responder).json() == {"policy_id": None}
+    bad = api.put(url, headers=admin, json={"policy_id": 9999})
+    assert bad.status_code == 422 and "policy_id" in bad.text
+    assert api.put(url, headers=admin, json={"policy_id": "x"}).status_code == 422
+    assert api.put(url, headers=responder, json={"policy_id": None}).status_code == 403
+    pid = policy(app, "catch-all", [[{"kind": "user", "id": users.ids["responder"]}]])
+    assert api.put(url, headers=admin, json={"policy_id": pid}).json() == {"policy_id": pid}
+    assert api.delete(f"/api/v1/escalation-policies/{pid}", headers=admin).status_code == 409
+    monkeypatch.setenv("WARROOM_TOKEN", users.tokens["admin"])
+    with serve(app) as base:
+        monkeypatch.setenv("WARROOM_URL", base)
+        assert json.loads(run("policy", "default")) == {"policy_id": pid}
+        assert json.loads(run("policy", "default", "--clear")) == {"policy_id": None}
+        assert json.loads(run("policy", "default", "--set", str(pid))) == {"policy_id": pid}
+    assert api.get(url, headers=responder).json() == {"policy_id": pid}
