@@ -50,3 +50,32 @@ def test_users_tokens_and_a_token_that_works(tmp_path: Path) -> None:
     assert (request["method"], request["path"], request["status"]) == ("GET", "/api/v1/incidents/404", 404)
     assert all({"ts", "level", "logger", "msg"} <= set(e) and "color_message" not in e for e in entries)
 
+
+
+def test_password_reset_token_expiry_and_token_list(tmp_path: Path) -> None:
+    """Issue 11.9: `warroom user password` ends the user's sessions and tokens; tokens may expire."""
+    env = base_env(tmp_path / "w.db")
+    setup_db(env)
+    run(env, "user", "create", "nina", "--password", "nina-password-1")
+    old = invoke(env, "token", "create", "nina").stdout.strip()
+    r = invoke(env, "token", "create", "nina", "--name", "ci", "--expires-in", "90d")
+    assert r.returncode == 0 and r.stdout.startswith("wr_")
+    ci = r.stdout.strip()
+    r = invoke(env, "token", "create", "nina", "--expires-in", "soon")
+    assert r.returncode == 1 and "expires_in" in r.stderr
+    listing = invoke(env, "token", "list", "nina").stdout.splitlines()
+    assert listing[0].split() == ["ID", "USER", "NAME", "PREFIX", "CREATED_AT", "LAST_USED_AT", "EXPIRES_AT",
+                                  "REVOKED_AT"]
+    assert len(listing) == 3 and "ci" in listing[2] and ci[:10] in listing[2]
+    with served(env) as url:
+        assert httpx.get(f"{url}/api/v1/users/me", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+        r = invoke(env, "user", "password", "nina", "--password", "brand-new-pass")
+        assert r.returncode == 0 and "revoked" in r.stdout, r.stderr
+        for t in (old, ci):
+            assert httpx.get(f"{url}/api/v1/users/me", headers={"Authorization": f"Bearer {t}"}).status_code == 401
+    r = invoke(env, "user", "password", "ghost", "--password", "brand-new-pass")
+    assert (r.returncode, r.stderr.strip()) == (1, "error: no user named 'ghost'")
+    r = invoke(env, "user", "password", "nina", "--password", "short")
+    assert r.returncode == 1 and "password" in r.stderr
+    revoked = invoke(env, "token", "list").stdout.splitlines()[1:]
+    assert [line.split()[1] for line in revoked] == ["admin", "nina", "nina"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -16,6 +17,7 @@ from warroom.auth import store
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
+from warroom.platform.clock import utc
 
 TOKEN_PREFIX = "wr_"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -32,9 +34,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < 8:
-        raise Invalid("password", "must be at least 8 characters")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 200
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(field, f"must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(field, f"must be at most {MAX_PASSWORD} characters")
 
 
 def create_user(app: App, *, username: str, display_name: str = "", role: UserRole = UserRole.RESPONDER,
@@ -66,7 +74,10 @@ def _check_zone(name: str) -> None:
 
 
 def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
-    """Change the given fields. None clears the e-mail address; for any other field it is refused."""
+    """Change the given fields. None clears the e-mail address; for any other field it is refused.
+
+    A new password (an admin's reset) ends the user's browser sessions and revokes their API tokens in the same
+    transaction: whoever held the old credentials is out at once; the user logs in again and makes new tokens."""
     refuse_nulls(changes, ("email",))
     values = dict(changes)
     if "password" in values:
@@ -84,29 +95,73 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
             store.update_user(tx.conn, user_id, **values)
         if admins_before > 0 and store.count_admins(tx.conn) == 0:
             raise Conflict("that would leave no active admin")
+        if "password_hash" in values:
+            store.end_sessions_of(tx.conn, user_id)
+            store.revoke_tokens_of(tx.conn, user_id, app.clock.now())
         return store.get_user(tx.conn, user_id)  # type: ignore[return-value]
 
 
-def create_token(app: App, user_id: int, name: str = "default") -> tuple[str, RowMapping]:
-    """Returns (the token, its row). The token itself is never stored nor shown again."""
+def change_own_password(app: App, p: Principal, *, current_password: str, new_password: str,
+                        keep_session: str | None = None, revoke_tokens: bool = False) -> int:
+    """Self-service: the current password proves it is them; the new one must pass the same rules. Ends the
+    user's other browser sessions (all but `keep_session`, the one asking) and, if asked, revokes their API
+    tokens. Returns how many sessions ended."""
+    with app.db.read() as conn:
+        stored = store.password_hash_of(conn, p.user_id)
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, current_password)
+        if not stored:
+            raise VerificationError
+    except (VerificationError, InvalidHashError):
+        raise Invalid("current_password", "is not your current password") from None
+    _check_password(new_password, "new_password")
+    if new_password == current_password:
+        raise Invalid("new_password", "must differ from the current password")
+    new_hash = hash_password(new_password)
+    with app.db.transaction() as tx:
+        if store.password_hash_of(tx.conn, p.user_id) != stored:
+            raise Conflict("your password was changed meanwhile; try again")
+        store.update_user(tx.conn, p.user_id, password_hash=new_hash)
+        ended = store.end_sessions_of(tx.conn, p.user_id, keep=keep_session)
+        if revoke_tokens:
+            store.revoke_tokens_of(tx.conn, p.user_id, app.clock.now())
+    return ended
+
+
+TOKEN_LIFETIME_MAX = timedelta(days=5 * 366)  # an expiry further ahead than this is a typo, not a plan
+
+
+def create_token(app: App, user_id: int, name: str = "default",
+                 expires_at: datetime | None = None) -> tuple[str, RowMapping]:
+    """Returns (the token, its row). The token itself is never stored nor shown again. `expires_at` (aware)
+    ends it; None: it lasts until revoked."""
+    now = app.clock.now()
+    if expires_at is not None:
+        expires_at = utc(expires_at)
+        if expires_at <= now:
+            raise Invalid("expires_at", "must be in the future")
+        if expires_at > now + TOKEN_LIFETIME_MAX:
+            raise Invalid("expires_at", f"must be within {TOKEN_LIFETIME_MAX.days} days")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with app.db.transaction() as tx:
         if store.get_user(tx.conn, user_id) is None:
             raise NotFound(f"user {user_id} not found")
         tid = store.insert_token(tx.conn, user_id=user_id, name=name.strip() or "default",
-                                 token_hash=hash_token(token), prefix=token[:10], created_at=app.clock.now())
+                                 token_hash=hash_token(token), prefix=token[:10], created_at=now,
+                                 expires_at=expires_at)
         row = next(r for r in store.list_tokens(tx.conn, user_id) if r["id"] == tid)
     return token, row
 
 
 def principal_for_token(app: App, token: str) -> Principal | None:
+    """The token's user, if the token is live (not revoked, not expired, its user active)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
+    now = app.clock.now()
     with app.db.read() as conn:
-        row = store.principal_row_for_token(conn, hash_token(token))
+        row = store.principal_row_for_token(conn, hash_token(token), now)
     if row is None:
         return None
-    now = app.clock.now()
     last = row["last_used_at"]
     if last is None or (now - last).total_seconds() > 60:  # keep reads cheap: one write a minute at most
         with app.db.transaction() as tx:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, select, update
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, column, delete, or_, select, table, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.platform.db import UTCDateTime, metadata
@@ -35,7 +35,12 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),  # NULL: never
 )
+
+# The browser sessions (web/session_store.py owns the table): a password change must end them in its own
+# transaction, and the credentials' store may not import the web adapter, so it names just the two columns.
+_web_sessions = table("web_sessions", column("id"), column("user_id"))
 
 USER_COLS = (users.c.id, users.c.username, users.c.display_name, users.c.email, users.c.role, users.c.active,
              users.c.time_zone, users.c.created_at)
@@ -75,11 +80,12 @@ def insert_token(conn: Connection, **values: Any) -> int:
     return conn.execute(api_tokens.insert().values(**values).returning(api_tokens.c.id)).scalar_one()
 
 
-def principal_row_for_token(conn: Connection, token_hash: str) -> RowMapping | None:
+def principal_row_for_token(conn: Connection, token_hash: str, now: datetime) -> RowMapping | None:
     q = (
         select(api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at, *USER_COLS)
         .join(users, users.c.id == api_tokens.c.user_id)
-        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None), users.c.active.is_(True))
+        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None), users.c.active.is_(True),
+               or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now))
     )
     return conn.execute(q).mappings().first()
 
@@ -90,7 +96,7 @@ def touch_token(conn: Connection, token_id: int, at: datetime) -> None:
 
 def list_tokens(conn: Connection, user_id: int | None = None) -> list[RowMapping]:
     q = select(api_tokens.c.id, api_tokens.c.user_id, api_tokens.c.name, api_tokens.c.prefix,
-               api_tokens.c.created_at, api_tokens.c.last_used_at, api_tokens.c.revoked_at)
+               api_tokens.c.created_at, api_tokens.c.last_used_at, api_tokens.c.expires_at, api_tokens.c.revoked_at)
     if user_id is not None:
         q = q.where(api_tokens.c.user_id == user_id)
     return list(conn.execute(q.order_by(api_tokens.c.id)).mappings())
@@ -100,3 +106,22 @@ def revoke_token(conn: Connection, token_id: int, at: datetime) -> bool:
     res = conn.execute(update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
                        .values(revoked_at=at))
     return res.rowcount == 1
+
+
+def revoke_tokens_of(conn: Connection, user_id: int, at: datetime) -> int:
+    """Revoke every live token of a user; how many."""
+    res = conn.execute(update(api_tokens).where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
+                       .values(revoked_at=at))
+    return res.rowcount
+
+
+def end_sessions_of(conn: Connection, user_id: int, keep: str | None = None) -> int:
+    """Delete a user's browser sessions (but `keep`, a session id); how many."""
+    q = delete(_web_sessions).where(_web_sessions.c.user_id == user_id)
+    if keep is not None:
+        q = q.where(_web_sessions.c.id != keep)
+    return conn.execute(q).rowcount
+
+
+def password_hash_of(conn: Connection, user_id: int) -> str | None:
+    return conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar_one_or_none()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import typer
 
 from warroom.auth.permissions import UserRole
 from warroom.cli.output import fail, print_table
+from warroom.errors import Invalid
 
 user_app = typer.Typer(help="Users (acts on the database directly).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (acts on the database directly).", no_args_is_help=True)
@@ -51,22 +55,69 @@ def user_list() -> None:
     print_table(["id", "username", "display_name", "role", "active"], [dict(r) for r in rows])
 
 
+@user_app.command("password")
+def user_password(username: str, password: str = typer.Option(..., prompt=True, hide_input=True,
+                                                             confirmation_prompt=True,
+                                                             help="The new password (asked for when left out)")
+                  ) -> None:
+    """Set a user's password. Ends their browser sessions and revokes their API tokens: they log in again with
+    the new password and make new tokens."""
+    from warroom.auth import service as auth
+
+    wr = _app()
+    with fail():
+        auth.update_user(wr, _user_id(wr, username), password=password)
+    typer.echo(f"password of {username} changed; their sessions ended and their API tokens were revoked")
+
+
+def _user_id(wr, username: str) -> int:  # noqa: ANN001
+    from warroom.auth import store
+    from warroom.errors import NotFound
+
+    with wr.db.read() as conn:
+        row = store.get_user_by_name(conn, username.strip().lower())
+    if row is None:
+        raise NotFound(f"no user named {username!r}")
+    return row["id"]
+
+
+def parse_duration(text: str) -> timedelta:
+    """90d, 12h, 30m, 2w: a token's lifetime."""
+    m = re.fullmatch(r"([0-9]{1,5})([mhdw])", text.strip())
+    if not m:
+        raise Invalid("expires_in", "use a number and a unit: 30m, 12h, 90d or 2w")
+    n, unit = int(m.group(1)), m.group(2)
+    unit_name = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]
+    return timedelta(**{unit_name: n})
+
+
 @token_app.command("create")
-def token_create(username: str, name: str = typer.Option("cli", help="What the token is for")) -> None:
+def token_create(username: str, name: str = typer.Option("cli", help="What the token is for"),
+                 expires_in: str | None = typer.Option(None, "--expires-in",
+                                                       help="Lifetime, e.g. 90d, 12h, 2w (default: never expires)")
+                 ) -> None:
     """Create an API token for a user; it is printed once."""
     from warroom.auth import service as auth
+
+    wr = _app()
+    with fail():
+        expires_at = wr.clock.now() + parse_duration(expires_in) if expires_in else None
+        token, _ = auth.create_token(wr, _user_id(wr, username), name, expires_at)
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(username: str | None = typer.Argument(None, help="Only this user's tokens")) -> None:
+    """List API tokens: when each was created, last used, when it expires, whether it is revoked."""
     from warroom.auth import store
 
     wr = _app()
-    with wr.db.read() as conn:
-        row = store.get_user_by_name(conn, username.lower())
     with fail():
-        if row is None:
-            from warroom.errors import NotFound
-
-            raise NotFound(f"no user named {username!r}")
-        token, _ = auth.create_token(wr, row["id"], name)
-    typer.echo(token)
+        uid = _user_id(wr, username) if username else None
+    with wr.db.read() as conn:
+        names = {u["id"]: u["username"] for u in store.list_users(conn)}
+        rows = [{**r, "user": names.get(r["user_id"], r["user_id"])} for r in store.list_tokens(conn, uid)]
+    print_table(["id", "user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"], rows)
 
 
 def demo() -> None:

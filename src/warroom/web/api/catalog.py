@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from warroom.auth import service as auth
 from warroom.auth import store as auth_store
@@ -19,6 +19,7 @@ from warroom.incidents.priority import matrix_to_json
 from warroom.web.api.schemas import (
     IncidentOut,
     MemberIn,
+    PasswordChangeIn,
     PathId,
     QueryId,
     ServiceIn,
@@ -113,12 +114,29 @@ def me(app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
         return {**row, "team_ids": cat_store.teams_of_user(conn, p.user_id)} if row else {}
 
 
+@router.post("/me/password", tags=["users"], summary="Change your own password")
+def change_password(body: PasswordChangeIn, request: Request, app: App = Depends(get_app),
+                    p: Principal = Viewer) -> dict[str, Any]:
+    """Needs the current password. Ends your other browser sessions (the one asking, if any, stays), and with
+    `revoke_tokens` also revokes your API tokens."""
+    from warroom.web.sessions import current_session
+
+    by_cookie = not request.headers.get("authorization")  # a bearer token is not a browser session to keep
+    session = current_session(request, app) if by_cookie else None
+    keep = session.id if session is not None and session.principal.user_id == p.user_id else None
+    ended = auth.change_own_password(app, p, current_password=body.current_password,
+                                     new_password=body.new_password, keep_session=keep,
+                                     revoke_tokens=body.revoke_tokens)
+    return {"changed": True, "sessions_ended": ended, "tokens_revoked": body.revoke_tokens}
+
+
 @router.post("/users", status_code=201, tags=["users"])
 def create_user(body: UserIn, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
     return dict(auth.create_user(app, **body.model_dump()))
 
 
-@router.patch("/users/{user_id}", tags=["users"])
+@router.patch("/users/{user_id}", tags=["users"],
+              description="A new `password` ends the user's browser sessions and revokes their API tokens.")
 def update_user(user_id: PathId, body: UserPatch, app: App = Depends(get_app), p: Principal = Admin) -> dict[str, Any]:
     return dict(auth.update_user(app, user_id, **body.model_dump(exclude_unset=True)))
 
@@ -128,7 +146,7 @@ def create_token(body: TokenIn, app: App = Depends(get_app), p: Principal = View
     user_id = body.user_id or p.user_id
     if user_id != p.user_id and not p.can(UserRole.ADMIN):
         raise Forbidden("only an admin may create a token for someone else")
-    token, row = auth.create_token(app, user_id, body.name)
+    token, row = auth.create_token(app, user_id, body.name, body.expires_at)
     return {**row, "token": token}
 
 

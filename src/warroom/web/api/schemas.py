@@ -235,3 +235,10 @@ class UserPatch(Strict):
 class TokenIn(Strict):
     name: str = Field("default", max_length=100)
     user_id: Id | None = Field(None, description="Admins may mint tokens for others")
+    expires_at: datetime | None = Field(None, description="When the token stops working (default: never)")
+
+
+class PasswordChangeIn(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200, description="At least 8 characters")
+    revoke_tokens: bool = Field(False, description="Also revoke all your API tokens")

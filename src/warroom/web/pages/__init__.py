@@ -9,11 +9,11 @@ from fastapi.staticfiles import StaticFiles
 
 from warroom.bootstrap import App
 from warroom.web import deps, sessions, sse
-from warroom.web.pages import auth, catalog, common, declare, extras, incident, incident_actions, queue
+from warroom.web.pages import account, auth, catalog, common, declare, extras, incident, incident_actions, queue
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-ROUTERS = [auth.router, queue.router, declare.router, incident.router, incident_actions.router, catalog.router,
-           sse.router, *extras.ROUTERS]
+ROUTERS = [auth.router, account.router, queue.router, declare.router, incident.router, incident_actions.router,
+           catalog.router, sse.router, *extras.ROUTERS]
 
 
 def install(api: FastAPI, app: App) -> None:
