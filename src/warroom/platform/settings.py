@@ -28,6 +28,8 @@ class Settings:
     # another GIL hand-off, and the embedded worker thread must still get its share (docs/bench-notify.md).
     gc_tuning: bool = field(default_factory=lambda: _bool("WARROOM_GC_TUNING", True))  # web/app.py _tune_gc
     api_threads: int = field(default_factory=lambda: int(os.environ.get("WARROOM_API_THREADS", "8")))
+    # Largest request body outside the alert intake (which has its own limits): 413 past it, before parsing.
+    max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("WARROOM_MAX_BODY_BYTES", "1048576")))
     # The longest schedule override (oncall/service.py): a longer absence is a change of the rotation.
     max_override_days: int = field(default_factory=lambda: int(os.environ.get("WARROOM_MAX_OVERRIDE_DAYS", "31")))
 

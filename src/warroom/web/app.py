@@ -18,6 +18,7 @@ from warroom.bootstrap import App, build_app
 from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its live streams
 from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
 from warroom.web.api.paging import ROUTERS as PAGING_ROUTERS  # on-call, escalation, notifications
+from warroom.web.body_limit import BodyLimit
 from warroom.worker.loop import start_embedded as start_embedded_worker
 
 log = logging.getLogger("warroom.http")
@@ -106,7 +107,10 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
         api.include_router(router)
     for extend in EXTENSIONS:
         extend(api, wr)
-    api.add_middleware(RequestLog)
+    # The intake (answered by `api.front` before this stack anyway) keeps its own, larger limits.
+    api.add_middleware(BodyLimit, limit=wr.settings.max_body_bytes,
+                       exempt=lambda scope: bool(api.front is not None and api.front.claims(scope)))
+    api.add_middleware(RequestLog)  # outermost: a refused body is logged too
     return api
 
 
