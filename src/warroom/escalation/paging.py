@@ -64,14 +64,14 @@ def incident_brief(app: App, state: IncidentState) -> dict[str, Any]:
 
 
 def page_level(app: App, tx: Tx, state: IncidentState, *, escalation_id: int, policy_id: int, policy: Policy,
-               level: int, cycle: int, reason: str) -> Event:
+               level: int, cycle: int, reason: str, extra: dict[str, Any] | None = None) -> Event:
     """Notify everyone `level` (0-based) reaches now; return the `escalation.paged` event to append."""
     now = app.clock.now()
     lv = policy.levels[level]
     user_ids = resolve_targets(tx.conn, lv, state, now)
     event_kind = "breach" if reason.startswith("breach") else "page"
     payload = {"event": event_kind, "incident": incident_brief(app, state), "level": level + 1, "cycle": cycle,
-               "policy": policy.name, "reason": reason}
+               "policy": policy.name, "reason": reason, **(extra or {})}
     rows = []
     for send in planned_sends(tx.conn, user_ids, state.priority, now):
         key = f"inc{state.id}-esc{escalation_id}-c{cycle}-l{level}-u{send['user_id']}-{send['rule']}-{send['channel']}"

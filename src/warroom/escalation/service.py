@@ -21,6 +21,7 @@ from warroom.bootstrap import App
 from warroom.catalog.store import services
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.escalation import failures
+from warroom.escalation import responders
 from warroom.escalation import store as st
 from warroom.escalation.paging import (
     BREACHED,
@@ -162,8 +163,10 @@ def set_default_policy(app: App, p: Principal, policy_id: int | None) -> dict[st
 
 # -- the reactor ----------------------------------------------------------------------------------
 
-def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str) -> Event | None:
-    """Start an escalation of `policy_id` for the incident and page its first level."""
+def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str,
+             extra: dict[str, Any] | None = None) -> Event | None:
+    """Start an escalation of `policy_id` for the incident and page its first level (`extra`: more facts for
+    that page's notifications, e.g. who asked for it and their message)."""
     policy = load_policy(tx.conn, policy_id)
     if policy is None:
         return None
@@ -172,7 +175,7 @@ def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str
                                   cycle=0, state="active", started_at=now, updated_at=now,
                                   next_at=now + timedelta(minutes=policy.levels[0].timeout_minutes))
     return page_level(app, tx, state, escalation_id=esc_id, policy_id=policy_id, policy=policy, level=0, cycle=0,
-                      reason=reason)
+                      reason=reason, extra=extra)
 
 
 def _stop_all(app: App, tx: Tx, state: IncidentState, why: str, by: str) -> list[Event]:
@@ -301,6 +304,7 @@ def install(app: App) -> None:
     outbox.install(app, on_dead=failures.report_dead)
     outbox.add_check(app, stale_pages)
     app.reactors.append(react)
+    app.reactors.append(responders.react)  # assignments and promotions reach their people
 
 
 # -- worker jobs ----------------------------------------------------------------------------------

@@ -8,16 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.notifications.channels.webhook import post_json
-from warroom.notifications.render import body, headline
+from warroom.notifications.render import body, headline, summary
 
 COLOURS = {"P1": "D00000", "P2": "F07000", "P3": "F0C000"}
+
+
+def detail(p: dict[str, Any]) -> str:
+    """The line under a Slack headline: what happened to you, and the asker's message or the reason."""
+    if p.get("event") in ("assigned", "promoted") or p.get("requested_by"):
+        extra = p.get("message") or (p.get("reason") if p.get("event") == "promoted" else "")
+        return summary(p) + (f": {extra}" if extra else "")
+    return str(p.get("reason", ""))
 
 
 def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
     p = row["payload"]
     url = (p.get("incident") or {}).get("url", "")
     return {"text": headline(p), "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline(p)}*\n{p.get('reason', '')}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline(p)}*\n{detail(p)}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{url}|Open in warroom>"}]},
     ]}
 

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import orjson
 
+from warroom.notifications.render import summary
+
 _client = httpx.Client(timeout=10.0)
 
 
@@ -33,7 +35,8 @@ def post_json(url: str, doc: dict[str, Any], key: str, secret: str = "") -> None
 
 
 def document(row: dict[str, Any]) -> dict[str, Any]:
-    return {"idempotency_key": row["key"], "notification_id": row["id"], **row["payload"]}
+    return {"idempotency_key": row["key"], "notification_id": row["id"], **row["payload"],
+            "summary": summary(row["payload"])}
 
 
 def send(row: dict[str, Any], secret: str) -> None:
