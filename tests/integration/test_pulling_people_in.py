@@ -169,6 +169,8 @@ def test_paging_a_team_uses_its_policy_and_escalates_until_acknowledged(app, clo
     assert ev.data["user_ids"] == [ana]
     assert kinds(app, inc)[-2:] == ["responders.paged", "escalation.paged"]  # the request, then its page
     assert paged(app, inc)[-1]["reason"] == "requested" and paged(app, inc)[-1]["user_ids"] == [ana]
+    run_ticks(app)
+    assert [r.path for r in receiver.wait_for(1)] == ["/ana"]
     clock.advance(minutes=11)
     run_ticks(app)
     assert paged(app, inc)[-1]["user_ids"] == [bo] and paged(app, inc)[-1]["reason"] == "timeout"

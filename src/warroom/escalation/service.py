@@ -20,8 +20,7 @@ from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
 from warroom.catalog.store import services
 from warroom.errors import Conflict, Invalid, NotFound
-from warroom.escalation import failures
-from warroom.escalation import responders
+from warroom.escalation import failures, responders
 from warroom.escalation import store as st
 from warroom.escalation.paging import (
     BREACHED,
