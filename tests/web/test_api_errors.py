@@ -31,7 +31,8 @@ def test_unknown_routes_and_methods(api, users) -> None:
 def test_health_and_readiness_need_no_token(api, app) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     r = api.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ok", "database": app.db.dialect}
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["database"] == app.db.dialect
+    assert r.json()["notifications"]["dead"] == 0  # a detail (issue 10.5)
 
 
 def test_readiness_fails_when_the_database_is_gone(api, app) -> None:

@@ -95,3 +95,41 @@ def test_default_policy_setting_over_the_api_and_the_cli(api, app, users, monkey
         assert json.loads(run("policy", "default", "--clear")) == {"policy_id": None}
         assert json.loads(run("policy", "default", "--set", str(pid))) == {"policy_id": pid}
     assert api.get(url, headers=responder).json() == {"policy_id": pid}
+
+
+def test_admin_banner_and_readyz_after_failed_email(api, app, clock, users, dead_smtp) -> None:
+    assert api.get("/readyz").json()["notifications"] == {
+        "email": {"configured": True, "failures_last_hour": 0, "last_error_class": None}, "dead": 0}
+    login_as(api, "admin")
+    assert "data-banner" not in api.get("/").text
+    paged_by_dead_smtp(app, clock, users)
+    ready = api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"  # a detail, never a verdict
+    assert ready.json()["notifications"] == {
+        "email": {"configured": True, "failures_last_hour": 2, "last_error_class": "ConnectionRefusedError"},
+        "dead": 1}
+    for page in ("/", "/people", "/notifications"):  # on every page
+        html = api.get(page).text
+        assert 'data-banner="email_failing"' in html and "2 e-mail sends failed in the last hour" in html, page
+    assert "ConnectionRefusedError" in api.get("/").text
+    login_as(api, "responder")
+    assert "data-banner" not in api.get("/").text  # admins only
+    clock.advance(hours=1, seconds=1)  # the last failure was an hour and a second ago
+    login_as(api, "admin")
+    assert "data-banner" not in api.get("/").text
+    assert api.get("/readyz").json()["notifications"]["email"]["failures_last_hour"] == 0
+
+
+def test_admin_banner_when_email_is_not_configured(api, app, users, monkeypatch) -> None:
+    monkeypatch.delenv("WARROOM_SMTP_HOST", raising=False)
+    app.extras["channels"]["email"] = EmailChannel(SmtpConfig.from_env())
+    login_as(api, "admin")
+    assert "data-banner" not in api.get("/").text  # nobody could be e-mailed yet
+    assert api.get("/readyz").json()["notifications"]["email"]["configured"] is False
+    contacts.add_method(app, users.principal("admin"), users.ids["viewer"], kind="email", address="vic@example.test")
+    html = api.get("/teams").text
+    assert 'data-banner="email_unconfigured"' in html and "WARROOM_SMTP_HOST is not set" in html
+    monkeypatch.setenv("WARROOM_SMTP_HOST", "127.0.0.1")  # a local relay, on purpose
+    app.extras["channels"]["email"] = EmailChannel(SmtpConfig.from_env())
+    assert "data-banner" not in api.get("/").text
+    assert api.get("/readyz").json()["notifications"]["email"]["configured"] is True

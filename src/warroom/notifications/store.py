@@ -78,6 +78,7 @@ attempts = Table(
     Column("finished_at", UTCDateTime, nullable=True),
     Column("ok", Boolean, nullable=True),  # None: the worker died during the attempt
     Column("error", Text, nullable=True),
+    Index("ix_notification_attempts_finished_at", "finished_at"),  # recent failures, for the admin's banner
 )
 
 
@@ -201,3 +202,23 @@ def finish_attempt(conn: Connection, attempt_id: int, **values: Any) -> None:
 def count_by_state(conn: Connection) -> dict[str, int]:
     q = select(notifications.c.state, func.count()).group_by(notifications.c.state)
     return {r[0]: r[1] for r in conn.execute(q)}
+
+
+def failures_since(conn: Connection, channel: str, since: datetime) -> tuple[int, str | None]:
+    """Failed attempts on `channel` finished since `since`, and the last one's error."""
+    q = (select(attempts.c.error).join(notifications, notifications.c.id == attempts.c.notification_id)
+         .where(attempts.c.finished_at >= since, attempts.c.ok.is_(False), notifications.c.channel == channel)
+         .order_by(attempts.c.finished_at.desc(), attempts.c.id.desc()))
+    n = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    last = conn.execute(q.limit(1)).scalar_one_or_none() if n else None
+    return n, last
+
+
+def anyone_by_email(conn: Connection) -> bool:
+    """Could a page go out by e-mail: an e-mail contact method, or an active person with an account e-mail?"""
+    from warroom.auth.store import users
+
+    if conn.execute(select(contact_methods.c.id).where(contact_methods.c.kind == "email").limit(1)).first():
+        return True
+    q = select(users.c.id).where(users.c.active.is_(True), users.c.email.is_not(None), users.c.email != "")
+    return conn.execute(q.limit(1)).first() is not None

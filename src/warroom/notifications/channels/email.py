@@ -26,6 +26,7 @@ class SmtpConfig:
     timeout: float = 10.0
     verify: bool = True  # verify the server certificate (starttls / tls)
     cafile: str = ""  # extra CA bundle, e.g. for a private mail relay
+    configured: bool = True  # False: WARROOM_SMTP_HOST was not set, the 127.0.0.1:25 default is a guess
 
     @classmethod
     def from_env(cls) -> SmtpConfig:
@@ -34,7 +35,7 @@ class SmtpConfig:
                    env("WARROOM_SMTP_MODE", "plain"), env("WARROOM_SMTP_USERNAME", ""),
                    env("WARROOM_SMTP_PASSWORD", ""), env("WARROOM_SMTP_FROM", "warroom@localhost"),
                    float(env("WARROOM_SMTP_TIMEOUT", "10")), env("WARROOM_SMTP_VERIFY", "1") != "0",
-                   env("WARROOM_SMTP_CAFILE", ""))
+                   env("WARROOM_SMTP_CAFILE", ""), bool(env("WARROOM_SMTP_HOST")))
 
 
 def subject_payload(payload: dict[str, Any]) -> dict[str, Any]:

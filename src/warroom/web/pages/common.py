@@ -203,10 +203,26 @@ env.globals.update(ROLE_RANK={r.value: i for i, r in enumerate((UserRole.VIEWER,
                                                                  UserRole.ADMIN))})
 
 
+def admin_banners(request: Request, principal: Principal | None) -> list[dict[str, Any]]:
+    """What an admin must know on every page (e-mail delivery not configured or failing); never breaks a page."""
+    if principal is None or not principal.can(UserRole.ADMIN):
+        return []
+    from warroom.notifications import health
+
+    try:
+        app: App = request.app.state.warroom
+        with app.db.read() as conn:
+            return health.admin_banners(app, conn)
+    except Exception:
+        log.exception("admin banners failed")
+        return []
+
+
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     """Render a template with the signed-in user, their CSRF token and the navigation."""
     session: Session | None = getattr(request.state, "web_session", None)
     principal = session.principal if session else None
+    ctx.setdefault("banners", admin_banners(request, principal))
     nav = [(path, label) for path, label, role in NAV if principal and principal.can(role)]
     html = env.get_template(name).render(request=request, user=principal, csrf=session.csrf_token if session else "",
                                          nav=nav, path=request.url.path, can_act=bool(principal and principal.can(
