@@ -24,8 +24,11 @@ class App:
     live: LiveHub = field(default_factory=LiveHub)
     reactors: list[Reactor] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    passwords: Any = None  # auth.passwords.PasswordChecks, made on the first password check
 
     def close(self) -> None:
+        if self.passwords is not None:
+            self.passwords.close()
         self.db.dispose()
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from anyio import to_thread
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth import store
+from warroom.auth.passwords import PasswordChecks, hasher
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
@@ -21,9 +22,9 @@ from warroom.platform.clock import utc
 
 TOKEN_PREFIX = "wr_"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_hasher = PasswordHasher()
 # Verified against when the user does not exist, so a wrong username costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_DUMMY_HASH = hasher.hash("not-a-real-password")
+_CHECKS_LOCK = threading.Lock()
 
 
 def hash_token(token: str) -> str:
@@ -31,7 +32,19 @@ def hash_token(token: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hasher.hash(password)
+
+
+def password_checks(app: App) -> PasswordChecks:
+    """The application's bounded pool for argon2 verifies (auth/passwords.py), made on first use."""
+    checks = app.passwords
+    if checks is None:
+        with _CHECKS_LOCK:
+            checks = app.passwords
+            if checks is None:
+                s = app.settings
+                checks = app.passwords = PasswordChecks(s.password_threads, s.password_queue)
+    return checks
 
 
 MIN_PASSWORD = 8
@@ -108,12 +121,8 @@ def change_own_password(app: App, p: Principal, *, current_password: str, new_pa
     tokens. Returns how many sessions ended."""
     with app.db.read() as conn:
         stored = store.password_hash_of(conn, p.user_id)
-    try:
-        _hasher.verify(stored or _DUMMY_HASH, current_password)
-        if not stored:
-            raise VerificationError
-    except (VerificationError, InvalidHashError):
-        raise Invalid("current_password", "is not your current password") from None
+    if not password_checks(app).verify(stored or _DUMMY_HASH, current_password) or not stored:
+        raise Invalid("current_password", "is not your current password")
     _check_password(new_password, "new_password")
     if new_password == current_password:
         raise Invalid("new_password", "must differ from the current password")
@@ -169,17 +178,31 @@ def principal_for_token(app: App, token: str) -> Principal | None:
     return Principal(row["id"], row["username"], UserRole(row["role"]), row["display_name"])
 
 
-def authenticate_password(app: App, username: str, password: str) -> Principal | None:
+def _login_row(app: App, username: str) -> RowMapping | None:
     with app.db.read() as conn:
-        row = store.get_user_by_name(conn, username.strip().lower())
-    stored = row["password_hash"] if row and row["active"] and row["password_hash"] else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if row is None or stored is _DUMMY_HASH:
+        return store.get_user_by_name(conn, username.strip().lower())
+
+
+def _stored_hash(row: RowMapping | None) -> str:
+    return row["password_hash"] if row and row["active"] and row["password_hash"] else _DUMMY_HASH
+
+
+def _principal_if(row: RowMapping | None, matched: bool) -> Principal | None:
+    if not matched or row is None or _stored_hash(row) is _DUMMY_HASH:
         return None
     return Principal(row["id"], row["username"], UserRole(row["role"]), row["display_name"])
+
+
+def authenticate_password(app: App, username: str, password: str) -> Principal | None:
+    """The user, if the password is theirs. The verify runs on `password_checks` (raises Busy when it is full)."""
+    row = _login_row(app, username)
+    return _principal_if(row, password_checks(app).verify(_stored_hash(row), password))
+
+
+async def authenticate_password_async(app: App, username: str, password: str) -> Principal | None:
+    """As `authenticate_password`, without holding a thread of the API's pool during the verify."""
+    row = await to_thread.run_sync(_login_row, app, username)
+    return _principal_if(row, await password_checks(app).verify_async(_stored_hash(row), password))
 
 
 def ensure_first_admin(app: App) -> tuple[str, str, str] | None:

@@ -30,6 +30,12 @@ class Settings:
     api_threads: int = field(default_factory=lambda: int(os.environ.get("WARROOM_API_THREADS", "8")))
     # Largest request body outside the alert intake (which has its own limits): 413 past it, before parsing.
     max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("WARROOM_MAX_BODY_BYTES", "1048576")))
+    # Password checks (argon2: ~0.3 CPU-s, 64 MiB each) run on their own pool: this many at once, this many
+    # more waiting; a login past that gets 429 at once (auth/passwords.py).
+    password_threads: int = field(default_factory=lambda: int(os.environ.get("WARROOM_PASSWORD_THREADS", "2")))
+    password_queue: int = field(default_factory=lambda: int(os.environ.get("WARROOM_PASSWORD_QUEUE", "4")))
+    # Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client (web/proxies.py).
+    trusted_proxies: str = field(default_factory=lambda: os.environ.get("WARROOM_TRUSTED_PROXIES", ""))
     # The longest schedule override (oncall/service.py): a longer absence is a change of the rotation.
     max_override_days: int = field(default_factory=lambda: int(os.environ.get("WARROOM_MAX_OVERRIDE_DAYS", "31")))
 

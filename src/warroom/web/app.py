@@ -19,6 +19,7 @@ from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its
 from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
 from warroom.web.api.paging import ROUTERS as PAGING_ROUTERS  # on-call, escalation, notifications
 from warroom.web.body_limit import BodyLimit
+from warroom.web.proxies import TrustedProxies, parse_networks
 from warroom.worker.loop import start_embedded as start_embedded_worker
 
 log = logging.getLogger("warroom.http")
@@ -59,8 +60,10 @@ class RequestLog:
             await self.app(scope, receive, _send)
         finally:
             if status[0] >= 400 or log.isEnabledFor(logging.DEBUG):
+                client = scope.get("client")
                 log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status[0],
-                                           "ms": round((time.perf_counter() - start) * 1000, 2)})
+                                           "ms": round((time.perf_counter() - start) * 1000, 2),
+                                           "client": client[0] if client else None})
 
 
 class WarroomAPI(FastAPI):
@@ -110,7 +113,10 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
     # The intake (answered by `api.front` before this stack anyway) keeps its own, larger limits.
     api.add_middleware(BodyLimit, limit=wr.settings.max_body_bytes,
                        exempt=lambda scope: bool(api.front is not None and api.front.claims(scope)))
-    api.add_middleware(RequestLog)  # outermost: a refused body is logged too
+    api.add_middleware(RequestLog)  # a refused body is logged too
+    nets = parse_networks(wr.settings.trusted_proxies)
+    if nets:  # outermost: the log and the login throttle see the client behind the proxy
+        api.add_middleware(TrustedProxies, networks=nets)
     return api
 
 

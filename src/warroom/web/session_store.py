@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, delete, func, select, update
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.platform.db import UTCDateTime, metadata
@@ -56,8 +57,22 @@ def delete_expired_sessions(conn: Connection, now: datetime) -> None:
     conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
 
 
-def record_failure(conn: Connection, username: str, ip: str, at: datetime) -> None:
-    conn.execute(login_failures.insert().values(username=username, ip=ip, at=at))
+def lock_login_key(conn: Connection, username: str, ip: str) -> None:
+    """Serialise the throttle check of one (username, address) until the transaction ends. PostgreSQL: a
+    transaction-level advisory lock (held across server processes). SQLite: nothing to do, every write
+    transaction already holds the database's write lock (BEGIN IMMEDIATE, platform/db.py)."""
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"warroom-login\0{username}\0{ip}".encode()).digest()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+def record_failure(conn: Connection, username: str, ip: str, at: datetime) -> int:
+    return conn.execute(login_failures.insert().values(username=username, ip=ip, at=at)
+                        .returning(login_failures.c.id)).scalar_one()
+
+
+def delete_failure(conn: Connection, failure_id: int) -> None:
+    conn.execute(delete(login_failures).where(login_failures.c.id == failure_id))
 
 
 def failures_since(conn: Connection, username: str, ip: str, since: datetime) -> tuple[int, datetime | None]:

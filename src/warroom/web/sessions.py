@@ -12,10 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from anyio.to_thread import run_sync
 from fastapi import Request, Response
 
 from warroom.auth.permissions import Principal, UserRole
-from warroom.auth.service import authenticate_password
+from warroom.auth.service import authenticate_password, authenticate_password_async
 from warroom.bootstrap import App
 from warroom.errors import Forbidden
 from warroom.web import session_store as store
@@ -51,19 +52,29 @@ def client_ip(request: Request) -> str:
     return (request.client.host if request.client else "") or "unknown"
 
 
-def login(app: App, username: str, password: str, ip: str) -> tuple[str, Session] | None:
-    """Check the password; returns (cookie value, session) or None. Raises Throttled after too many failures."""
-    name = username.strip().lower()[:64]
+def _take_attempt(app: App, name: str, ip: str) -> int:
+    """Take one of the MAX_FAILURES attempts of (name, ip) in one atomic step: counted and recorded as a failure
+    under a lock (PostgreSQL: an advisory lock, so across server processes; SQLite: the write lock every
+    transaction takes), so N parallel guesses get at most MAX_FAILURES checks. Returns the record's id; a
+    success clears the records, a refused check gives the attempt back. Raises Throttled."""
     now = app.clock.now()
-    with app.db.read() as conn:
-        count, oldest = store.failures_since(conn, name, ip, now - FAILURE_WINDOW)
-    if count >= MAX_FAILURES:
-        retry = int(((oldest or now) + FAILURE_WINDOW - now).total_seconds()) + 1
-        raise Throttled(retry)
-    principal = authenticate_password(app, name, password)
     with app.db.transaction() as tx:
-        if principal is None:
-            store.record_failure(tx.conn, name, ip, now)
+        store.lock_login_key(tx.conn, name, ip)
+        count, oldest = store.failures_since(tx.conn, name, ip, now - FAILURE_WINDOW)
+        if count >= MAX_FAILURES:
+            raise Throttled(int(((oldest or now) + FAILURE_WINDOW - now).total_seconds()) + 1)
+        return store.record_failure(tx.conn, name, ip, now)
+
+
+def _give_back(app: App, attempt: int) -> None:
+    with app.db.transaction() as tx:
+        store.delete_failure(tx.conn, attempt)
+
+
+def _finish(app: App, name: str, ip: str, principal: Principal | None) -> tuple[str, Session] | None:
+    now = app.clock.now()
+    with app.db.transaction() as tx:
+        if principal is None:  # the attempt stays recorded as a failure
             store.prune_failures(tx.conn, now - FAILURE_WINDOW)
             return None
         store.clear_failures(tx.conn, name, ip)
@@ -73,6 +84,31 @@ def login(app: App, username: str, password: str, ip: str) -> tuple[str, Session
         store.insert_session(tx.conn, id=_hash(token), user_id=principal.user_id, csrf_token=csrf, created_at=now,
                              last_seen_at=now, expires_at=now + LIFETIME)
     return token, Session(_hash(token), principal, csrf)
+
+
+def login(app: App, username: str, password: str, ip: str) -> tuple[str, Session] | None:
+    """Check the password; returns (cookie value, session) or None. Raises Throttled after too many failures,
+    Busy when too many password checks are under way (the attempt is then not counted)."""
+    name = username.strip().lower()[:64]
+    attempt = _take_attempt(app, name, ip)
+    try:
+        principal = authenticate_password(app, name, password)
+    except BaseException:
+        _give_back(app, attempt)
+        raise
+    return _finish(app, name, ip, principal)
+
+
+async def login_async(app: App, username: str, password: str, ip: str) -> tuple[str, Session] | None:
+    """As `login`, for the login page: database steps on the API's threads, the verify on the password pool."""
+    name = username.strip().lower()[:64]
+    attempt = await run_sync(_take_attempt, app, name, ip)
+    try:
+        principal = await authenticate_password_async(app, name, password)
+    except BaseException:
+        await run_sync(_give_back, app, attempt)
+        raise
+    return await run_sync(_finish, app, name, ip, principal)
 
 
 def logout(app: App, request: Request) -> None:

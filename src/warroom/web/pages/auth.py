@@ -7,6 +7,7 @@ import secrets
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from warroom.auth.passwords import Busy
 from warroom.auth.permissions import UserRole
 from warroom.bootstrap import App
 from warroom.web import sessions
@@ -43,8 +44,6 @@ def login_page(request: Request, next: str | None = None, app: App = Depends(get
 
 @router.post("/login", dependencies=_LOGIN_OPEN)
 async def login_submit(request: Request, app: App = Depends(get_app)) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     form = await request.form()
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))[:200]
@@ -56,8 +55,8 @@ async def login_submit(request: Request, app: App = Depends(get_app)) -> Respons
         return _login_form(request, next_url=next_url, username=username, status=422,
                            error="Enter your username and password.")
     try:
-        result = await run_in_threadpool(sessions.login, app, username, password, sessions.client_ip(request))
-    except sessions.Throttled as exc:
+        result = await sessions.login_async(app, username, password, sessions.client_ip(request))
+    except (sessions.Throttled, Busy) as exc:
         resp = _login_form(request, next_url=next_url, username=username, status=429, error=str(exc).capitalize()
                            + ".")
         resp.headers["Retry-After"] = str(exc.retry_after)
