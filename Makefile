@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test`: tests wait on servers, SMTP and browsers, so more workers than cores help
+TEST_WORKERS ?= 3
 export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
 
 .PHONY: run test test-fast lint fmt bench clean install demo worker
@@ -29,7 +31,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -x -m "not postgres and not browser and not slow"

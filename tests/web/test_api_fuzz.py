@@ -23,6 +23,7 @@ ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # ~20 s alone; several times that beside other pytest-xdist workers
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_no_route_answers_a_server_error(db, request, tmp_path) -> None:
     if ST is None:
