@@ -129,9 +129,9 @@ def test_dead_pages_can_be_sent_again_and_people_show_shifts_and_contacts(api, a
     run_ticks(app)
     assert "delivered" in api.get(f"/notifications/{nid}").text and len(recorder.sent) == 1
     me = api.get(f"/people/{ana}").text
-    assert "DB rota" in me and "Contact methods" in me
+    assert "DB rota" in me and "Contact rules, in order" in me
     login_as(api, "viewer")
-    assert "Contact methods" not in api.get(f"/people/{ana}").text, "how to reach someone is for responders"
+    assert "Contact rules" not in api.get(f"/people/{ana}").text, "how to reach someone is for responders"
 
 
 def test_an_alert_page_shows_labels_links_and_payload_but_never_the_key(api, app, users) -> None:

@@ -94,6 +94,7 @@ def test_default_policy_setting_over_the_api_and_the_cli(api, app, users, monkey
         assert json.loads(run("policy", "default")) == {"policy_id": pid}
         assert json.loads(run("policy", "default", "--clear")) == {"policy_id": None}
         assert json.loads(run("policy", "default", "--set", str(pid))) == {"policy_id": pid}
+        assert "This person cannot be reached" in run("contact", "list", str(users.ids["viewer"]))
     assert api.get(url, headers=responder).json() == {"policy_id": pid}
 
 
@@ -133,3 +134,41 @@ def test_admin_banner_when_email_is_not_configured(api, app, users, monkeypatch)
     app.extras["channels"]["email"] = EmailChannel(SmtpConfig.from_env())
     assert "data-banner" not in api.get("/").text
     assert api.get("/readyz").json()["notifications"]["email"]["configured"] is True
+
+
+def test_a_person_page_says_exactly_where_pages_go(api, app, users) -> None:
+    from warroom.auth import service as auth
+
+    admin = users.principal("admin")
+    rui, vic = users.ids["responder"], users.ids["viewer"]
+    login_as(api, "responder")
+    nobody = api.get(f"/people/{vic}").text  # no rules, no account e-mail
+    assert 'data-reach="none"' in nobody and "This person cannot be reached" in nobody
+    people = api.get("/people").text
+    assert 'data-reach="none"' in people.split(f'href="/people/{vic}"')[1].split("</tr>")[0]
+    auth.update_user(app, vic, email="vic@example.test")
+    fallback = api.get(f"/people/{vic}").text
+    assert 'data-reach="none"' not in fallback and 'data-reach="partial"' not in fallback
+    assert "every page goes to the account e-mail vic@example.test" in fallback
+    assert fallback.count("(account e-mail: they have no contact rules)") == 5
+    mail = contacts.add_method(app, admin, rui, kind="email", address="rui@example.test")
+    chat = contacts.add_method(app, admin, rui, kind="slack", address="https://hooks.slack.test/services/T0/B0/SECRET")
+    contacts.add_method(app, admin, rui, kind="webhook", address="https://ops.test/hook", label="ops bridge")
+    contacts.add_rule(app, admin, rui, method_id=chat["id"], delay_minutes=2, priorities=["P1", "P2"])
+    contacts.add_rule(app, admin, rui, method_id=mail["id"], priorities=["P1", "P2", "P3"])
+    page = api.get(f"/people/{rui}").text
+    assert 'data-reach="partial"' in page and "A P4, P5 page reaches them <b>nowhere</b>" in page
+    plan = page.split('data-reach="plan"')[1].split("</table>")[0]
+    p1 = plan.split("P1</span>")[1].split("</tr>")[0]
+    assert p1.index("rui@example.test at once") < p1.index("hooks.slack.test/… after 2 min")
+    assert "SECRET" not in page  # a webhook URL's path is a credential
+    assert "ops bridge" in page.split("Contact methods no rule uses")[1]
+    rules = page.split("Contact rules, in order")[1].split("</ol>")[0]
+    assert rules.index("at once, for P1, P2, P3") < rules.index("after 2 min, for P1, P2")
+    go = api.get(f"/api/v1/users/{rui}/contacts", headers=users.headers("responder")).json()["pages_go"]
+    assert go["unreachable"] == ["P4", "P5"] and [s["channel"] for s in go["by_priority"][0]["sends"]] == [
+        "email", "slack"]
+    assert "not paged at P4, P5" in api.get("/people").text.split(f'href="/people/{rui}"')[1].split("</tr>")[0]
+    login_as(api, "viewer")
+    seen = api.get(f"/people/{rui}").text
+    assert 'data-reach="partial"' in seen and "rui@example.test" not in seen and "Contact rules" not in seen

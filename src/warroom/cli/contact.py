@@ -21,6 +21,16 @@ def contact_list(user_id: int, url: str | None = Url, token: str | None = Token,
     print_table(["id", "kind", "address", "label", "has_secret"], c["methods"])
     typer.echo("")
     print_table(["id", "method_id", "kind", "delay_minutes", "priorities"], c["rules"])
+    go = c.get("pages_go")
+    if go:
+        typer.echo("")
+        if len(go["unreachable"]) == len(go["by_priority"]):
+            typer.echo("This person cannot be reached: no contact rule and no account e-mail.")
+            return
+        for x in go["by_priority"]:
+            sends = "; ".join(f"{s['channel']} {s['where']} " + (f"after {s['delay_minutes']} min" if s["delay_minutes"]
+                                                                  else "at once") for s in x["sends"])
+            typer.echo(f"{x['priority']}: {sends or 'NOWHERE'}")
 
 
 @app.command("add")

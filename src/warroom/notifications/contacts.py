@@ -89,14 +89,14 @@ def remove_rule(app: App, p: Principal, user_id: int, rule_id: int) -> None:
 
 
 def contacts_of(app: App, user_id: int) -> dict[str, Any]:
-    """A person's methods (secrets hidden) and rules."""
+    """A person's methods (secrets hidden), rules, and where a page to them goes (see where_pages_go)."""
     with app.db.read() as conn:
         _check_user(conn, user_id)
         methods = [{k: v for k, v in dict(m).items() if k != "secret"} | {"has_secret": bool(m["secret"])}
                    for m in st.methods_of(conn, user_id)]
         rules = [{k: r[k] for k in ("id", "user_id", "method_id", "delay_minutes", "priorities", "kind", "address")}
                  for r in st.rules_of(conn, [user_id])]
-    return {"user_id": user_id, "methods": methods, "rules": rules}
+    return {"user_id": user_id, "methods": methods, "rules": rules, "pages_go": where_pages_go(app, user_id)}
 
 
 def planned_sends(conn: Connection, user_ids: list[int], priority: str, now: datetime) -> list[dict[str, Any]]:
@@ -121,3 +121,66 @@ def planned_sends(conn: Connection, user_ids: list[int], priority: str, now: dat
                 out.append({"user_id": uid, "method_id": None, "channel": "email", "address": email,
                             "due_at": now, "rule": "default"})
     return out
+
+
+def shown_address(kind: str, address: str, label: str = "") -> str:
+    """Where a method points, safe to show: an e-mail address; for a URL (its path may hold a token, as Slack's
+    do) the label or just the host."""
+    if kind == "email":
+        return address
+    return label or f"{urlsplit(address).netloc or kind}/…"
+
+
+def reach_plan(conn: Connection, user_ids: list[int], now: datetime) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """Per person and priority, the sends a page would make now: `planned_sends`, the very code paging uses."""
+    plan: dict[int, dict[str, list[dict[str, Any]]]] = {u: {p: [] for p in PRIORITIES} for u in user_ids}
+    for priority in PRIORITIES:
+        for send in planned_sends(conn, user_ids, priority, now):
+            minutes = int((send["due_at"] - now).total_seconds() // 60)
+            plan[send["user_id"]][priority].append({**send, "delay_minutes": minutes})
+    return plan
+
+
+def unreachable_priorities(conn: Connection, user_ids: list[int], now: datetime) -> dict[int, list[str]]:
+    """The priorities at which a page would reach each person nowhere (people reachable at all of them left out)."""
+    plan = reach_plan(conn, user_ids, now)
+    out = {u: [p for p in PRIORITIES if not by_p[p]] for u, by_p in plan.items()}
+    return {u: ps for u, ps in out.items() if ps}
+
+
+def where_pages_go(app: App, user_id: int) -> dict[str, Any]:
+    """Exactly where a page to this person goes, per priority, in the order it is sent; the rules as set; the
+    account e-mail fallback (used only while the person has no rules); methods no rule uses (never paged)."""
+    from sqlalchemy import select
+
+    now = app.clock.now()
+    with app.db.read() as conn:
+        _check_user(conn, user_id)
+        plan = reach_plan(conn, [user_id], now)[user_id]
+        methods = {m["id"]: m for m in st.methods_of(conn, user_id)}
+        rules = st.rules_of(conn, [user_id])
+        email = conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar_one_or_none()
+
+    def where(send: dict[str, Any]) -> str:
+        m = methods.get(send["method_id"]) if send["method_id"] else None
+        return shown_address(send["channel"], send["address"], m["label"] if m else "")
+
+    by_priority = [{"priority": p, "sends": [{"channel": s["channel"], "where": where(s),
+                                              "delay_minutes": s["delay_minutes"],
+                                              "fallback": s["method_id"] is None}
+                                             for s in sorted(plan[p], key=lambda s: s["delay_minutes"])]}
+                   for p in PRIORITIES]
+    used = {r["method_id"] for r in rules}
+    return {
+        "user_id": user_id,
+        "by_priority": by_priority,
+        "unreachable": [x["priority"] for x in by_priority if not x["sends"]],
+        "rules": [{"id": r["id"], "channel": r["kind"], "delay_minutes": r["delay_minutes"],
+                   "priorities": list(r["priorities"]), "where": shown_address(r["kind"], r["address"],
+                                                                               methods[r["method_id"]]["label"])}
+                  for r in sorted(rules, key=lambda r: (r["delay_minutes"], r["id"]))],
+        "fallback_email": email if not rules and email else None,
+        "unused_methods": [{"id": m["id"], "kind": m["kind"], "where": shown_address(m["kind"], m["address"],
+                                                                                     m["label"])}
+                           for m in methods.values() if m["id"] not in used],
+    }

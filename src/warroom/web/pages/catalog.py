@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.incidents import store as st
+from warroom.notifications import contacts
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, load_names, render, run_panels
@@ -72,7 +73,9 @@ def people_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPa
         for t in names.teams.values():
             for m in cat_store.team_members_of(conn, t["id"]):
                 membership.setdefault(m["id"], []).append(t["name"] + (" (lead)" if m["role"] == "lead" else ""))
-    return render(request, "people.html", people=list(names.users.values()), membership=membership)
+        unreachable = contacts.unreachable_priorities(conn, list(names.users), app.clock.now())
+    return render(request, "people.html", people=list(names.users.values()), membership=membership,
+                  unreachable=unreachable, every_priority=len(contacts.PRIORITIES))
 
 
 @router.get("/people/{user_id}", response_class=HTMLResponse)

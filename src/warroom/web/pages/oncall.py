@@ -121,12 +121,12 @@ def notifications_panel(app: App, state: IncidentState) -> dict[str, Any] | None
 
 
 def person_panel(app: App, user_id: int, viewer: Any) -> dict[str, Any] | None:
-    """Person page: their shifts in the coming two weeks and (for responders) how they are reached."""
+    """Person page: their shifts in the coming two weeks and exactly where a page to them goes."""
     from warroom.auth.permissions import UserRole
     from warroom.notifications import contacts
 
     now = app.clock.now()
     shifts = oncall.user_shifts(app, user_id, now, now + timedelta(days=14))
-    reach = contacts.contacts_of(app, user_id) if viewer.can(UserRole.RESPONDER) else None
+    # where pages go: everyone sees whether the person can be reached; responders see the methods and rules
     return {"title": "On call and contact", "template": "_panel_person_oncall.html", "shifts": shifts[:30],
-            "reach": reach}
+            "plan": contacts.where_pages_go(app, user_id), "details": viewer.can(UserRole.RESPONDER)}
