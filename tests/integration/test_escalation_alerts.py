@@ -18,8 +18,8 @@ def test_alert_opened_incident_pages_and_ack_stops(app, clock):
     alerts.ingest(app, integ, [AlertIn("disk-1", Action.TRIGGER, "disk full on db1", "critical")])
     (inc,) = [r["incident_id"] for r in alerts.list_alerts(app)[0]]
     assert [p["user_ids"] for p in paged(app, inc)] == [[ana]]
-    kinds = [e.kind for e in incidents.timeline(app, inc)]
-    assert kinds.index("escalation.paged") < kinds.index("alerts.attached")
+    seq = {e.kind: e.seq for e in reversed(incidents.timeline(app, inc))}  # each kind's first seq
+    assert seq["incident.declared"] < seq["alerts.attached"] < seq["escalation.paged"]  # cause before effect
     # a repeat of the same alert neither opens a new incident nor pages again
     alerts.ingest(app, integ, [AlertIn("disk-1", Action.TRIGGER, "disk full on db1", "critical")])
     assert len(paged(app, inc)) == 1

@@ -108,3 +108,211 @@ def test_a_page_written_after_the_acknowledgement_still_goes_out(app, clock, rec
     assert paged(app, inc)[-1]["reason"] == "breach:resolve"
     assert [r.path for r in receiver.wait_for(2)] == ["/hook", "/boss"]
     assert "escalation.stopped" in kinds(app, inc)
+
+
+# -- 2. alerts never run a major incident; only people acknowledge; a reopened incident pages again ------------
+
+def _alerting(app, name: str, *, tier: int = 3, major: bool = False):
+    """A service (with a policy paging `name` through a recording channel) and a PagerDuty integration on it."""
+    from tests.alerts_support import integration
+    from tests.notify_support import Recorder
+    from warroom.catalog import service as catalog
+
+    rec = app.extras.get("_rec") or app.extras.setdefault("_rec", Recorder(app))
+    uid = person(app, name)
+    pid = policy(app, f"p-{name}", [[{"kind": "user", "id": uid}]], timeout=10)
+    sid = catalog.create_service(app, name=f"svc-{name}", tier=tier, escalation_policy_id=pid)["id"]
+    rules = {"priorities": [], "min_services": 0, "tier1_down": major}
+    integ, _ = integration(app, name=f"mon-{name}", service_id=sid, major=rules, reopen_window_s=3600)
+    return rec, integ
+
+
+def _fire(app, integ, key: str, action: str = "trigger", severity: str = "critical") -> int:
+    from warroom.alerts import service as alerts
+    from warroom.alerts.model import Action, AlertIn
+
+    alerts.ingest(app, integ, [AlertIn(key, Action(action), f"{key} is down", severity)])
+    (row,) = [r for r in alerts.list_alerts(app, integration_id=integ.id)[0] if r["dedup_key"] == key]
+    return row["incident_id"]
+
+
+def _targets(app, inc: int) -> dict[str, str]:
+    from warroom.escalation import service as esc
+
+    return {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}
+
+
+def test_a_flapping_critical_alert_on_a_tier1_service_keeps_its_major_incident_open(app, clock):
+    rec, integ = _alerting(app, "ana", tier=1, major=True)
+    inc = _fire(app, integ, "db-down")
+    state = incidents.get(app, inc)
+    assert state.major and state.status == "identified"
+    for _ in range(3):  # flapping: resolves, fires again, ...
+        clock.advance(minutes=2)
+        assert _fire(app, integ, "db-down", "resolve") == inc
+        state = incidents.get(app, inc)
+        assert state.status == "identified" and state.resolved_at is None, "alerts never resolve a major incident"
+        clock.advance(minutes=1)
+        assert _fire(app, integ, "db-down") == inc  # joins the open incident: no new one
+    tl = incidents.timeline(app, inc)
+    facts = [e for e in tl if e.kind == "alerts.all_resolved"]
+    assert len(facts) == 3 and all(e.data["major"] for e in facts)
+    assert "incident.acknowledged" not in [e.kind for e in tl], "no system actor acknowledges"
+    assert state.acknowledged_at is None
+    run_ticks(app)
+    assert [s["event"] for s in rec.sent] == ["page"]
+    clock.advance(minutes=10)
+    run_ticks(app)
+    # the alerts stopped nothing: nobody answered, so the escalation ran its course and the target was missed
+    assert "escalation.exhausted" in kinds(app, inc) and "escalation.stopped" not in kinds(app, inc)
+    assert _targets(app, inc)["ack"] == "breached"
+    incidents.move(app, ADMIN, inc, Status.RESOLVED)  # a person resolves it
+    assert incidents.get(app, inc).acknowledged_at is None and _targets(app, inc)["ack"] == "breached"
+    assert_replay_matches(app, inc)
+
+
+def test_an_ordinary_incident_resolved_by_its_alert_pages_again_when_it_reopens(app, clock):
+    rec, integ = _alerting(app, "bo")
+    inc = _fire(app, integ, "disk", severity="error")
+    assert not incidents.get(app, inc).major
+    run_ticks(app)
+    assert len(rec.sent) == 1
+    clock.advance(minutes=3)
+    _fire(app, integ, "disk", "resolve")
+    state = incidents.get(app, inc)
+    assert state.status == "resolved" and state.acknowledged_at is None  # auto-resolved, never acknowledged
+    tl = incidents.timeline(app, inc)
+    assert "incident.acknowledged" not in [e.kind for e in tl]
+    assert [e.actor for e in tl if e.kind == "status.changed"] == ["alert:mon-bo"]
+    assert _targets(app, inc)["ack"] == "not_acknowledged"
+    clock.advance(minutes=5)
+    assert _fire(app, integ, "disk", severity="error") == inc  # fires again inside the reopen window
+    state = incidents.get(app, inc)
+    assert state.status == "investigating" and state.acknowledged_at is None
+    pages = paged(app, inc)
+    assert [(p["level"], p["reason"]) for p in pages] == [(1, "declared"), (1, "reopened")]
+    seq = {e.kind: e.seq for e in incidents.timeline(app, inc)}  # each kind's last seq
+    assert seq["status.changed"] < seq["alerts.attached"] < seq["escalation.paged"]  # cause, then effect
+    assert _targets(app, inc)["ack"] == "pending"  # a new acknowledgement target, counted from the reopening
+    run_ticks(app)
+    assert len(rec.sent) == 2 and rec.sent[-1]["reason"] == "reopened"
+    incidents.acknowledge(app, ADMIN, inc)  # a person answers: escalation stops, the target is met
+    assert _targets(app, inc)["ack"] == "met"
+    clock.advance(minutes=30)
+    run_ticks(app)
+    assert len(paged(app, inc)) == 2
+    assert_replay_matches(app, inc)
+
+
+def test_a_person_reopening_a_resolved_incident_pages_again(app, clock):
+    from tests.notify_support import Recorder
+
+    rec = Recorder(app)
+    cy = person(app, "cy")
+    inc = declare(app, service_with(app, "web", policy(app, "web", [[{"kind": "user", "id": cy}]])))
+    incidents.acknowledge(app, ADMIN, inc)
+    incidents.move(app, ADMIN, inc, Status.RESOLVED)
+    assert _targets(app, inc)["ack"] == "met"
+    clock.advance(minutes=20)
+    incidents.move(app, ADMIN, inc, Status.INVESTIGATING, note="errors are back")
+    assert [p["reason"] for p in paged(app, inc)] == ["declared", "reopened"]
+    assert incidents.get(app, inc).acknowledged_at is None
+    run_ticks(app)
+    assert [s["reason"] for s in rec.sent] == ["reopened"]  # the first page was cancelled by the acknowledgement
+    assert_replay_matches(app, inc)
+
+
+def test_merged_without_an_acknowledgement_shows_the_target_not_acknowledged(app, clock):
+    dup = declare(app, service_with(app, "api", None))
+    primary = declare(app, service_with(app, "api2", None), title="primary")
+    incidents.acknowledge(app, ADMIN, primary)
+    incidents.merge(app, ADMIN, dup, primary)
+    assert _targets(app, dup)["ack"] == "not_acknowledged"
+    assert _targets(app, primary)["ack"] == "met"
+    clock.advance(hours=2)
+    run_ticks(app)
+    assert "sla.breached" not in kinds(app, dup)
+
+
+# -- 3. alert actions match the incident ---------------------------------------------------------------
+
+def test_acknowledging_an_alert_acknowledges_its_incident_and_stops_escalation(app, clock, users):
+    from warroom.alerts import service as alerts
+
+    rec, integ = _alerting(app, "di")
+    inc = _fire(app, integ, "api-5xx", severity="error")
+    (aid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0]]
+    alerts.acknowledge_alert(app, users.principal("responder"), aid)
+    tl = incidents.timeline(app, inc)
+    (ack,) = [e for e in tl if e.kind == "incident.acknowledged"]
+    assert ack.actor == "rui" and ack.data["via_alert"] == aid and ack.data["alert"]["summary"] == "api-5xx is down"
+    assert tl[-1].kind == "escalation.stopped" and tl[-1].data["reason"] == "acknowledged"
+    assert {n["state"] for n in outbox.list_(app, incident_id=inc)} == {"cancelled"}
+    assert _targets(app, inc)["ack"] == "met"
+    clock.advance(minutes=60)
+    run_ticks(app, 2)
+    assert rec.sent == [] and len(paged(app, inc)) == 1
+    assert_replay_matches(app, inc)
+
+
+def test_the_senders_acknowledgement_is_a_fact_and_a_second_one_by_hand_too(app, clock, users):
+    from warroom.alerts import service as alerts
+
+    rec, integ = _alerting(app, "ed")
+    inc = _fire(app, integ, "a", severity="error")
+    _fire(app, integ, "b", severity="error")
+    _fire(app, integ, "a", "acknowledge")  # the monitoring tool says so: not a person in warroom
+    assert incidents.get(app, inc).acknowledged_at is None
+    assert [e.actor for e in incidents.timeline(app, inc) if e.kind == "alerts.acknowledged"] == ["alert:mon-ed"]
+    clock.advance(minutes=10)
+    run_ticks(app)
+    assert "escalation.exhausted" in kinds(app, inc)  # escalation went on: nobody in warroom answered
+    incidents.acknowledge(app, ADMIN, inc)
+    b = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0] if r["dedup_key"] == "b"][0]
+    alerts.acknowledge_alert(app, users.principal("responder"), b)
+    last = incidents.timeline(app, inc)[-1]
+    assert last.kind == "alerts.acknowledged" and last.actor == "rui" and last.data["alert_ids"] == [b]
+    assert_replay_matches(app, inc)
+
+
+def test_resolving_alerts_by_hand_is_on_the_timeline_and_never_resolves_a_major_incident(app, clock, users):
+    from warroom.alerts import service as alerts
+
+    _, integ = _alerting(app, "fay", tier=1, major=True)
+    inc = _fire(app, integ, "core-down")
+    assert incidents.get(app, inc).major
+    (aid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0]]
+    alerts.resolve_alert(app, users.principal("responder"), aid)
+    tl = incidents.timeline(app, inc)
+    resolved = [e for e in tl if e.kind == "alerts.resolved"]
+    assert [(e.actor, e.data["alert_ids"]) for e in resolved] == [("rui", [aid])]
+    assert tl[-1].kind == "alerts.all_resolved" and tl[-1].data["major"] is True
+    assert incidents.get(app, inc).status == "identified"
+    assert_replay_matches(app, inc)
+
+
+def test_alert_actions_through_the_api_and_the_war_room_prompt(app, clock, api, users):
+    from tests.web.pages_support import login_as
+    from warroom.alerts import service as alerts
+
+    _, integ = _alerting(app, "gil", tier=1, major=True)
+    inc = _fire(app, integ, "lb-down")
+    ref = incidents.get(app, inc).ref
+    (aid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0]]
+    r = users.headers("responder")
+    assert api.post(f"/api/v1/alerts/{aid}/acknowledge", headers=r).status_code == 200
+    acked = api.get(f"/api/v1/incidents/{inc}", headers=r).json()
+    assert acked["acknowledged_at"] is not None
+    assert api.post(f"/api/v1/alerts/{aid}/resolve", headers=r).status_code == 200
+    assert api.get(f"/api/v1/incidents/{inc}", headers=r).json()["status"] == "identified"
+    login_as(api, "viewer")
+    html = api.get(f"/incidents/{ref}").text
+    assert "Every attached alert has resolved." in html and "This major incident stays open" in html
+    assert "all-alerts-resolved" in html
+    # an ordinary incident resolved without an acknowledgement: the API and the war room say "not acknowledged"
+    other = declare(app, service_with(app, "quiet", None), title="false alarm")
+    incidents.move(app, ADMIN, other, Status.RESOLVED)
+    targets = api.get(f"/api/v1/incidents/{other}/escalations", headers=r).json()["targets"]
+    assert {t["kind"]: t["state"] for t in targets}["ack"] == "not_acknowledged"
+    page = api.get(f"/incidents/{incidents.get(app, other).ref}").text
+    assert "not acknowledged" in page

@@ -29,8 +29,9 @@ from warroom.platform.db import Tx, pipeline
 
 ATTACHED = "alerts.attached"
 RESOLVED = "alerts.resolved"
-ALL_RESOLVED = "alerts.all_resolved"
-ALERT_KINDS = frozenset({ATTACHED, RESOLVED, ALL_RESOLVED})
+ALL_RESOLVED = "alerts.all_resolved"  # data: major (then the incident stays open: a person resolves it)
+ACKNOWLEDGED = "alerts.acknowledged"  # by the sender, or by hand on an incident already acknowledged or not open
+ALERT_KINDS = frozenset({ATTACHED, RESOLVED, ALL_RESOLVED, ACKNOWLEDGED})
 LISTED = 20  # alerts described in full in one timeline event; all ids are always kept
 
 
@@ -52,11 +53,13 @@ class _Rec:
     row: dict[str, Any]
     integration: Integration
     actor: str
+    by_hand: bool = False  # a person's action (in warroom), not the sender's
     new: bool = False
     dirty: bool = False  # status changed: rewrite the row
     bump: int = 0  # repeats to add to a row that is otherwise unchanged
     place: bool = False  # fired (first time or again): find its incident
     resolved_now: bool = False
+    acked_now: bool = False
     cls: Classification | None = None
     first: AlertIn | None = None
 
@@ -64,6 +67,7 @@ class _Rec:
 @dataclass
 class _Touch:
     attached: list[_Rec] = field(default_factory=list)
+    acknowledged: list[_Rec] = field(default_factory=list)
     resolved: list[_Rec] = field(default_factory=list)
 
 
@@ -88,6 +92,8 @@ def _apply(recs: dict[tuple[int, str], _Rec], known: dict, a: AlertIn, sub: Subm
     rec = recs.get(key)
     if rec is None and key in known:
         rec = recs[key] = _Rec(known[key], integ, actor)
+    if rec is not None and a.action is not Action.TRIGGER:
+        rec.actor, rec.by_hand = actor, sub.by is not None  # who acknowledged or resolved it
     if a.action is Action.TRIGGER:
         if rec is None:
             cls = classify(a, integ.config)
@@ -119,6 +125,7 @@ def _apply(recs: dict[tuple[int, str], _Rec], known: dict, a: AlertIn, sub: Subm
     elif a.action is Action.ACKNOWLEDGE and rec.row["status"] == AlertStatus.FIRING:
         rec.row.update(status=AlertStatus.ACKNOWLEDGED.value, acknowledged_at=now, acknowledged_by=actor)
         rec.dirty = rec.dirty or not rec.new
+        rec.acked_now = True
     elif a.action is Action.RESOLVE and rec.row["status"] != AlertStatus.RESOLVED:
         rec.row.update(status=AlertStatus.RESOLVED.value, resolved_at=now, resolved_by=actor,
                        last_seen_at=now)
@@ -154,7 +161,7 @@ def _place(app: App, tx: Tx, groups: dict[tuple[int, str], list[_Rec]], known: d
         if where is Placement.REOPEN:
             assert s is not None
             s = inc.put(incidents.move_in(app, tx, s, Status.INVESTIGATING, by=members[0].actor,
-                                          note="an alert fired again", implicit_ack=False))
+                                          note="an alert fired again", implicit_ack=False, react=False))
         elif where is Placement.OPEN:
             s = inc.put(_declare(app, tx, members, view, now))
         if where is not Placement.JOIN or g is None:
@@ -175,7 +182,8 @@ def _declare(app: App, tx: Tx, members: list[_Rec], view: CatalogView, now: date
         urgency=cls.urgency, category=cls.category, service_ids=services, identified_via="monitoring",
         detected_at=detected,
         description=f"Opened from alert {lead.row['dedup_key']} ({lead.integration.kind} integration "
-                    f"{lead.integration.name!r}).")
+                    f"{lead.integration.name!r}).",
+        react=False)  # reactions (pages) wait until the alerts are attached: cause before effect
 
 
 def _describe(r: _Rec) -> dict[str, Any]:
@@ -190,23 +198,29 @@ def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, _Touch], vie
     last = next(reversed(touched))
     for incident_id, t in touched.items():
         s = inc.get(incident_id)
-        actor = (t.attached or t.resolved)[0].actor
+        actor = (t.attached or t.acknowledged or t.resolved)[0].actor
         events: list[Event] = []
         if t.attached:
             events.append(Event(ATTACHED, {"count": len(t.attached), "alert_ids": [r.row["id"] for r in t.attached],
                                            "alerts": [_describe(r) for r in t.attached[:LISTED]]}, actor, now))
             events += _escalate_fields(s, t.attached, matrix, actor, now)
+        if t.acknowledged:
+            events += _acknowledged(s, t.acknowledged, now)
         all_resolved = bool(t.resolved) and open_counts.get(incident_id) == 0
+        is_open = Status(s.status) in OPEN_STATUSES
         if t.resolved:
+            resolver = t.resolved[0].actor
             events.append(Event(RESOLVED, {"count": len(t.resolved), "alert_ids": [r.row["id"] for r in t.resolved],
-                                           "alerts": [_describe(r) for r in t.resolved[:LISTED]]}, actor, now))
+                                           "alerts": [_describe(r) for r in t.resolved[:LISTED]]}, resolver, now))
             if all_resolved:
-                events.append(Event(ALL_RESOLVED, {}, actor, now))
-        auto_resolve = all_resolved and Status(s.status) in OPEN_STATUSES \
+                # a major incident is never resolved by its alerts: the fact prompts its coordinator instead
+                events.append(Event(ALL_RESOLVED, {"major": s.major and is_open}, resolver, now))
+        auto_resolve = all_resolved and is_open and not s.major \
             and any(r.integration.config.auto_resolve for r in t.resolved)
         # Alert events change nothing promotion looks at (priority, services, status), so it can be decided first.
         promote = _promotion(s, t, view) if not any(e.kind not in ALERT_KINDS for e in events) else None
-        if all(e.kind in ALERT_KINDS for e in events) and not auto_resolve and not promote:
+        if all(e.kind in ALERT_KINDS for e in events) and not auto_resolve and not promote \
+                and not incidents.is_held(tx, incident_id):
             # Nothing after this reads the database (no reactor acts on alert events): on PostgreSQL these
             # writes go out together, and for the batch's last incident together with the COMMIT.
             if incident_id == last:
@@ -218,12 +232,27 @@ def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, _Touch], vie
             continue
         s = inc.put(incidents.append_in(app, tx, s, events))
         if auto_resolve:
-            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=actor, note="all alerts resolved",
-                                                implicit_ack=False))
+            s = inc.put(incidents.move_in(app, tx, s, Status.RESOLVED, by=t.resolved[0].actor,
+                                          note="all alerts resolved", implicit_ack=False))
         if promote is None:
             promote = _promotion(s, t, view)
         if promote:
             inc.put(incidents.promote_in(app, tx, s, promote[1], by=actor, rule=promote[0]))
+
+
+def _acknowledged(s: IncidentState, acked: list[_Rec], now: datetime) -> list[Event]:
+    """A person acknowledging an alert acknowledges its open incident (which stops its escalation), naming the
+    alert; otherwise (the sender acknowledged it, or the incident is acknowledged or not open) it is a fact."""
+    by_hand = [r for r in acked if r.by_hand]
+    out: list[Event] = []
+    if by_hand and s.acknowledged_at is None and Status(s.status) in OPEN_STATUSES:
+        out += decide.acknowledge(s, by=by_hand[0].actor, at=now, via_alert=_describe(by_hand[0]))
+        acked = [r for r in acked if r is not by_hand[0]]
+    for actor in dict.fromkeys(r.actor for r in acked):
+        mine = [r for r in acked if r.actor == actor]
+        out.append(Event(ACKNOWLEDGED, {"count": len(mine), "alert_ids": [r.row["id"] for r in mine],
+                                        "alerts": [_describe(r) for r in mine[:LISTED]]}, actor, now))
+    return out
 
 
 def _promotion(s: IncidentState, t: _Touch, view: CatalogView) -> tuple[str, str] | None:
@@ -360,8 +389,8 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
             groups[(r.integration.id, r.row["group_key"])].append(r)
     if groups or any(r.resolved_now for r in recs.values()):
         _matrix(app, tx)
-    resolving = {r.row["incident_id"] for r in recs.values()
-                 if r.resolved_now and not r.new and r.row["incident_id"] is not None}
+    resolving = {r.row["incident_id"] for r in recs.values()  # and acknowledging
+                 if (r.resolved_now or r.acked_now) and not r.new and r.row["incident_id"] is not None}
     if _pipelined(app, tx, groups, resolving, recs, inc, now):
         known_groups = None
     elif (known_groups := _cached_groups(app, groups, resolving, inc)) is None:
@@ -387,7 +416,12 @@ def process(app: App, tx: Tx, subs: list[Submission]) -> None:
     for r in recs.values():
         if r.place:
             touched[r.row["incident_id"]].attached.append(r)
+        if r.acked_now and r.row["incident_id"] is not None and not r.new:
+            touched[r.row["incident_id"]].acknowledged.append(r)
         if r.resolved_now and r.row["incident_id"] is not None:
             touched[r.row["incident_id"]].resolved.append(r)
     if touched:
         _timeline(app, tx, inc, dict(sorted(touched.items())), view, now)
+    # a safety net: every incident declared or reopened above was touched, and its timeline append reacted
+    for incident_id in sorted(i for i in inc.states if incidents.is_held(tx, i)):
+        inc.put(incidents.react_held_in(app, tx, inc.get(incident_id)))

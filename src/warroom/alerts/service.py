@@ -262,6 +262,12 @@ def alerts_of_incident(app: App, incident_id: int, limit: int = 500, offset: int
     return list_alerts(app, incident_id=incident_id, limit=limit, offset=offset)
 
 
+def unresolved_count(app: App, incident_id: int) -> int:
+    """How many of the incident's alerts have not resolved."""
+    with app.db.read() as conn:
+        return store.unresolved_counts(conn, [incident_id])[incident_id]
+
+
 def get_alert(app: App, alert_id: int) -> RowMapping:
     with app.db.read() as conn:
         row = store.get_alert(conn, alert_id)
@@ -320,9 +326,13 @@ def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMappin
 
 
 def acknowledge_alert(app: App, p: Principal, alert_id: int) -> RowMapping:
+    """Acknowledge by hand: this acknowledges the alert's incident too if it is open and nobody has yet
+    (which stops its escalation), naming the alert; otherwise the timeline records the alert's acknowledgement."""
     return _by_hand(app, p, alert_id, Action.ACKNOWLEDGE)
 
 
 def resolve_alert(app: App, p: Principal, alert_id: int) -> RowMapping:
-    """Resolve by hand; when it was the incident's last open alert, the timeline says so."""
+    """Resolve by hand, on the incident's timeline (who, which alert). When it was the incident's last open
+    alert the timeline says so, and the incident resolves as with the sender's resolution: an ordinary one if
+    its integration auto-resolves, a major one never."""
     return _by_hand(app, p, alert_id, Action.RESOLVE)

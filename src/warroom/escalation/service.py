@@ -207,14 +207,16 @@ def stale_pages(conn: Connection, rows: list[RowMapping]) -> dict[int, str]:
     return out
 
 
-def _page_services(app: App, tx: Tx, state: IncidentState, service_ids: list[int], reason: str) -> list[Event]:
-    """Start the escalation policy of each of these services that this incident has not escalated yet."""
+def _page_services(app: App, tx: Tx, state: IncidentState, service_ids: list[int], reason: str,
+                   again: bool = False) -> list[Event]:
+    """Start the escalation policy of each of these services that this incident has not escalated yet (or, with
+    `again`, has no escalation running right now: a reopened incident pages from level 1 again)."""
     if not service_ids:
         return []
     q = (select(services.c.escalation_policy_id).where(services.c.id.in_(service_ids),
                                                        services.c.escalation_policy_id.is_not(None))
          .distinct())
-    started = {row["policy_id"] for row in st.escalations_of(tx.conn, state.id)}
+    started = {row["policy_id"] for row in st.escalations_of(tx.conn, state.id, active_only=again)}
     out = []
     for pid in sorted(set(tx.conn.execute(q).scalars()) - started):
         page = start_in(app, tx, state, pid, reason)
@@ -261,6 +263,16 @@ def _on_declared(app: App, tx: Tx, state: IncidentState) -> list[Event]:
     return out
 
 
+def _on_reopened(app: App, tx: Tx, state: IncidentState) -> list[Event]:
+    """A reopened incident needs someone again: page its services' policies from level 1 (the pages say
+    "reopened") and run its acknowledgement target again, counted from now."""
+    out = _page_services(app, tx, state, list(state.service_ids), "reopened", again=True)
+    minutes = targets_in(tx).due(state.priority, "ack")
+    if minutes:
+        st.restart_timer(tx.conn, state.id, "ack", state.priority, app.clock.now() + timedelta(minutes=minutes))
+    return out
+
+
 def _retarget(tx: Tx, state: IncidentState, priority: str) -> None:
     """A new priority moves the pending targets (still counted from detection) or drops them."""
     targets = targets_in(tx)
@@ -276,7 +288,8 @@ def _retarget(tx: Tx, state: IncidentState, priority: str) -> None:
 
 
 def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState | None:
-    """Page on declaration, stop on acknowledgement, settle targets on resolution; log it all on the timeline."""
+    """Page on declaration and on reopening, stop on acknowledgement, settle targets on resolution (an
+    acknowledgement target only a person's acknowledgement meets); log it all on the timeline."""
     out: list[Event] = []
     now = app.clock.now()
     for e in events:
@@ -291,8 +304,11 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> Incide
             _retarget(tx, state, e.data["new"])
         elif e.kind == ev.FIELDS_CHANGED and "service_ids" in e.data["changes"]:
             out += _on_services_added(app, tx, state, e.data["changes"]["service_ids"])
+        elif e.kind == ev.STATUS_CHANGED and e.data["old"] == Status.RESOLVED and e.data["new"] == Status.INVESTIGATING:
+            out += _on_reopened(app, tx, state)
         elif e.kind == ev.STATUS_CHANGED and not is_open(Status(e.data["new"])):
-            st.settle_timers(tx.conn, state.id, ("ack", "resolve"), now)
+            st.settle_timers(tx.conn, state.id, ("resolve",), now)
+            st.unacknowledged_timers(tx.conn, state.id, now)  # an acknowledgement settled it already if any
             why = "merged" if any(x.kind == ev.MERGED for x in events) else e.data["new"]
             out += _stop_all(app, tx, state, why, e.actor)
     return incidents.append_in(app, tx, state, out) if out else None

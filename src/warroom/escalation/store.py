@@ -50,11 +50,14 @@ sla_timers = Table(
     Column("kind", String(16), nullable=False),  # ack | resolve
     Column("priority", String(4), nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
-    Column("state", String(16), nullable=False),  # pending | met | breached
+    Column("state", String(16), nullable=False),  # pending | met | breached | not_acknowledged
     Column("settled_at", UTCDateTime, nullable=True),
     UniqueConstraint("incident_id", "kind"),
     Index("ix_sla_timers_due", "state", "due_at"),
 )
+
+
+NOT_ACKNOWLEDGED = "not_acknowledged"  # an ack target of an incident resolved or merged without an acknowledgement
 
 
 def insert_policy(conn: Connection, **values: Any) -> int:
@@ -154,6 +157,22 @@ def settle_timers(conn: Connection, incident_id: int, kinds: tuple[str, ...], at
     conn.execute(update(sla_timers).where(sla_timers.c.incident_id == incident_id, sla_timers.c.kind.in_(kinds),
                                           sla_timers.c.state == "pending", sla_timers.c.due_at >= at)
                  .values(state="met", settled_at=at))
+
+
+def unacknowledged_timers(conn: Connection, incident_id: int, at: datetime) -> None:
+    """The incident left the open states without anyone's acknowledgement: its response target was not met.
+    (A target already overdue stays pending: the breach job records the breach.)"""
+    conn.execute(update(sla_timers).where(sla_timers.c.incident_id == incident_id, sla_timers.c.kind == "ack",
+                                          sla_timers.c.state == "pending", sla_timers.c.due_at >= at)
+                 .values(state=NOT_ACKNOWLEDGED, settled_at=at))
+
+
+def restart_timer(conn: Connection, incident_id: int, kind: str, priority: str, due_at: datetime) -> None:
+    """Run a target again (a reopened incident must be acknowledged again): one row per incident and kind."""
+    values = {"priority": priority, "due_at": due_at, "state": "pending", "settled_at": None}
+    q = update(sla_timers).where(sla_timers.c.incident_id == incident_id, sla_timers.c.kind == kind)
+    if conn.execute(q.values(**values)).rowcount == 0:
+        conn.execute(sla_timers.insert().values(incident_id=incident_id, kind=kind, **values))
 
 
 def update_timer(conn: Connection, timer_id: int, **values: Any) -> None:

@@ -80,12 +80,13 @@ def declare(
     return Event(ev.DECLARED, data, by, at)
 
 
-def acknowledge(s: IncidentState, *, by: str, at: datetime) -> list[Event]:
+def acknowledge(s: IncidentState, *, by: str, at: datetime, via_alert: dict[str, Any] | None = None) -> list[Event]:
+    """A person's acknowledgement; `via_alert` describes the alert they acknowledged it from (id, summary, ...)."""
     if s.acknowledged_at is not None:
         return []  # idempotent: a second acknowledgement changes nothing
     if not is_open(Status(s.status)):
         raise Refused(f"incident is {s.status}; only an open incident can be acknowledged")
-    return [Event(ev.ACKNOWLEDGED, {}, by, at)]
+    return [Event(ev.ACKNOWLEDGED, {"via_alert": via_alert["id"], "alert": via_alert} if via_alert else {}, by, at)]
 
 
 def move(s: IncidentState, to: Status, *, by: str, at: datetime, note: str | None = None,

@@ -49,8 +49,14 @@ def matrix_in(tx: Tx) -> Matrix:
     return cached
 
 
-def record(app: App, tx: Tx, before: IncidentState, events: list[Event]) -> IncidentState:
-    """Append `events` after `before` and store the new snapshot, in `tx`."""
+HELD = "incidents.held"  # tx.data: {incident id: events recorded whose reactions wait for what follows}
+
+
+def record(app: App, tx: Tx, before: IncidentState, events: list[Event], *, react: bool = True) -> IncidentState:
+    """Append `events` after `before` and store the new snapshot, in `tx`, then let reactors answer them and
+    any events recorded earlier in `tx` with `react=False`. With `react=False` the reactions wait for the
+    next `record` of this incident in `tx` (or `react_held_in`): a cause recorded in several steps (an
+    incident declared, then its alerts attached) comes before its effects (pages) on the timeline."""
     if not events:
         return before
     now = app.clock.now()
@@ -60,7 +66,26 @@ def record(app: App, tx: Tx, before: IncidentState, events: list[Event]) -> Inci
         after = apply(after, e)
     st.save_snapshot(tx.conn, before, after)
     st.append_events(tx.conn, before.id, numbered, now)
-    return _react(app, tx, after, numbered)
+    return _react_or_hold(app, tx, after, numbered, react)
+
+
+def _react_or_hold(app: App, tx: Tx, state: IncidentState, events: list[Event], react: bool) -> IncidentState:
+    held: dict[int, list[Event]] = tx.data.setdefault(HELD, {})
+    if not react:
+        held.setdefault(state.id, []).extend(events)
+        return state
+    return _react(app, tx, state, [*held.pop(state.id, []), *events])
+
+
+def is_held(tx: Tx, incident_id: int) -> bool:
+    """Whether events of this incident recorded in `tx` still wait for their reactions."""
+    return incident_id in tx.data.get(HELD, ())
+
+
+def react_held_in(app: App, tx: Tx, state: IncidentState) -> IncidentState:
+    """Let reactors answer the events of `state`'s incident recorded in `tx` with `react=False`."""
+    held = tx.data.get(HELD, {}).pop(state.id, None)
+    return _react(app, tx, state, held) if held else state
 
 
 def _react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState:
@@ -126,7 +151,10 @@ def declare_in(
     priority_reason: str | None = None,
     detected_at: datetime | None = None,
     extra_events: list[Event] | None = None,
+    react: bool = True,
 ) -> IncidentState:
+    """Declare in `tx`. `extra_events` are recorded right after the declaration, before any reaction;
+    `react=False` holds the reactions until the incident's next `record` in `tx` (see `record`)."""
     service_ids = service_ids or []
     _check_services(tx, service_ids)
     if detected_at is not None:
@@ -140,14 +168,15 @@ def declare_in(
                               service_ids=service_ids, identified_via=identified_via, impact=impact,
                               urgency=urgency, priority=priority, priority_reason=priority_reason,
                               detected_at=detected_at, by=by, at=now, matrix=matrix_in(tx)).at_seq(1)
+    numbered = [declared, *(e.at_seq(i + 2) for i, e in enumerate(extra_events or []))]
     state = start(0, declared)
+    for e in numbered[1:]:
+        state = apply(state, e)
     new_id = st.insert_snapshot(tx.conn, state)
     state = replace(state, id=new_id)
-    st.append_events(tx.conn, new_id, [declared], now)
-    state = _react(app, tx, state, [declared])
-    if extra_events:
-        state = record(app, tx, state, extra_events)
-    return state
+    st.append_events(tx.conn, new_id, numbered, now)
+    # the declaration and its extra events are one cause: reactors answer them together, after both
+    return _react_or_hold(app, tx, state, numbered, react)
 
 
 def declare(app: App, p: Principal, **fields: Any) -> IncidentState:
@@ -187,9 +216,10 @@ def move(app: App, p: Principal, incident_id: int, to: Status, *, note: str | No
 
 
 def move_in(app: App, tx: Tx, s: IncidentState, to: Status, *, by: str, note: str | None = None,
-            implicit_ack: bool = True) -> IncidentState:
+            implicit_ack: bool = True, react: bool = True) -> IncidentState:
     """`implicit_ack=False` for a system actor (an alert integration): it never acknowledges."""
-    return record(app, tx, s, decide.move(s, to, by=by, at=app.clock.now(), note=note, implicit_ack=implicit_ack))
+    return record(app, tx, s, decide.move(s, to, by=by, at=app.clock.now(), note=note, implicit_ack=implicit_ack),
+                  react=react)
 
 
 def edit(app: App, p: Principal, incident_id: int, changes: dict[str, Any], *, priority: Priority | None = None,

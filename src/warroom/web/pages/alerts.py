@@ -18,6 +18,7 @@ from warroom.alerts.rules import parse_config
 from warroom.bootstrap import App
 from warroom.errors import NotFound, WarroomError
 from warroom.incidents.events import IncidentState
+from warroom.incidents.lifecycle import Status, is_open
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import (
@@ -137,7 +138,10 @@ def attached_alerts_panel(app: App, state: IncidentState) -> dict[str, Any] | No
     rows, total = alerts.alerts_of_incident(app, state.id, limit=50)
     if not total:
         return None
-    return {"title": f"Attached alerts ({total})", "template": "_panel_alerts.html", "alerts": rows, "total": total}
+    # a major incident whose alerts all resolved stays open: prompt its coordinator to decide
+    prompt = state.major and is_open(Status(state.status)) and alerts.unresolved_count(app, state.id) == 0
+    return {"title": f"Attached alerts ({total})", "template": "_panel_alerts.html", "alerts": rows, "total": total,
+            "all_resolved_prompt": prompt}
 
 
 CHANGES_BEFORE = timedelta(hours=24)  # how far before detection a change may be a suspect
