@@ -179,3 +179,17 @@ def test_the_throttle_keys_on_the_client_behind_a_trusted_proxy_only(db_url, clo
         assert sorted(set(_failures(wr))) == [("rui", "198.51.100.1"), ("rui", "203.0.113.7")]
     finally:
         wr.close()
+
+
+def test_a_password_change_past_the_pool_is_429_with_retry_after(app, users, api, slow_verify):
+    release, running = slow_verify
+    app.passwords = PasswordChecks(threads=1, queue=0)
+    with ThreadPoolExecutor(1) as other:
+        first = other.submit(app.passwords.verify, "h", "p")
+        while not running:
+            time.sleep(0.01)
+        r = api.post("/api/v1/me/password", headers=users.headers("responder"),
+                     json={"current_password": "rui-password-1", "new_password": "a-new-password-2"})
+        assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+        release.set()
+        first.result(timeout=5)

@@ -8,7 +8,7 @@ import ssl
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate
 from typing import Any
 
 from warroom.notifications.channels.email_headers import NAME_MAX, POLICY, SUBJECT_MAX, TITLE_MAX, header_text
@@ -52,10 +52,12 @@ def subject(payload: dict[str, Any]) -> str:
 
 def _mailbox(value: str) -> Address | str:
     """A configured sender such as `Équipe SRE <sre@example.org>`, its display name made header-safe."""
-    name, addr = parseaddr(value)
-    if not name or not addr:
+    value = value.strip()
+    if not (value.endswith(">") and "<" in value):
         return value
-    return Address(display_name=header_text(name, NAME_MAX), addr_spec=addr)
+    name, _, addr = value[:-1].rpartition("<")
+    name = header_text(name.strip().strip('"').strip(), NAME_MAX)
+    return Address(display_name=name, addr_spec=addr.strip())
 
 
 def message(row: dict[str, Any], sender: str) -> EmailMessage:
