@@ -172,3 +172,22 @@ def test_a_person_page_says_exactly_where_pages_go(api, app, users) -> None:
     login_as(api, "viewer")
     seen = api.get(f"/people/{rui}").text
     assert 'data-reach="partial"' in seen and "rui@example.test" not in seen and "Contact rules" not in seen
+
+
+def test_admin_sets_the_default_policy_on_the_policies_page(api, app, users) -> None:
+    pid = policy(app, "catch-all", [[{"kind": "user", "id": users.ids["responder"]}]])
+    login_as(api, "viewer")
+    page = api.get("/policies").text
+    assert 'data-default="none"' in page and 'action="/policies/default"' not in page
+    csrf = login_as(api, "responder")
+    assert api.post("/policies/default", data={"csrf": csrf, "policy_id": str(pid)}).status_code == 403
+    csrf = login_as(api, "admin")
+    bad = api.post("/policies/default", data={"csrf": csrf, "policy_id": "999"})
+    assert bad.status_code == 422 and "policy_id: no such escalation policy: 999" in bad.text
+    assert api.post("/policies/default", data={"csrf": csrf, "policy_id": "x"}).status_code == 422
+    r = api.post("/policies/default", data={"csrf": csrf, "policy_id": str(pid)}, follow_redirects=False)
+    assert r.status_code == 303
+    page = api.get("/policies").text
+    assert 'data-default="none"' not in page and "<b>catch-all</b> is paged" in page
+    api.post("/policies/default", data={"csrf": csrf, "policy_id": ""})
+    assert 'data-default="none"' in api.get("/policies").text

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from warroom.bootstrap import App
-from warroom.errors import NotFound, WarroomError
+from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
@@ -19,6 +19,7 @@ from warroom.oncall import service as oncall
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import (
+    AdminForm,
     FormCtx,
     PageError,
     ResponderForm,
@@ -51,12 +52,31 @@ def oncall_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPa
 
 @router.get("/policies", response_class=HTMLResponse)
 def policies_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
+    return policies_response(request, app)
+
+
+def policies_response(request: Request, app: App, *, error: str = "", status: int = 200) -> HTMLResponse:
     policies = [esc.get_policy(app, p["id"]) for p in esc.list_policies(app)]
     schedules = {r["id"]: r["name"] for r in oncall.list_schedules(app)}
     with app.db.read() as conn:
         names = load_names(conn)
-    return render(request, "policies.html", policies=policies, names=names, schedules=schedules,
-                  targets=esc.get_targets(app), policy_names={p["id"]: p["name"] for p in policies})
+    return render(request, "policies.html", status=status, error=error, policies=policies, names=names,
+                  schedules=schedules, targets=esc.get_targets(app),
+                  policy_names={p["id"]: p["name"] for p in policies},
+                  default_policy_id=esc.get_default_policy(app)["policy_id"])
+
+
+@router.post("/policies/default")
+def set_default_policy(request: Request, app: App = Depends(get_app), c: FormCtx = AdminForm) -> Response:
+    """The policy paged when none of an incident's services has one (empty: none)."""
+    raw = c.get("policy_id")
+    try:
+        if raw and not raw.isdigit():
+            raise Invalid("policy_id", "must be a policy id")
+        esc.set_default_policy(app, c.principal, int(raw) if raw else None)
+    except WarroomError as exc:
+        return policies_response(request, app, error=str(exc), status=exc.status)
+    return redirect("/policies")
 
 
 @router.get("/notifications", response_class=HTMLResponse)
