@@ -309,6 +309,7 @@ def test_alert_actions_through_the_api_and_the_war_room_prompt(app, clock, api, 
     html = api.get(f"/incidents/{ref}").text
     assert "Every attached alert has resolved." in html and "This major incident stays open" in html
     assert "all-alerts-resolved" in html
+    assert f'by acknowledging the alert <a href="/alerts/{aid}">lb-down is down</a>' in html
     # an ordinary incident resolved without an acknowledgement: the API and the war room say "not acknowledged"
     other = declare(app, service_with(app, "quiet", None), title="false alarm")
     incidents.move(app, ADMIN, other, Status.RESOLVED)
