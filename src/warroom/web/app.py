@@ -15,11 +15,13 @@ from fastapi import FastAPI
 from warroom.alerts.service import watch_keys as alert_keys
 from warroom.alerts.writer import background as alert_writer  # group-commit writer of alert intake
 from warroom.bootstrap import App, build_app
-from warroom.web import errors, pages, sse  # pages, sse: the browser UI and its live streams
+from warroom.web import api_docs, errors, pages, sse  # pages, sse: the browser UI and its live streams
 from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
 from warroom.web.api.paging import ROUTERS as PAGING_ROUTERS  # on-call, escalation, notifications
 from warroom.web.body_limit import BodyLimit
+from warroom.web.headers import SecurityHeaders
 from warroom.web.proxies import TrustedProxies, parse_networks
+from warroom.web.redact import needs_redaction, redact_path, redacting_send
 from warroom.worker.loop import start_embedded as start_embedded_worker
 
 log = logging.getLogger("warroom.http")
@@ -61,8 +63,8 @@ class RequestLog:
         finally:
             if status[0] >= 400 or log.isEnabledFor(logging.DEBUG):
                 client = scope.get("client")
-                log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status[0],
-                                           "ms": round((time.perf_counter() - start) * 1000, 2),
+                log.info("request", extra={"method": scope["method"], "path": redact_path(scope["path"]),
+                                           "status": status[0], "ms": round((time.perf_counter() - start) * 1000, 2),
                                            "client": client[0] if client else None})
 
 
@@ -79,6 +81,8 @@ class WarroomAPI(FastAPI):
             if m:
                 await front.handle(m, scope, receive, send)
                 return
+        if scope["type"] == "http" and needs_redaction(scope):  # a key in the URL: keep it out of access logs
+            send = redacting_send(scope, send)
         await super().__call__(scope, receive, send)
 
 
@@ -103,6 +107,9 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
         description="Major incident management: declare, coordinate, communicate, learn. "
         "Authenticate with `Authorization: Bearer <token>` (create one with `warroom token create`).",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by web/api_docs.py, not from a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     api.state.warroom = wr
     errors.install(api)
@@ -114,6 +121,7 @@ def create_app(wr: App | None = None, *, background: bool = True) -> FastAPI:
     api.add_middleware(BodyLimit, limit=wr.settings.max_body_bytes,
                        exempt=lambda scope: bool(api.front is not None and api.front.claims(scope)))
     api.add_middleware(RequestLog)  # a refused body is logged too
+    api.add_middleware(SecurityHeaders)  # CSP, nosniff, Referrer-Policy, X-Frame-Options (web/headers.py)
     nets = parse_networks(wr.settings.trusted_proxies)
     if nets:  # outermost: the log and the login throttle see the client behind the proxy
         api.add_middleware(TrustedProxies, networks=nets)
@@ -133,5 +141,5 @@ def _tune_gc() -> None:
 
 
 # Adapters that need more than a router (pages, static files, sessions) hook in here: (FastAPI, App) -> None.
-EXTENSIONS: list[Callable[[FastAPI, App], None]] = [pages.install]
+EXTENSIONS: list[Callable[[FastAPI, App], None]] = [pages.install, api_docs.install]
 EXTENSIONS.append(lambda api, wr: __import__("warroom.web.intake_fast", fromlist=["install"]).install(api, wr))

@@ -27,6 +27,7 @@ from warroom.web.api.alert_intake import (
     read_body,
     webhook_answer,
 )
+from warroom.web.headers import JSON_HEADERS
 
 log = logging.getLogger("warroom.http")
 _WEBHOOK = re.compile(r"^/api/v1/(?:integrations/([^/]+)|intake)/(alertmanager|webhook)$")
@@ -74,7 +75,8 @@ class IntakeFastPath:
 async def _send(send: Any, answer: Answer) -> None:
     status, body, extra = answer
     payload = orjson.dumps(body)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+               *JSON_HEADERS]
     headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
