@@ -53,6 +53,24 @@ def test_40_parallel_bad_logins_get_exactly_5_password_checks(app, users):
     assert len(_failures(app)) == sessions.MAX_FAILURES
 
 
+def test_two_server_processes_share_the_5_attempts(app, users, clock):
+    other = build_app(app.settings, clock=clock)  # a second process: its own connections, the same database
+    try:
+        def guess(i: int) -> str:
+            try:
+                sessions.login(app if i % 2 else other, "rui", f"guess-{i}", "192.0.2.5")
+                return "checked"
+            except sessions.Throttled:
+                return "throttled"
+
+        with ThreadPoolExecutor(20) as pool:
+            outcomes = list(pool.map(guess, range(40)))
+        assert outcomes.count("checked") == sessions.MAX_FAILURES
+        assert password_checks(app).verified + password_checks(other).verified == sessions.MAX_FAILURES
+    finally:
+        other.close()
+
+
 def test_a_success_clears_the_attempts_and_a_refused_check_is_given_back(app, users, monkeypatch):
     for i in range(3):
         assert sessions.login(app, "rui", f"wrong-{i}", "192.0.2.1") is None
