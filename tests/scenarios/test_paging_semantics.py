@@ -316,4 +316,4 @@ def test_alert_actions_through_the_api_and_the_war_room_prompt(app, clock, api, 
     targets = api.get(f"/api/v1/incidents/{other}/escalations", headers=r).json()["targets"]
     assert {t["kind"]: t["state"] for t in targets}["ack"] == "not_acknowledged"
     page = api.get(f"/incidents/{incidents.get(app, other).ref}").text
-    assert "not acknowledged" in page
+    assert '<b class="target-not_acknowledged">not acknowledged</b>' in page

@@ -96,6 +96,22 @@ def test_moving_an_unacknowledged_incident_acknowledges_it() -> None:
     assert s.acknowledged_at == s.investigating_at == T1
 
 
+def test_only_a_person_working_it_acknowledges_never_a_resolution_or_a_system_actor() -> None:
+    assert [e.kind for e in decide.move(state(), Status.RESOLVED, by="bo", at=T1)] == [ev.STATUS_CHANGED]
+    assert [e.kind for e in decide.move(state(), Status.CONTAINED, by="alert:prom", at=T1,
+                                        implicit_ack=False)] == [ev.STATUS_CHANGED]
+
+
+def test_an_acknowledgement_from_an_alert_names_it_and_a_reopening_clears_it() -> None:
+    alert = {"id": 7, "summary": "disk full", "severity": "critical", "dedup_key": "k", "integration_id": 1}
+    (ack,) = decide.acknowledge(state(), by="bo", at=T1, via_alert=alert)
+    assert ack.data == {"via_alert": 7, "alert": alert}
+    s = run(state(), [ack, *decide.move(run(state(), [ack]), Status.RESOLVED, by="bo", at=T1)])
+    assert s.acknowledged_at == T1
+    s = run(s, decide.move(s, Status.INVESTIGATING, by="bo", at=T1 + timedelta(minutes=5)))
+    assert s.acknowledged_at is None and s.resolved_at is None  # reopened: someone must acknowledge it again
+
+
 # -- edit ---------------------------------------------------------------------------------------
 
 def test_edit_records_before_and_after_and_recomputes_priority() -> None:
