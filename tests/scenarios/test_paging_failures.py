@@ -160,3 +160,20 @@ def test_alert_opened_incidents_use_the_default_policy_or_say_nobody_was_paged(a
     first, second = sorted({r["incident_id"] for r in alerts.list_alerts(app)[0]})
     assert "escalation.none" in kinds(app, first) and paged(app, first) == []
     assert [p["reason"] for p in paged(app, second)] == ["default_policy"]
+
+
+def test_a_reopened_incident_pages_the_default_again_or_says_nobody_was_paged(app, clock):
+    from warroom.incidents.lifecycle import Status
+
+    Recorder(app)
+    inc = declare(app, service_with(app, "orphan", None))
+    incidents.move(app, ADMIN, inc, Status.RESOLVED)
+    assert health(app, inc) is None  # resolved: nothing to flag
+    incidents.move(app, ADMIN, inc, Status.INVESTIGATING)
+    assert kinds(app, inc).count("escalation.none") == 2  # said again on reopening
+    assert health(app, inc).nobody_paged == "no_policy"
+    esc.set_default_policy(app, ADMIN, policy(app, "catch-all", [[{"kind": "user", "id": person(app, "bo")}]]))
+    incidents.move(app, ADMIN, inc, Status.RESOLVED)
+    incidents.move(app, ADMIN, inc, Status.INVESTIGATING)
+    assert [p["reason"] for p in paged(app, inc)] == ["reopened_default_policy"]
+    assert_replay_matches(app, inc)

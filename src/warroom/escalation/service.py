@@ -234,17 +234,21 @@ def _on_services_added(app: App, tx: Tx, state: IncidentState, change: dict[str,
     return _page_services(app, tx, state, sorted(set(change["new"]) - set(change["old"])), "service added")
 
 
-def _page_or_default(app: App, tx: Tx, state: IncidentState, reason: str) -> list[Event]:
+def _page_or_default(app: App, tx: Tx, state: IncidentState, reason: str, again: bool = False) -> list[Event]:
     """Page the incident's services' policies; if none of them has one (or it names no service), the default
     policy, at any priority: it stands in for a service's policy, and people's contact rules choose which
     priorities reach them. Without a default, a P1/P2 on services without a policy records `escalation.none`
     (the war room and the queue then say nobody was paged; they also flag an open P1/P2 or major incident
     that names no service and was never paged, see failures.paging_health). A P3-P5 stays quiet."""
-    out = _page_services(app, tx, state, list(state.service_ids), reason)
-    if out:
+    out = _page_services(app, tx, state, list(state.service_ids), reason, again=again)
+    has_policy = state.service_ids and tx.conn.execute(
+        select(services.c.id).where(services.c.id.in_(state.service_ids),
+                                    services.c.escalation_policy_id.is_not(None)).limit(1)).first()
+    if out or has_policy:
         return out
     default_id = default_policy_in(tx)
-    page = start_in(app, tx, state, default_id, "default_policy") if default_id is not None else None
+    why = "default_policy" if reason == "declared" else f"{reason}_default_policy"
+    page = start_in(app, tx, state, default_id, why) if default_id is not None else None
     if page is not None:
         return [page]
     if not state.service_ids or state.priority not in failures.LOUD_PRIORITIES:
@@ -266,7 +270,7 @@ def _on_declared(app: App, tx: Tx, state: IncidentState) -> list[Event]:
 def _on_reopened(app: App, tx: Tx, state: IncidentState) -> list[Event]:
     """A reopened incident needs someone again: page its services' policies from level 1 (the pages say
     "reopened") and run its acknowledgement target again, counted from now."""
-    out = _page_services(app, tx, state, list(state.service_ids), "reopened", again=True)
+    out = _page_or_default(app, tx, state, "reopened", again=True)
     minutes = targets_in(tx).due(state.priority, "ack")
     if minutes:
         st.restart_timer(tx.conn, state.id, "ack", state.priority, app.clock.now() + timedelta(minutes=minutes))
