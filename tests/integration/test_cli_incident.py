@@ -191,3 +191,25 @@ def test_dangerous_moves_are_refused_unless_told_what_to_do(cli: Cli) -> None:
     dup = cli.json("declare", "Region slow", "--impact", "minor", "--urgency", "low")["ref"]
     line = cli.fails("merge", dup, "--into", parent)
     assert "409" in line and f"{parent} is resolved; merge into an open incident" in line
+
+
+def test_page_a_person_a_team_or_a_schedule_into_an_incident(cli: Cli) -> None:
+    h = {"Authorization": f"Bearer {cli.token}"}
+    rob = next(u["id"] for u in httpx.get(f"{cli.url}/api/v1/users", headers=h).json() if u["username"] == "rob")
+    ref = cli.json("declare", "Replica lag", "--impact", "moderate", "--urgency", "high")["ref"]
+    assert "Databases has no active members" in cli.fails("page", ref, "--team", "databases")
+    httpx.post(f"{cli.url}/api/v1/teams/1/members", headers=h, json={"user_id": rob})
+    httpx.post(f"{cli.url}/api/v1/schedules", headers=h, json={"name": "primary", "time_zone": "UTC", "layers": [
+        {"name": "day", "user_ids": [rob], "start": "2026-01-01T00:00", "shift": "daily"}]})
+    out = cli.ok("page", ref, "--user", "rob", "--message", "lag is 40 s, need a DBA", real=True)
+    assert out.strip() == f"{ref}: paged user rob: 1 person reached, 0 notification(s)"
+    assert cli.ok("page", ref, "--team", "databases").strip().startswith(f"{ref}: paged team Databases: 1 person")
+    ev = cli.json("page", ref, "--schedule", "PRIMARY", "-m", "you are on call")
+    assert ev["kind"] == "responders.paged" and ev["data"]["target"]["name"] == "primary"
+    assert ev["data"]["user_ids"] == [rob] and ev["data"]["message"] == "you are on call"
+    assert "exactly one of --user, --team or --schedule" in cli.fails("page", ref)
+    assert "exactly one" in cli.fails("page", ref, "--user", "rob", "--team", "databases")
+    line = cli.fails("page", ref, "--user", "vic")
+    assert "422" in line and "user_id: vic is a viewer" in line
+    assert "no schedule named 'nope'" in cli.fails("page", ref, "--schedule", "nope")
+    assert cli.ok("timeline", ref).count("responders.paged") == 3

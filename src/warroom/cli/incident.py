@@ -1,5 +1,5 @@
-"""`warroom incident ...`: declare, list, show, edit, ack, move, promote, demote, note, assign, unassign, link,
-merge, timeline."""
+"""`warroom incident ...`: declare, list, show, edit, ack, move, promote, demote, note, assign, page, unassign,
+link, merge, timeline."""
 
 from __future__ import annotations
 
@@ -178,6 +178,31 @@ def assign(incident: str, role: Role, user: str = typer.Option(..., "--user", he
     item = client.call("POST", f"/api/v1/incidents/{incident}/roles",
                        json={"role": role.value, "user_id": user_id, "team_id": team_id})
     _done(item, f"{item['ref']}: {role.value} is now {user}" + (f" ({team})" if team else ""), as_json)
+
+
+@app.command()
+def page(incident: str, user: str | None = typer.Option(None, "--user", help="Username or user id"),
+         team: str | None = typer.Option(None, "--team", help="Team name or id (its policy, else its members)"),
+         schedule: str | None = typer.Option(None, "--schedule", help="Schedule name or id (whoever is on call)"),
+         message: str = typer.Option("", "--message", "-m", help="What you need from them"),
+         url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
+    """Page a person, a team or a schedule's on-call into the incident (stops once it is acknowledged)."""
+    if [user, team, schedule].count(None) != 2:
+        die("give exactly one of --user, --team or --schedule")
+    client = Client(url, token)
+    body: dict[str, Any] = {"message": message}
+    if user is not None:
+        body["user_id"] = _lookup(client, "/api/v1/users", "username", user, "user")
+    elif team is not None:
+        body["team_id"] = _lookup(client, "/api/v1/teams", "name", team, "team")
+    else:
+        body["schedule_id"] = _lookup(client, "/api/v1/schedules", "name", schedule, "schedule")  # type: ignore[arg-type]
+    ev = client.call("POST", f"/api/v1/incidents/{incident}/pages", json=body)
+    d = ev["data"]
+    via = f" through its policy {d['policy']}" if d.get("policy") else ""
+    reached = len(d.get("user_ids") or [])
+    _done(ev, f"{incident}: paged {d['target']['kind']} {d['target']['name']}{via}: {reached} "
+              f"{'person' if reached == 1 else 'people'} reached, {d.get('notifications', 0)} notification(s)", as_json)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
 from warroom.errors import NotFound
+from warroom.escalation import responders
 from warroom.incidents import service
 from warroom.incidents import store as st
 from warroom.incidents.lifecycle import Status
@@ -26,6 +27,7 @@ from warroom.web.api.schemas import (
     MergeIn,
     MoveIn,
     NoteIn,
+    PageIn,
     QueryId,
     ReasonIn,
     UnassignIn,
@@ -136,6 +138,15 @@ def unassign(key: str, body: UnassignIn, app: App = Depends(get_app), p: Princip
 def add_note(key: str, body: NoteIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
     _, event = service.add_note(app, p, resolve_id(app, key), body.text)
     return EventOut.of(event)
+
+
+@router.post("/{key}/pages", response_model=EventOut, status_code=201,
+             summary="Page a person, a team or a schedule's on-call into the incident, with a message")
+def page(key: str, body: PageIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
+    """Answers the `responders.paged` timeline event: who asked, whom, the message, who was reached. The pages
+    stop like any other once the incident is acknowledged."""
+    return EventOut.of(responders.page(app, p, resolve_id(app, key), user_id=body.user_id, team_id=body.team_id,
+                                       schedule_id=body.schedule_id, message=body.message))
 
 
 @router.get("/{key}/timeline", response_model=list[EventOut], summary="The append-only timeline (audit trail)")

@@ -108,6 +108,15 @@ class NoteIn(Strict):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 
 
+class PageIn(Strict):
+    """Exactly one of user_id, team_id, schedule_id."""
+
+    user_id: Id | None = Field(None, description="A person (an active responder or admin)")
+    team_id: Id | None = Field(None, description="A team: its services' escalation policy, else its members")
+    schedule_id: Id | None = Field(None, description="Whoever is on call in this schedule now")
+    message: str = Field("", max_length=2000, description="What you need from them")
+
+
 class LinkIn(Strict):
     child_id: Id
 

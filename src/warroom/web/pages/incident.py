@@ -18,6 +18,7 @@ from warroom.incidents.lifecycle import NEXT, Status, is_open
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.projection import elapsed_seconds
 from warroom.incidents.roles import ROLE_TITLES, Role
+from warroom.oncall.store import list_schedules
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render, run_panels
@@ -57,6 +58,7 @@ def summary_context(app: App, conn: Connection, state: IncidentState) -> dict[st
         "people": [u for u in names.users.values() if u["active"]],
         "role_holders": [u for u in names.users.values() if u["active"] and u["role"] != UserRole.VIEWER],
         "open_children": [c for c in st.children_of(conn, state.id) if is_open(Status(c.status))],
+        "schedules": list_schedules(conn),
         "paging": paging_health(conn, [state]).get(state.id),
     }
 

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, WarroomError
+from warroom.escalation import responders
 from warroom.incidents import service
 from warroom.incidents import store as st
 from warroom.incidents.events import IncidentState
@@ -62,7 +63,7 @@ def act(request: Request, app: App, c: FormCtx, ref: int, fn: Callable[[Incident
     try:
         fn(state)
     except WarroomError as exc:
-        kept = {k: c.get(k) for k in ("text", "reason", "note", "child_ref", "primary_ref") if c.get(k)}
+        kept = {k: c.get(k) for k in ("text", "reason", "note", "child_ref", "primary_ref", "message") if c.get(k)}
         return incident_response(request, app, ref, error=explain(exc), status=exc.status, form=kept)
     return redirect(f"/incidents/{ref}")
 
@@ -101,6 +102,22 @@ def assign(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCt
             raise Invalid("team_id", "choose the team the expert represents")
         return service.assign(app, c.principal, s.id, role, number(c, "user_id"), team_id,  # type: ignore[arg-type]
                               number(c, "version", required=False))
+
+    return act(request, app, c, ref, fn)
+
+
+PAGE_TARGETS = {"user": "user_id", "team": "team_id", "schedule": "schedule_id"}
+
+
+@router.post("/incidents/{ref}/pages")
+def page(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx = ResponderForm) -> Response:
+    """Page a person, a team or a schedule's on-call into the incident; `target` is e.g. "team:3"."""
+    def fn(s: IncidentState) -> Any:
+        kind, _, raw = c.get("target").partition(":")
+        if kind not in PAGE_TARGETS or not raw.isdigit() or int(raw) > MAX_ID:
+            raise Invalid("target", "choose a person, a team or a schedule to page")
+        return responders.page(app, c.principal, s.id, message=c.get("message")[:2001],
+                               **{PAGE_TARGETS[kind]: int(raw)})
 
     return act(request, app, c, ref, fn)
 
