@@ -21,6 +21,11 @@ from warroom.platform.clock import FakeClock
 from warroom.platform.schema import load_all_tables, upgrade
 from warroom.platform.settings import Settings
 
+# Notification tests deliver to receivers on 127.0.0.1, which the outbound guard refuses unless an admin allows
+# it (docs/outbound.md). Set before any Settings() is built, so worker and server subprocesses inherit it too;
+# the guard's own tests (tests/integration/test_outbound_guard.py) build their Settings without it.
+os.environ.setdefault("WARROOM_OUTBOUND_ALLOW", "127.0.0.1")
+
 PG_ADMIN_URL = os.environ.get("WARROOM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

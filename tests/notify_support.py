@@ -7,17 +7,22 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from warroom.auth import service as auth
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
+from warroom.bootstrap import App, build_app
 from warroom.catalog import service as catalog
 from warroom.escalation import service as esc
 from warroom.incidents import service as incidents
 from warroom.incidents.priority import Impact, Urgency
+from warroom.platform.clock import Clock
+from warroom.platform.outbound import DeliveryFailed
+from warroom.platform.settings import Settings
 from warroom.worker.loop import tick
 
 ADMIN = Principal(0, "tester", UserRole.ADMIN)
@@ -29,17 +34,28 @@ class Recorder:
     def __init__(self, app: App, fail: set[str] | None = None) -> None:
         self.sent: list[dict[str, Any]] = []
         self.fail = fail or set()
-        app.extras["channels"] = {k: self._channel(k) for k in ("email", "webhook", "slack", "teams")}
+        app.extras["channels"] = {k: self._channel(k) for k in ("email", "webhook", "slack", "teams", "apprise")}
 
     def _channel(self, kind: str):  # noqa: ANN202
         def send(row: dict[str, Any], secret: str) -> None:
             if kind in self.fail:
-                raise ConnectionError(f"{kind} is down")
+                raise DeliveryFailed(f"{kind} is down")  # as a real channel reports it (platform/outbound.py)
             self.sent.append({"channel": kind, "address": row["address"], "key": row["key"], **row["payload"]})
         return send
 
     def to(self, address: str) -> list[dict[str, Any]]:
         return [s for s in self.sent if s["address"] == address]
+
+
+@contextmanager
+def app_with(db_url: str, clock: Clock, **settings: Any) -> Iterator[App]:
+    """An app with its own settings, e.g. `outbound_allow=""` (the tests' default allows 127.0.0.1, see
+    tests/conftest.py) or `apprise_schemes="json"`."""
+    app = build_app(Settings(database_url=db_url, **settings), clock=clock)
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 def person(app: App, name: str) -> int:
@@ -91,11 +107,14 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Records every POST; answers `status`, after `delay` seconds (one request at a time when `serial`)."""
+    """Records every POST (and GET); answers `status` with `answer` as the body (and a `location` header when
+    set), after `delay` seconds (one request at a time when `serial`)."""
 
     status: int = 200
     delay: float = 0.0
     serial: bool = False
+    answer: bytes = b""
+    location: str = ""
     got: list[Received] = field(default_factory=list)
     cond: threading.Condition = field(default_factory=threading.Condition)
 
@@ -115,7 +134,13 @@ class Receiver:
                     outer.got.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, raw))
                     outer.cond.notify_all()
                 self.send_response(outer.status)
+                if outer.location:
+                    self.send_header("Location", outer.location)
+                self.send_header("Content-Length", str(len(outer.answer)))
                 self.end_headers()
+                self.wfile.write(outer.answer)
+
+            do_GET = do_POST  # noqa: N815 - a redirected POST may come back as a GET
 
             def log_message(self, *a: Any) -> None:
                 pass

@@ -12,7 +12,17 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.helpers import self_signed_cert
-from tests.notify_support import ADMIN, Receiver, declare, person, policy, run_ticks, service_with, valid_signature
+from tests.notify_support import (
+    ADMIN,
+    Receiver,
+    app_with,
+    declare,
+    person,
+    policy,
+    run_ticks,
+    service_with,
+    valid_signature,
+)
 from warroom.errors import Conflict
 from warroom.incidents.priority import Impact, Urgency
 from warroom.notifications import contacts, outbox
@@ -167,15 +177,16 @@ def _delivered_one(app) -> int:
         ok.close()
 
 
-def test_apprise_url_channel_posts_to_loopback(app, clock, receiver):
-    ana = person(app, "ana")
-    port = receiver.server.server_port
-    m = contacts.add_method(app, ADMIN, ana, kind="apprise", address=f"json://127.0.0.1:{port}/apprise")
-    contacts.add_rule(app, ADMIN, ana, method_id=m["id"])
-    declare(app, service_with(app, "web", policy(app, "p", [[{"kind": "user", "id": ana}]])))
-    run_ticks(app)
-    (got,) = receiver.wait_for(1)
-    doc = got.json()
-    assert got.path == "/apprise" and doc["title"].startswith("[P1] INC-") and "Acknowledge" in doc["message"]
-    with pytest.raises(Exception, match="address"):
-        contacts.add_method(app, ADMIN, ana, kind="apprise", address="not a url")
+def test_apprise_url_channel_posts_to_loopback(db_url, clock, receiver):
+    with app_with(db_url, clock, apprise_schemes="json") as app:  # json:// only when an admin allows it
+        ana = person(app, "ana")
+        port = receiver.server.server_port
+        m = contacts.add_method(app, ADMIN, ana, kind="apprise", address=f"json://127.0.0.1:{port}/apprise")
+        contacts.add_rule(app, ADMIN, ana, method_id=m["id"])
+        declare(app, service_with(app, "web", policy(app, "p", [[{"kind": "user", "id": ana}]])))
+        run_ticks(app)
+        (got,) = receiver.wait_for(1)
+        doc = got.json()
+        assert got.path == "/apprise" and doc["title"].startswith("[P1] INC-") and "Acknowledge" in doc["message"]
+        with pytest.raises(Exception, match="address"):
+            contacts.add_method(app, ADMIN, ana, kind="apprise", address="not a url")

@@ -16,6 +16,9 @@ from warroom.auth.store import existing_user_ids, users
 from warroom.bootstrap import App
 from warroom.errors import Forbidden, Invalid, NotFound
 from warroom.notifications import store as st
+from warroom.notifications.channels.apprise_url import problem as apprise_problem
+from warroom.notifications.redact import may_see, redact, shown
+from warroom.platform.outbound import literal_ip, policy_of
 
 KINDS = ("email", "webhook", "slack", "teams", "apprise")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
@@ -40,17 +43,40 @@ def add_method(app: App, p: Principal, user_id: int, *, kind: str, address: str,
     address = address.strip()
     if kind == "email" and not EMAIL.match(address):
         raise Invalid("address", "not an e-mail address")
-    if kind == "apprise" and "://" not in address:
-        raise Invalid("address", "must be an Apprise URL such as ntfy://host/topic")
-    if kind in ("webhook", "slack", "teams") and (urlsplit(address).scheme not in ("http", "https")
-                                                  or not urlsplit(address).netloc):
-        raise Invalid("address", "must be an http(s) URL")
+    if kind != "email":
+        _check_destination(app, kind, address)
     with app.db.transaction() as tx:
         _check_user(tx.conn, user_id)
         mid = st.insert_method(tx.conn, user_id=user_id, kind=kind, address=address, secret=secret, label=label,
                                created_at=app.clock.now())
     return {"id": mid, "user_id": user_id, "kind": kind, "address": address, "label": label,
             "has_secret": bool(secret)}
+
+
+def _check_destination(app: App, kind: str, address: str) -> None:
+    """Refuse what is obviously not allowed now; every connection is checked again when it is made
+    (platform/outbound.py), which is the real guard (a name may resolve anywhere later)."""
+    guard = policy_of(app.settings)
+    if kind == "apprise":
+        if "://" not in address:
+            raise Invalid("address", "must be an Apprise URL such as ntfys://ntfy.sh/topic")
+        why = apprise_problem(address, guard)
+        if why:
+            raise Invalid("address", why)
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        if kind == "apprise":  # an Apprise URL's host:port is often a token (tgram://123:abc/...)
+            return
+        raise Invalid("address", "not a valid URL") from None
+    if kind in ("webhook", "slack", "teams") and (parts.scheme not in ("http", "https") or not host):
+        raise Invalid("address", "must be an http(s) URL")
+    if kind == "apprise" and literal_ip(host) is None:
+        return  # a name or a token: checked when connecting
+    why = guard.check_host(host, port or (80 if parts.scheme == "http" else 443))
+    if why:
+        raise Invalid("address", f"{why} (an admin can allow it with WARROOM_OUTBOUND_ALLOW)")
 
 
 def remove_method(app: App, p: Principal, user_id: int, method_id: int) -> None:
@@ -88,14 +114,20 @@ def remove_rule(app: App, p: Principal, user_id: int, rule_id: int) -> None:
             raise NotFound(f"contact rule {rule_id} of user {user_id} not found")
 
 
-def contacts_of(app: App, user_id: int) -> dict[str, Any]:
-    """A person's methods (secrets hidden), rules, and where a page to them goes (see where_pages_go)."""
+def contacts_of(app: App, user_id: int, viewer: Principal | None = None) -> dict[str, Any]:
+    """A person's methods, rules, and where a page to them goes (see where_pages_go). Secrets are never shown;
+    addresses are whole for the person and admins (and for `viewer=None`, the server itself), redacted for
+    everyone else."""
+    whole = viewer is None or may_see(viewer, user_id)
     with app.db.read() as conn:
         _check_user(conn, user_id)
         methods = [{k: v for k, v in dict(m).items() if k != "secret"} | {"has_secret": bool(m["secret"])}
                    for m in st.methods_of(conn, user_id)]
         rules = [{k: r[k] for k in ("id", "user_id", "method_id", "delay_minutes", "priorities", "kind", "address")}
                  for r in st.rules_of(conn, [user_id])]
+    if not whole:
+        methods = [shown(viewer, m, "kind") for m in methods]
+        rules = [shown(viewer, r, "kind") for r in rules]
     return {"user_id": user_id, "methods": methods, "rules": rules, "pages_go": where_pages_go(app, user_id)}
 
 
@@ -124,11 +156,11 @@ def planned_sends(conn: Connection, user_ids: list[int], priority: str, now: dat
 
 
 def shown_address(kind: str, address: str, label: str = "") -> str:
-    """Where a method points, safe to show: an e-mail address; for a URL (its path may hold a token, as Slack's
-    do) the label or just the host."""
+    """Where a method points, safe to show to anyone: an e-mail address; for a URL the label or its redacted
+    form (notifications/redact.py: scheme and host; an Apprise URL's host is often a token, so its scheme)."""
     if kind == "email":
         return address
-    return label or f"{urlsplit(address).netloc or kind}/…"
+    return label or redact(kind, address)
 
 
 def reach_plan(conn: Connection, user_ids: list[int], now: datetime) -> dict[int, dict[str, list[dict[str, Any]]]]:

@@ -26,9 +26,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
 
+from warroom.auth.permissions import Principal
 from warroom.bootstrap import App
-from warroom.errors import Conflict, NotFound
+from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.notifications import store as st
+from warroom.notifications.redact import may_see, shown
 from warroom.platform.db import Tx
 
 log = logging.getLogger("warroom.notify")
@@ -174,7 +176,30 @@ def _send(app: App, row: dict[str, Any], secret: str) -> str | None:
         send(row, secret)
         return None
     except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded and retried
-        return f"{type(exc).__name__}: {exc}"[:2000]
+        return error_text(exc)
+
+
+# Exceptions whose message we write ourselves and that never hold an address or a receiver's answer.
+_OWN_MESSAGES = ("DestinationRefused", "DeliveryFailed")
+
+
+def error_text(exc: Exception) -> str:
+    """What `last_error` and the attempt log keep: the error class and a status, never the receiver's answer
+    or the address (a URL is a secret; libraries put both in their messages)."""
+    name = type(exc).__name__
+    if name in _OWN_MESSAGES:
+        return f"{name}: {exc}"[:500]
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(code, int):
+        return f"{name}: SMTP {code}"
+    cause: BaseException | None = exc
+    for _ in range(4):  # httpx.ConnectError <- httpcore.ConnectError <- ConnectionRefusedError
+        if cause is None:
+            break
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"{name}: {cause.strerror}"
+        cause = cause.__cause__ or cause.__context__
+    return name
 
 
 def _record(app: App) -> int:
@@ -270,33 +295,41 @@ def settle(app: App, timeout: float = 30.0) -> None:
 
 # -- operator actions and reads ---------------------------------------------------------------------
 
-def retry(app: App, notification_id: int) -> dict[str, Any]:
-    """Send a dead (or cancelled) notification again, with a fresh attempt budget; same idempotency key."""
+def retry(app: App, notification_id: int, by: Principal | None = None) -> dict[str, Any]:
+    """Send a dead (or cancelled) notification again, with a fresh attempt budget; same idempotency key.
+    Only an admin or the notification's recipient may (`by=None`: the server itself)."""
     with app.db.transaction() as tx:
         row = st.get_notification(tx.conn, notification_id)
         if row is None:
             raise NotFound(f"notification {notification_id} not found")
+        if by is not None and not may_see(by, row["user_id"]):
+            raise Forbidden("only an admin or the notification's recipient may send it again")
         if row["state"] not in ("dead", "cancelled"):
             raise Conflict(f"notification {notification_id} is {row['state']}; only dead or cancelled ones "
                            "can be retried")
         st.update_notification(tx.conn, notification_id, state="pending", attempts=0,
                                next_attempt_at=app.clock.now())
         _wake_after(app, tx)
-    return get(app, notification_id)
+    return get(app, notification_id, by)
 
 
-def get(app: App, notification_id: int) -> dict[str, Any]:
-    """One notification with every delivery attempt."""
+def get(app: App, notification_id: int, viewer: Principal | None = None) -> dict[str, Any]:
+    """One notification with every delivery attempt. The address is whole for its recipient and admins (and
+    for `viewer=None`, the server itself), redacted for everyone else."""
     with app.db.read() as conn:
         row = st.get_notification(conn, notification_id)
         if row is None:
             raise NotFound(f"notification {notification_id} not found")
-        return {**dict(row), "attempt_log": [dict(a) for a in st.attempts_of(conn, notification_id)]}
+        out = {**dict(row), "attempt_log": [dict(a) for a in st.attempts_of(conn, notification_id)]}
+    return out if viewer is None else shown(viewer, out)
 
 
-def list_(app: App, *, state: str | None = None, incident_id: int | None = None, limit: int = 100) -> list[dict]:
+def list_(app: App, *, state: str | None = None, incident_id: int | None = None, limit: int = 100,
+          viewer: Principal | None = None) -> list[dict]:
+    """Newest first; addresses as in `get`."""
     with app.db.read() as conn:
-        return [dict(r) for r in st.list_notifications(conn, state=state, incident_id=incident_id, limit=limit)]
+        rows = [dict(r) for r in st.list_notifications(conn, state=state, incident_id=incident_id, limit=limit)]
+    return rows if viewer is None else [shown(viewer, r) for r in rows]
 
 
 def counts(app: App) -> dict[str, int]:
@@ -309,9 +342,15 @@ def install(app: App, *, on_dead: DeadHook | None = None) -> None:
     notifications of incidents that went dead (see DeadHook)."""
     if on_dead is not None:
         app.extras["notify_on_dead"] = on_dead
-    from warroom.notifications.channels import apprise_url, chat, webhook
+    from warroom.notifications.channels import chat
+    from warroom.notifications.channels.apprise_url import AppriseChannel
     from warroom.notifications.channels.email import EmailChannel, SmtpConfig
+    from warroom.notifications.channels.webhook import Poster
+    from warroom.platform.outbound import policy_of
 
-    app.extras.setdefault("channels", {"email": EmailChannel(SmtpConfig.from_env()), "webhook": webhook.send,
-                                       "slack": chat.send_slack, "teams": chat.send_teams,
-                                       "apprise": apprise_url.send})
+    if "channels" not in app.extras:
+        guard = policy_of(app.settings)
+        poster = Poster(guard)
+        app.extras["channels"] = {"email": EmailChannel(SmtpConfig.from_env()), "webhook": poster.send,
+                                  "slack": chat.slack(poster), "teams": chat.teams(poster),
+                                  "apprise": AppriseChannel(guard)}

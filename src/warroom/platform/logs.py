@@ -26,12 +26,24 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(out, default=str).decode()
 
 
+# HTTP client libraries log every request with its full URL at INFO or DEBUG; a notification URL is a secret
+# (a Slack or Teams webhook, an Apprise URL with a token), so they only get to say something when it is wrong.
+LIBRARY_LEVELS = {name: logging.WARNING for name in ("httpx", "httpcore", "httpx2", "httpcore2", "urllib3",
+                                                     "requests")}
+
+
+def quiet_libraries() -> None:
+    for name, level in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def setup(json_lines: bool = True, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_libraries()
     import time
 
     logging.Formatter.converter = time.gmtime

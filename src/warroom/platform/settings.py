@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Apprise services allowed by default: chat and paging services over HTTPS (docs/outbound.md).
+APPRISE_SCHEMES = ("slack,discord,msteams,mmosts,rockets,gchat,tgram,ntfys,pover,matrixs,zulip,opsgenie,pagerduty,"
+                   "wxteams,webex")
+
 
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -38,6 +42,10 @@ class Settings:
     trusted_proxies: str = field(default_factory=lambda: os.environ.get("WARROOM_TRUSTED_PROXIES", ""))
     # The longest schedule override (oncall/service.py): a longer absence is a change of the rotation.
     max_override_days: int = field(default_factory=lambda: int(os.environ.get("WARROOM_MAX_OVERRIDE_DAYS", "31")))
+    # Where notifications may go besides public addresses: comma-separated CIDRs, addresses or host names,
+    # each with an optional :port (platform/outbound.py).
+    outbound_allow: str = field(default_factory=lambda: os.environ.get("WARROOM_OUTBOUND_ALLOW", ""))
+    apprise_schemes: str = field(default_factory=lambda: os.environ.get("WARROOM_APPRISE_SCHEMES", APPRISE_SCHEMES))
 
     @property
     def is_sqlite(self) -> bool:

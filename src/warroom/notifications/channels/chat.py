@@ -5,9 +5,10 @@ incoming webhooks and Power Automate "post to a channel" flows accept."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from warroom.notifications.channels.webhook import post_json
+from warroom.notifications.channels.webhook import Poster
 from warroom.notifications.render import body, headline, summary
 
 COLOURS = {"P1": "D00000", "P2": "F07000", "P3": "F0C000"}
@@ -40,9 +41,9 @@ def teams_payload(row: dict[str, Any]) -> dict[str, Any]:
                                  "targets": [{"os": "default", "uri": inc.get("url", "")}]}]}
 
 
-def send_slack(row: dict[str, Any], secret: str) -> None:
-    post_json(row["address"], slack_payload(row), row["key"])
+def slack(poster: Poster) -> Callable[[dict[str, Any], str], None]:
+    return lambda row, secret: poster.post_json(row["address"], slack_payload(row), row["key"])
 
 
-def send_teams(row: dict[str, Any], secret: str) -> None:
-    post_json(row["address"], teams_payload(row), row["key"])
+def teams(poster: Poster) -> Callable[[dict[str, Any], str], None]:
+    return lambda row, secret: poster.post_json(row["address"], teams_payload(row), row["key"])

@@ -33,22 +33,24 @@ class RuleIn(Strict):
 def list_notifications(app: App = Depends(get_app), p: Principal = Viewer,
                        state: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
                        incident_id: QueryId = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
-    return outbox.list_(app, state=state, incident_id=incident_id, limit=limit)
+    return outbox.list_(app, state=state, incident_id=incident_id, limit=limit, viewer=p)
 
 
 @router.get("/notifications/{notification_id}", summary="One notification and every delivery attempt")
 def get_notification(notification_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return outbox.get(app, notification_id)
+    return outbox.get(app, notification_id, viewer=p)
 
 
-@router.post("/notifications/{notification_id}/retry", summary="Send a dead or cancelled notification again")
+@router.post("/notifications/{notification_id}/retry",
+             summary="Send a dead or cancelled notification again (its recipient or an admin)")
 def retry_notification(notification_id: PathId, app: App = Depends(get_app), p: Principal = Responder) -> Any:
-    return outbox.retry(app, notification_id)
+    return outbox.retry(app, notification_id, by=p)
 
 
-@router.get("/users/{user_id}/contacts", summary="A person's contact methods (secrets hidden) and rules")
+@router.get("/users/{user_id}/contacts",
+            summary="A person's contact methods and rules (addresses whole for the person and admins)")
 def get_contacts(user_id: PathId, app: App = Depends(get_app), p: Principal = Responder) -> Any:
-    return contacts.contacts_of(app, user_id)
+    return contacts.contacts_of(app, user_id, viewer=p)
 
 
 @router.post("/users/{user_id}/contact-methods", status_code=201)

@@ -10,11 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
+from warroom.notifications.redact import may_see, shown
 from warroom.oncall import service as oncall
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
@@ -84,7 +86,7 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
     state = request.query_params.get("state", "")
     if state and state not in NOTIFICATION_STATES:
         raise PageError(422, f"state: {state!r} is not one of {', '.join(NOTIFICATION_STATES)}")
-    rows = outbox.list_(app, state=state or None, limit=200)
+    rows = outbox.list_(app, state=state or None, limit=200, viewer=s.principal)
     with app.db.read() as conn:
         names = load_names(conn)
         refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
@@ -96,7 +98,7 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
 def notification_page(notification_id: PathId, request: Request, app: App = Depends(get_app),
                       s: Any = ViewerPage) -> HTMLResponse:
     """One notification and every delivery attempt."""
-    return notification_response(request, app, notification_id)
+    return notification_response(request, app, notification_id, s.principal)
 
 
 @router.post("/notifications/{notification_id}/retry")
@@ -104,22 +106,23 @@ def retry_notification(notification_id: PathId, request: Request, app: App = Dep
                        c: FormCtx = ResponderForm) -> Response:
     """Send a dead or cancelled notification again."""
     try:
-        outbox.retry(app, notification_id)
+        outbox.retry(app, notification_id, by=c.principal)
     except WarroomError as exc:
-        return notification_response(request, app, notification_id, error=str(exc), status=exc.status)
+        return notification_response(request, app, notification_id, c.principal, error=str(exc), status=exc.status)
     return redirect(f"/notifications/{notification_id}")
 
 
-def notification_response(request: Request, app: App, notification_id: int, *, error: str = "",
-                          status: int = 200) -> HTMLResponse:
+def notification_response(request: Request, app: App, notification_id: int, viewer: Principal, *,
+                          error: str = "", status: int = 200) -> HTMLResponse:
     try:
-        n = outbox.get(app, notification_id)
+        n = outbox.get(app, notification_id, viewer=viewer)
     except NotFound:
         raise PageError(404, f"There is no notification {notification_id}.") from None
     with app.db.read() as conn:
         names = load_names(conn)
         refs = incident_refs(conn, {n["incident_id"]} if n["incident_id"] else set())
-    return render(request, "notification.html", status=status, error=error, n=n, names=names, refs=refs)
+    return render(request, "notification.html", status=status, error=error, n=n, names=names, refs=refs,
+                  can_retry=viewer.can(UserRole.RESPONDER) and may_see(viewer, n["user_id"]))
 
 
 def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
@@ -134,7 +137,7 @@ def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
 
 def notifications_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
     """War room panel: pages and messages sent about this incident, with their delivery state."""
-    rows = outbox.list_(app, incident_id=state.id, limit=30)
+    rows = [shown(None, r) for r in outbox.list_(app, incident_id=state.id, limit=30)]  # no viewer here: redacted
     if not rows:
         return None
     return {"title": "Notifications", "template": "_panel_notifications.html", "notifications": rows}
