@@ -106,7 +106,7 @@ def test_pages_show_redacted_addresses_to_others(api, users, paged, app):
     page = api.get("/login")
     api.post("/login", data={"username": "sam", "password": "sam-password-1", "csrf": csrf_of(page.text)})
     person = api.get(f"/people/{paged['rui']}").text
-    assert "Contact methods" in person and not _secrets_in(person)
+    assert "Where pages go" in person and not _secrets_in(person)
     detail = api.get(f"/notifications/{nid}").text
     assert "Send again" not in detail
     r = api.post(f"/notifications/{nid}/retry", data={"csrf": csrf_of(api.get("/").text)})
