@@ -248,3 +248,29 @@ def test_merge_resolves_an_open_duplicate_and_notes_it_on_both() -> None:
         decide.merge(primary, state(3, status="closed"), by="bo", at=T1)
     _, de = decide.merge(primary, state(3, status="resolved"), by="bo", at=T1)
     assert [e.kind for e in de] == [ev.MERGED]
+
+
+# -- dangerous operations (issue 10.7) ------------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["resolved", "closed"])
+def test_merge_into_a_resolved_or_closed_primary_is_refused(status: str) -> None:
+    with pytest.raises(Conflict, match=f"INC-1 is {status}; merge into an open incident"):
+        decide.merge(state(1, status=status), state(2), by="bo", at=T1)
+
+
+def test_settle_children_refuses_names_resolves_or_detaches() -> None:
+    parent, a, b = state(1, major=True), state(2, parent_id=1), state(3, parent_id=1, status="investigating")
+    assert decide.settle_children(parent, Status.INVESTIGATING, [a, b], None, by="bo", at=T1) == ([], [])
+    assert decide.settle_children(parent, Status.RESOLVED, [], None, by="bo", at=T1) == ([], [])
+    with pytest.raises(Conflict, match="INC-1 has open child incidents: INC-2, INC-3; resolve them first"):
+        decide.settle_children(parent, Status.RESOLVED, [a, b], None, by="bo", at=T1)
+    with pytest.raises(Invalid) as info:
+        decide.settle_children(parent, Status.RESOLVED, [], "forget", by="bo", at=T1)
+    assert info.value.field == "children"
+    mine, theirs = decide.settle_children(parent, Status.CLOSED, [a, b], "resolve", by="bo", at=T1)
+    assert [(e.kind, e.data["child_ref"]) for e in mine] == [(ev.CHILD_RESOLVED, 2), (ev.CHILD_RESOLVED, 3)]
+    for child, events in theirs:
+        assert run(child, events).status == "resolved" and run(child, events).acknowledged_at is None
+    mine, theirs = decide.settle_children(parent, Status.RESOLVED, [a], "detach", by="bo", at=T1)
+    assert [e.kind for e in mine] == [ev.CHILD_DETACHED]
+    assert run(a, theirs[0][1]).parent_id is None and run(a, theirs[0][1]).status == "identified"

@@ -117,3 +117,13 @@ def test_roles_go_to_people_who_can_answer(app, users) -> None:
     assert got.scribe_id == users.ids["responder"]
     (row,) = outbox.list_(app, incident_id=s.id)
     assert row["payload"]["by"] == "ada" and row["payload"]["role"] == "scribe"
+
+
+def test_war_room_lists_role_notices_beside_pages(api, app, users) -> None:
+    s = declare(app, users)
+    auth.update_user(app, users.ids["admin"], email="ada@example.test")
+    service.assign(app, users.principal("responder"), s.id, Role.COORDINATOR, users.ids["admin"])
+    service.promote(app, users.principal("responder"), s.id, "revenue")
+    login_as(api, "viewer")
+    html = api.get(f"/incidents/{s.ref}").text
+    assert "role notice</span> email → Ada" in html and "major notice</span> email → Ada" in html
