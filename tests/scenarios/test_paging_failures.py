@@ -177,3 +177,37 @@ def test_a_reopened_incident_pages_the_default_again_or_says_nobody_was_paged(ap
     incidents.move(app, ADMIN, inc, Status.INVESTIGATING)
     assert [p["reason"] for p in paged(app, inc)] == ["reopened_default_policy"]
     assert_replay_matches(app, inc)
+
+
+def test_an_acknowledgement_racing_a_dying_page_waits_and_wins(app, clock):
+    """The outbox locks the incident before its rows (the order of every incident transaction): a worker
+    recording a dead page while someone acknowledges waits for them, finds the page cancelled, and reports
+    nothing; no deadlock on PostgreSQL, no lost write on SQLite."""
+    import threading
+
+    from warroom.incidents import decide
+
+    Recorder(app)
+    app.extras["notify_retry"] = Retry(base_seconds=1, cap_seconds=1, max_attempts=1, lease_seconds=60)
+    inc = declare(app, service_with(app, "db", policy(app, "db", [[{"kind": "user", "id": person(app, "ana")}]])))
+    ((row, aid, _),) = outbox._claim(app, clock.now(), 10)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            outbox._write_outcomes(app, [(row, aid, "ConnectionRefusedError: [Errno 111] refused")])
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    with app.db.transaction() as tx:
+        s = incidents.load_in(tx, inc)
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join(0.5)
+        assert t.is_alive()  # waiting for the incident
+        incidents.record(app, tx, s, decide.acknowledge(s, by="ana", at=clock.now()))
+    t.join(15)
+    assert not t.is_alive() and errors == []
+    assert outbox.get(app, row["id"])["state"] == "cancelled"
+    assert "page.failed" not in kinds(app, inc)
+    assert_replay_matches(app, inc)

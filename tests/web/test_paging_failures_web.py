@@ -72,6 +72,12 @@ def test_nobody_was_paged_is_flagged(api, app, users) -> None:
     assert 'data-flag="nobody-paged"' in room
     assert "None of its services has an escalation policy and there is no default escalation policy" in room
     assert 'data-flag="nobody-paged"' in api.get("/").text
+    vic = users.ids["viewer"]  # no contact rule, no account e-mail
+    sid = service_with(app, "ghost", policy(app, "ghost", [[{"kind": "user", "id": vic}]]))
+    ghost = incidents.declare(app, users.principal("admin"), title="Ghost paged", impact=Impact.EXTENSIVE,
+                              urgency=Urgency.CRITICAL, service_ids=[sid])
+    room = api.get(f"/incidents/{ghost.ref}").text
+    assert 'data-flag="nobody-reached"' in room and "reached nobody</span> none of them can be reached" in room
 
 
 def test_default_policy_setting_over_the_api_and_the_cli(api, app, users, monkeypatch) -> None:
