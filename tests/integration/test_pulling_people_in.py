@@ -12,7 +12,18 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.helpers import assert_replay_matches
-from tests.notify_support import ADMIN, Receiver, declare, kinds, paged, person, policy, run_ticks, service_with
+from tests.notify_support import (
+    ADMIN,
+    Receiver,
+    app_with,
+    declare,
+    kinds,
+    paged,
+    person,
+    policy,
+    run_ticks,
+    service_with,
+)
 from warroom.auth import service as auth
 from warroom.auth.permissions import Principal, UserRole
 from warroom.catalog import service as catalog
@@ -237,18 +248,20 @@ def test_paging_refusals_name_the_field_and_write_nothing(app, clock) -> None:
     assert outbox.list_(app, incident_id=inc) == []
 
 
-def test_an_assignment_reads_right_on_every_channel(app, receiver) -> None:
+def test_an_assignment_reads_right_on_every_channel(db_url, clock, receiver) -> None:
     """E-mail is above; here the signed webhook, Slack, Teams and an Apprise URL, all on loopback."""
-    sam = person(app, "sam")
-    port = receiver.server.server_port
-    for kind, address in (("webhook", receiver.url("/webhook")), ("slack", receiver.url("/slack")),
-                          ("teams", receiver.url("/teams")), ("apprise", f"json://127.0.0.1:{port}/apprise")):
-        m = contacts.add_method(app, ADMIN, sam, kind=kind, address=address, secret="s" if kind == "webhook" else "")
-        contacts.add_rule(app, ADMIN, sam, method_id=m["id"], delay_minutes=3)  # a notice ignores page delays
-    inc = declare(app, service_with(app, "web", None))
-    incidents.assign(app, RUI, inc, Role.COMMS_LEAD, sam)
-    run_ticks(app)
-    got = {r.path: r.json() for r in receiver.wait_for(4)}
+    with app_with(db_url, clock, apprise_schemes="json") as app:  # json:// only when an admin allows it
+        sam = person(app, "sam")
+        port = receiver.server.server_port
+        for kind, address in (("webhook", receiver.url("/webhook")), ("slack", receiver.url("/slack")),
+                              ("teams", receiver.url("/teams")), ("apprise", f"json://127.0.0.1:{port}/apprise")):
+            m = contacts.add_method(app, ADMIN, sam, kind=kind, address=address,
+                                    secret="s" if kind == "webhook" else "")
+            contacts.add_rule(app, ADMIN, sam, method_id=m["id"], delay_minutes=3)  # a notice ignores delays
+        inc = declare(app, service_with(app, "web", None))
+        incidents.assign(app, RUI, inc, Role.COMMS_LEAD, sam)
+        run_ticks(app)
+        got = {r.path: r.json() for r in receiver.wait_for(4)}
     sentence = "You are the Communications lead of INC-1"
     assert got["/webhook"]["event"] == "assigned" and got["/webhook"]["role"] == "comms_lead"
     assert got["/webhook"]["summary"] == sentence and got["/webhook"]["by"] == "rui"

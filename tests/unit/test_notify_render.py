@@ -44,3 +44,13 @@ def test_a_requested_page_carries_the_askers_message_and_the_usual_pages_stay_as
     slack = slack_payload({"payload": p})
     assert slack["blocks"][0]["text"]["text"] == f"*{headline(p)}*\nrui pages you into INC-9: need a DBA"
     assert "Message: need a DBA" in teams_payload({"payload": p})["text"]
+
+
+def test_chat_cards_show_peoples_text_as_text() -> None:
+    p = {"event": "page", "incident": {**INC, "title": "a <b>"}, "reason": "requested", "requested_by": "rui",
+         "message": "<!channel> see <http://evil.test|docs> & co"}
+    section = slack_payload({"payload": p})["blocks"][0]["text"]["text"]
+    assert "<!channel>" not in section and "&lt;!channel&gt;" in section and "&amp; co" in section
+    assert "&lt;b&gt;" in section
+    card = teams_payload({"payload": p})["text"]
+    assert "<!channel>" not in card and "&lt;http://evil.test|docs&gt;" in card and "<br>" in card

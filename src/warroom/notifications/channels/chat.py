@@ -5,6 +5,7 @@ incoming webhooks and Power Automate "post to a channel" flows accept."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,11 @@ from warroom.notifications.channels.webhook import Poster
 from warroom.notifications.render import body, headline, summary
 
 COLOURS = {"P1": "D00000", "P2": "F07000", "P3": "F0C000"}
+
+
+def slack_escape(text: str) -> str:
+    """People's text (titles, messages) as plain text in Slack mrkdwn: no <!channel>, no disguised links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def detail(p: dict[str, Any]) -> str:
@@ -26,7 +32,8 @@ def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
     p = row["payload"]
     url = (p.get("incident") or {}).get("url", "")
     return {"text": headline(p), "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline(p)}*\n{detail(p)}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{slack_escape(headline(p))}*\n"
+                                                             f"{slack_escape(detail(p))}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{url}|Open in warroom>"}]},
     ]}
 
@@ -36,7 +43,7 @@ def teams_payload(row: dict[str, Any]) -> dict[str, Any]:
     inc = p.get("incident") or {}
     return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": headline(p),
             "themeColor": COLOURS.get(inc.get("priority", ""), "808080"), "title": headline(p),
-            "text": body(p).replace("\n", "<br>"),
+            "text": html.escape(body(p), quote=False).replace("\n", "<br>"),
             "potentialAction": [{"@type": "OpenUri", "name": "Open in warroom",
                                  "targets": [{"os": "default", "uri": inc.get("url", "")}]}]}
 
