@@ -213,3 +213,32 @@ def test_connection_errors_keep_the_class_and_reason_only(db_url, clock):
         run_ticks(app)
         err = outbox.get(app, nid)["last_error"]
         assert err == "ConnectError: Connection refused", err
+
+
+def test_upgrade_scrubs_answers_and_addresses_from_recorded_errors(app, clock):
+    """Migration 0013: errors recorded before this change (`HTTP 503 from <URL>: <answer>`) are rewritten."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from warroom.platform.schema import alembic_config, upgrade
+
+    ana = person(app, "ana")
+    nid = page_one(app, ana, "https://hooks.slack.com/services/T0/B0/SECRET")
+    old = "RuntimeError: HTTP 503 from https://hooks.slack.com/services/T0/B0/SECRET: <html>internal answer"
+    with app.db.engine.begin() as c:  # what a version before 0013 stored
+        c.execute(text("UPDATE notifications SET state = 'dead', last_error = :e WHERE id = :id"),
+                  {"e": old, "id": nid})
+        c.execute(text("INSERT INTO notification_attempts (notification_id, attempt, worker, started_at, "
+                       "finished_at, ok, error) VALUES (:id, 1, 'w', :t, :t, false, :e), (:id, 2, 'w', :t, :t, "
+                       "false, :e2)"),
+                  {"id": nid, "t": clock.now(), "e": old,
+                   "e2": "ConnectError: [Errno -2] Name or service not known for https://x/SECRET"})
+    url = app.settings.database_url
+    command.stamp(alembic_config(url), "0011_attempts_finished_index")  # pretend 0013 has not run yet
+    try:
+        upgrade(url, "0013_scrub_delivery_errors")
+    finally:
+        command.stamp(alembic_config(url), "heads")
+    n = outbox.get(app, nid)
+    assert n["last_error"] == "DeliveryFailed: HTTP 503"
+    assert [a["error"] for a in n["attempt_log"]] == ["DeliveryFailed: HTTP 503", "ConnectError"]
