@@ -317,3 +317,13 @@ def test_alert_actions_through_the_api_and_the_war_room_prompt(app, clock, api, 
     assert {t["kind"]: t["state"] for t in targets}["ack"] == "not_acknowledged"
     page = api.get(f"/incidents/{incidents.get(app, other).ref}").text
     assert '<b class="target-not_acknowledged">not acknowledged</b>' in page
+    # the alert's page: a responder's Acknowledge button acknowledges the incident too
+    _, dns = _alerting(app, "hal")
+    third = _fire(app, dns, "dns-down", severity="error")
+    assert incidents.get(app, third).acknowledged_at is None
+    (tid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=third)[0]]
+    csrf = login_as(api, "responder")
+    res = api.post(f"/alerts/{tid}/acknowledge", data={"csrf": csrf, "back": "alert"}, follow_redirects=False)
+    assert res.status_code == 303
+    (ack,) = [e for e in incidents.timeline(app, third) if e.kind == "incident.acknowledged"]
+    assert ack.actor == "rui" and ack.data["via_alert"] == tid

@@ -76,14 +76,15 @@ def show(alert_id: int, url: str | None = Url, token: str | None = Token, as_jso
 
 @alert_app.command()
 def ack(alert_id: int, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
-    """Acknowledge an alert by hand."""
+    """Acknowledge an alert by hand; its open incident is acknowledged too (its paging stops)."""
     item = Client(url, token).call("POST", f"/api/v1/alerts/{alert_id}/acknowledge")
     print_json(item) if as_json else typer.echo(f"alert {item['id']} acknowledged")
 
 
 @alert_app.command()
 def resolve(alert_id: int, url: str | None = Url, token: str | None = Token, as_json: bool = Json) -> None:
-    """Resolve an alert by hand (the incident hears when its last alert resolves)."""
+    """Resolve an alert by hand (on the incident's timeline; when it was the last open alert an ordinary incident
+    may resolve, a major one never does)."""
     item = Client(url, token).call("POST", f"/api/v1/alerts/{alert_id}/resolve")
     print_json(item) if as_json else typer.echo(f"alert {item['id']} resolved")
 
