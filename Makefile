@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 3
 export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
 
-.PHONY: run test test-fast lint fmt bench clean install demo worker
+.PHONY: run test test-fast lint fmt bench bench-short clean install demo worker
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -35,6 +35,16 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -x -m "not postgres and not browser and not slow"
+
+# Alert intake against the reference app, interleaved, both databases (docs/bench-ingest.md): about 6 minutes.
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+# CI's speed report, not a gate: A and B, 3 s each, ratios only, loopback only; it stops measuring at 70 s and is
+# killed at 75 (+10 s to clean up).
+bench-short: $(STAMP)
+	@echo "bench-short: a report, not a gate: warroom / reference ratios (docs/bench-ingest.md, How to measure)"
+	timeout -k 10 75 $(BIN)/python bench/ingest.py --short
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

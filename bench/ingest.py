@@ -1,139 +1,81 @@
-"""Alert ingestion benchmark: warroom served by uvicorn on loopback, driven by wrk (C, Lua scripts in bench/)
-with 32 connections, and by 4 Python sender processes (32 threads) for the exact-count storm.
+"""Alert ingestion benchmark, measured against a reference in the same run (docs/bench-ingest.md, "How to measure").
 
-    .venv/bin/python bench/ingest.py                   # SQLite and PostgreSQL, every scenario
-    .venv/bin/python bench/ingest.py --db sqlite --duration 5 --scenarios A,B
+It starts two servers on loopback: warroom as users start it (`warroom serve`, defaults: one process, embedded
+worker on) on a fresh database, and the reference (bench/reference_app.py: a raw ASGI app that only parses the
+JSON and answers 202; uvicorn, uvloop, httptools, one worker), then drives both with the same wrk client (C, Lua
+scripts in bench/, 32 connections), interleaved: for each scenario, reference, warroom, reference, warroom ...
+for --rounds. It reports warroom / reference beside the absolute numbers, the server CPU per alert, p99, the
+load average, the date and the commit. Absolute numbers depend on the machine and on what else runs on it; the
+ratio of two servers measured in the same minutes much less.
 
-Scenarios: A = PagerDuty events over 1,000 keys (after warm-up ~all duplicates), B = all-new PagerDuty
-events, AM = Alertmanager webhook posts of 100 new alerts each, C = a storm of exactly 10,000 new alerts
-for one outage (one group), then the time until all are visible through the API and the incident count.
-Only 127.0.0.1 traffic; every run is bounded by --duration. Not part of `make test`."""
+    .venv/bin/python bench/ingest.py                     # SQLite and PostgreSQL, A, B, AM, C, 2 rounds of 10 s
+    .venv/bin/python bench/ingest.py --db sqlite --scenarios A,B --duration 5 --rounds 3
+    .venv/bin/python bench/ingest.py --short             # CI's report: A and B, 3 s, ratios only (< 90 s)
+    .venv/bin/python bench/ingest.py --db sqlite --scenarios B --profile var/profile    # + py-spy top 25
+
+Scenarios: A = PagerDuty events over 1,000 keys (after warm-up ~all repeats), B = all-new PagerDuty events,
+AM = Alertmanager webhook posts of 100 new alerts each (ratio: warroom's alerts/s over the reference's requests/s
+for the same posts), C = a storm of exactly 10,000 new alerts for one outage from 4 Python sender processes
+(warroom only: throughput, the time until all are visible through the API, the incident count).
+Only 127.0.0.1 traffic; every run is bounded by --duration (and --budget). Not part of `make test`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import platform
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
+from datetime import UTC, datetime
 from http.client import HTTPConnection
 from multiprocessing import Process, Queue
 from pathlib import Path
-from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-PG_ADMIN = os.environ.get("WARROOM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from servers import HERE, ROOT, Server, cpu_seconds, drop, free_port, prepare, start_reference, start_warroom
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# scenario -> wrk script, its environment (the key or path is added per database), alerts per request
+WORKLOADS = {"A": ("ingest_pd.lua", {"WR_MODE": "dup"}, 1), "B": ("ingest_pd.lua", {"WR_MODE": "new"}, 1),
+             "AM": ("ingest_am.lua", {"WR_BATCH": "100"}, 100)}
 
 
-def prepare(db: str, tmp: Path) -> tuple[str, dict[str, str], str]:
-    """A fresh migrated database with an admin token and one integration per scenario."""
-    from warroom.alerts import service
-    from warroom.auth import service as auth
-    from warroom.auth.permissions import Principal, UserRole
-    from warroom.bootstrap import build_app
-    from warroom.platform.schema import upgrade
-    from warroom.platform.settings import Settings
-
-    if db == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
-    else:
-        from sqlalchemy import create_engine, text
-
-        name = f"warroom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    app = build_app(Settings(database_url=url))
-    user = auth.create_user(app, username="bench", role=UserRole.ADMIN, password="bench-password-1")
-    token = auth.create_token(app, user["id"], "bench")[0]
-    p = Principal(user["id"], "bench", UserRole.ADMIN)
-    keys = {}
-    for name, kind in (("A", "pagerduty"), ("B", "pagerduty"), ("AM", "alertmanager"), ("C", "pagerduty")):
-        keys[name] = service.create_integration(app, p, name=f"bench-{name}", kind=kind,
-                                                config={"rate_limit": 1_000_000})[1]
-    app.close()
-    return url, keys, token
+class OutOfTime(Exception):
+    """The --budget would be exceeded by the next measurement, or the run was told to stop (SIGTERM)."""
 
 
-def drop(url: str) -> None:
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
+def _stop(*_: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up must not be interrupted
+    raise OutOfTime("stopped by SIGTERM: the rest was not measured")
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_EMBEDDED_WORKER="0", WARROOM_LOG_JSON="0")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "warroom.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "--no-access-log",
-                             "--no-proxy-headers", "--log-level", "warning", "--loop", "uvloop", "--http",
-                             "httptools"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            c = HTTPConnection("127.0.0.1", port, timeout=1)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of the server process and its children (uvicorn workers), from /proc."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
-def measured(server: subprocess.Popen, fn: Any, *args: Any) -> dict:
-    load = os.getloadavg()[0]
-    before = cpu_seconds(server.pid)
-    r = fn(*args)
-    r["server_cpu_s"] = round(cpu_seconds(server.pid) - before, 2)
-    r["loadavg_1m_before"] = round(load, 2)
-    return r
-
-
-def wrk(port: int, script: str, env: dict[str, str], duration: float, connections: int, threads: int) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "10s", "--latency",
+def wrk(port: int, script: str, env: dict[str, str], duration: int, args: argparse.Namespace) -> dict:
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
            "-s", str(HERE / script), f"http://127.0.0.1:{port}"]
     done = subprocess.run(cmd, env=dict(os.environ, WR_BENCH_DIR=str(HERE), **env), capture_output=True, text=True,
                           timeout=duration + 60)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
     if line is None:
-        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"wrk failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(line[len("WRKJSON "):])
+
+
+def measure(server: Server, script: str, env: dict[str, str], per_request: int, args: argparse.Namespace) -> dict:
+    """One wrk run of --duration against one server: its throughput, latency and CPU per alert (or request)."""
+    load = os.getloadavg()[0]
+    before = cpu_seconds(server.pid)
+    r = wrk(server.port, script, env, args.duration, args)
+    cpu = cpu_seconds(server.pid) - before
+    secs = r["duration_us"] / 1e6
+    n = max(r["requests"], 1)
+    return {"requests_per_s": round(r["requests"] / secs), "alerts_per_s": round(r["requests"] * per_request / secs),
+            "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"], "max_ms": r["max_ms"], "non2xx": r["non2xx"],
+            "socket_errors": r["socket_errors"], "server_cpu_s": round(cpu, 2),
+            "server_cpu_us_per_request": round(cpu / n * 1e6, 1),
+            "server_cpu_us_per_alert": round(cpu / (n * per_request) * 1e6, 1), "loadavg_1m": round(load, 2)}
 
 
 # -- scenario C: exactly 10,000 new alerts from 4 processes x 8 threads ------------------------
@@ -208,56 +150,198 @@ def _get(port: int, token: str, path: str) -> dict:
     return json.loads(c.getresponse().read())
 
 
-def run_db(db: str, args: argparse.Namespace) -> dict:
-    results: dict = {"db": db, "workers": args.workers}
-    with tempfile.TemporaryDirectory() as tmp:
-        url, keys, token = prepare(db, Path(tmp))
-        port = free_port()
-        server = start_server(url, port, args.workers)
-        try:
-            for sc in args.scenarios:
-                if sc in ("A", "B"):
-                    env = {"WR_KEY": keys[sc], "WR_MODE": "dup" if sc == "A" else "new"}
-                    wrk(port, "ingest_pd.lua", env, 2, args.connections, args.threads)  # warm-up
-                    r = measured(server, wrk, port, "ingest_pd.lua", env, args.duration, args.connections,
-                                 args.threads)
-                    r["alerts_per_s"] = round(r["requests"] / (r["duration_us"] / 1e6))
-                    r["server_cpu_us_per_alert"] = round(r["server_cpu_s"] / r["requests"] * 1e6)
-                elif sc == "AM":
-                    env = {"WR_PATH": f"/api/v1/integrations/{keys['AM']}/alertmanager", "WR_BATCH": "100"}
-                    wrk(port, "ingest_am.lua", env, 2, args.connections, args.threads)
-                    r = measured(server, wrk, port, "ingest_am.lua", env, args.duration, args.connections,
-                                 args.threads)
-                    r["posts_per_s"] = round(r["requests"] / (r["duration_us"] / 1e6))
-                    r["alerts_per_s"] = r["posts_per_s"] * 100
-                    r["server_cpu_us_per_alert"] = round(r["server_cpu_s"] / (r["requests"] * 100) * 1e6)
-                else:
-                    r = measured(server, storm, port, keys["C"], token)
-                results[sc] = r
-                print(db, sc, json.dumps(r), flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            drop(url)
-    return results
+def run_db(db: str, ref: Server, args: argparse.Namespace, tmp: Path, deadline: float, rows: list[dict]) -> None:
+    """Measure one database's scenarios into `rows` (kept when a later step fails or runs out of time)."""
+    url, keys, token = prepare(db, tmp)
+    server = None
+    try:
+        server = start_warroom(url, free_port(), tmp, workers=args.workers, embedded_worker=not args.no_worker)
+        for sc in [s for s in args.scenarios if s in WORKLOADS]:
+            script, env, per_request = WORKLOADS[sc]
+            env = dict(env, WR_KEY=keys[sc], WR_PATH=f"/api/v1/integrations/{keys['AM']}/alertmanager")
+            _need(deadline, args.warmup + 2 * args.duration + 4, f"{db} {sc}")
+            if args.warmup:
+                wrk(server.port, script, env, args.warmup, args)
+            for rnd in range(1, args.rounds + 1):
+                _need(deadline, 2 * args.duration + 4, f"{db} {sc} round {rnd}")
+                r = measure(ref, script, env, 1, args)
+                w = measure(server, script, env, per_request, args)
+                row = {"db": db, "scenario": sc, "round": rnd, "reference": r, "warroom": w,
+                       "ratio": round(w["alerts_per_s"] / max(r["requests_per_s"], 1), 3),
+                       "cpu_ratio": round(w["server_cpu_us_per_request"] / max(r["server_cpu_us_per_request"], 0.1),
+                                          2)}
+                rows.append(row)
+                if not args.short:
+                    print(_line(row), flush=True)
+        if "C" in args.scenarios:
+            _need(deadline, 60, f"{db} C")
+            before = cpu_seconds(server.pid)
+            c = storm(server.port, keys["C"], token)
+            c["server_cpu_us_per_alert"] = round((cpu_seconds(server.pid) - before) / c["alerts"] * 1e6, 1)
+            rows.append({"db": db, "scenario": "C", "round": 1, "warroom": c})
+            print(f"{db:8} C     {json.dumps(c)}", flush=True)
+        if args.profile:
+            for sc in [s for s in args.scenarios if s in WORKLOADS]:
+                profile(server, db, sc, keys, args)
+    finally:
+        if server:
+            server.stop()
+        drop(url)
 
 
-def main() -> None:
+def profile(server: Server, db: str, sc: str, keys: dict[str, str], args: argparse.Namespace) -> None:
+    """One extra run of the scenario, not counted, with py-spy sampling the warroom server."""
+    from profile_ingest import record, top
+
+    script, env, _ = WORKLOADS[sc]
+    env = dict(env, WR_KEY=keys[sc], WR_PATH=f"/api/v1/integrations/{keys['AM']}/alertmanager")
+    args.profile.mkdir(parents=True, exist_ok=True)
+    out = args.profile / f"ingest-{db}-{sc}.txt"
+    spy = record(server.pid, args.duration, out, subprocesses=args.workers > 1)
+    time.sleep(0.5)  # attached before the load starts
+    wrk(server.port, script, env, args.duration, args)
+    _, err = spy.communicate(timeout=args.duration + 60)
+    if spy.returncode != 0 or not out.exists():
+        print(f"py-spy failed ({spy.returncode}): {err.strip()}", flush=True)
+        return
+    print(top(out, 25), flush=True)
+
+
+def _need(deadline: float, seconds: float, what: str) -> None:
+    if time.monotonic() + seconds > deadline:
+        raise OutOfTime(f"{what}: not measured, over the --budget")
+
+
+def _line(row: dict) -> str:
+    r, w = row["reference"], row["warroom"]
+    warn = f"  NON-2xx {w['non2xx']}+{w['socket_errors']} errors" if w["non2xx"] or w["socket_errors"] else ""
+    return (f"{row['db']:8} {row['scenario']:3} r{row['round']}  reference {r['requests_per_s']:>7,} req/s "
+            f"p99 {r['p99_ms']:6.1f} ms {r['server_cpu_us_per_request']:6.1f} us/req | warroom "
+            f"{w['alerts_per_s']:>7,} alerts/s p99 {w['p99_ms']:6.1f} ms {w['server_cpu_us_per_alert']:6.1f} us/alert"
+            f" | {row['ratio']:.2f}x, CPU/req {row['cpu_ratio']:.1f}x | load {w['loadavg_1m']:.1f}{warn}")
+
+
+def _span(values: list[float], fmt: str) -> str:
+    lo, hi = min(values), max(values)
+    return format(lo, fmt) if lo == hi else f"{format(lo, fmt)}-{format(hi, fmt)}"
+
+
+def summary(rows: list[dict], short: bool) -> str:
+    """A Markdown table: one line per database and scenario, each figure as the range over the rounds."""
+    out = []
+    if short:
+        out += ["| database | scenario | warroom / reference | server CPU per request, warroom / reference |",
+                "|---|---|---|---|"]
+    else:
+        out += ["| database | scenario | reference req/s | warroom alerts/s | warroom / reference | warroom p99 | "
+                "CPU per alert (per request: x reference) | load 1m |", "|---|---|---|---|---|---|---|---|"]
+    for key in dict.fromkeys((r["db"], r["scenario"]) for r in rows):
+        group = [r for r in rows if (r["db"], r["scenario"]) == key]
+        if key[1] == "C":
+            c = group[0]["warroom"]
+            if not short:
+                out.append(f"| {key[0]} | C storm of {c['alerts']:,} | | {c['alerts_per_s']:,} | | {c['p99_ms']} ms | "
+                           f"{c['server_cpu_us_per_alert']} us | {c['incidents']} incident(s), all visible "
+                           f"{c['visible_after_last_answer_s']} s after the last answer |")
+            continue
+        ratio = _span([r["ratio"] for r in group], ".2f") + "x"
+        cpu = _span([r["cpu_ratio"] for r in group], ".1f") + "x"
+        errors = sum(r["warroom"]["non2xx"] + r["warroom"]["socket_errors"] for r in group)
+        flag = f" ({errors} errors)" if errors else ""
+        if short:
+            out.append(f"| {key[0]} | {key[1]} | {ratio}{flag} | {cpu} |")
+            continue
+        ref = _span([r["reference"]["requests_per_s"] for r in group], ",")
+        wr = _span([r["warroom"]["alerts_per_s"] for r in group], ",")
+        p99 = _span([r["warroom"]["p99_ms"] for r in group], ".1f")
+        us = _span([r["warroom"]["server_cpu_us_per_alert"] for r in group], ".0f")
+        load = _span([r["warroom"]["loadavg_1m"] for r in group], ".1f")
+        out.append(f"| {key[0]} | {key[1]} | {ref} | {wr}{flag} | {ratio} | {p99} ms | {us} us ({cpu}) | {load} |")
+    return "\n".join(out)
+
+
+def _commit() -> str:
+    try:
+        sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return sha + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+FULL = {"db": "sqlite,postgres", "scenarios": "A,B,AM,C", "duration": 10, "rounds": 2, "warmup": 2, "budget": 0}
+SHORT = {"db": "sqlite,postgres", "scenarios": "A,B", "duration": 3, "rounds": 1, "warmup": 1, "budget": 70}
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--db", default="sqlite,postgres")
-    ap.add_argument("--scenarios", default="A,B,AM,C")
-    ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--short", action="store_true", help="CI's report: " + ", ".join(f"--{k} {v}" for k, v in
+                                                                                    SHORT.items()) + "; ratios only")
+    ap.add_argument("--db", help=f"default {FULL['db']}")
+    ap.add_argument("--scenarios", help=f"default {FULL['scenarios']}")
+    ap.add_argument("--duration", type=int, help=f"seconds per measured wrk run (default {FULL['duration']})")
+    ap.add_argument("--rounds", type=int, help=f"reference/warroom pairs per scenario (default {FULL['rounds']})")
+    ap.add_argument("--warmup", type=int, help=f"seconds of unmeasured load per scenario (default {FULL['warmup']})")
+    ap.add_argument("--budget", type=int, help="stop measuring after this many seconds in all (0: no limit)")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--workers", type=int, default=1, help="warroom serve --workers (default: its default, 1)")
+    ap.add_argument("--no-worker", action="store_true", help="warroom serve --no-worker (default: worker on)")
+    ap.add_argument("--profile", type=Path, metavar="DIR", help="after the measurements, one more run per scenario "
+                    "with py-spy on the warroom server: DIR/ingest-<db>-<scenario>.txt and its top 25 functions")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
+    for k, v in (SHORT if args.short else FULL).items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
     args.scenarios = args.scenarios.split(",")
-    out = [run_db(db, args) for db in args.db.split(",")]
+    signal.signal(signal.SIGTERM, _stop)  # unwind: stop the servers, drop the databases, report what was measured
+    started = time.monotonic()
+    deadline = started + args.budget if args.budget else float("inf")
+    head = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": _commit(),
+            "python": platform.python_version(), "cpus": os.cpu_count(),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+            "wrk": f"{args.threads} threads, {args.connections} connections",
+            "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds,
+            "warroom": f"warroom serve (workers {args.workers}, embedded worker {'off' if args.no_worker else 'on'})",
+            "reference": "bench/reference_app.py (uvicorn, uvloop, httptools, 1 worker)"}
+    print(f"ingest benchmark {head['date']}, commit {head['commit']}, Python {head['python']}, {head['cpus']} CPUs, "
+          f"load average {' '.join(map(str, head['loadavg_start']))}", flush=True)
+    print(f"wrk {head['wrk']}; {args.duration} s per measurement after {args.warmup} s warm-up, {args.rounds} "
+          f"round(s) interleaved: reference, warroom, ...; {head['warroom']} vs {head['reference']}", flush=True)
+    rows: list[dict] = []
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
+        try:
+            ref = start_reference(free_port(), Path(tmp))
+            try:
+                wrk(ref.port, "ingest_pd.lua", {"WR_KEY": "warm-up", "WR_MODE": "dup"}, 1, args)
+                for db in args.db.split(","):
+                    try:
+                        run_db(db, ref, args, Path(tmp), deadline, rows)
+                    except OutOfTime:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - report it and measure the other database
+                        problems.append(f"{db}: not measured: {type(exc).__name__}: {exc}")
+            finally:
+                ref.stop()
+        except OutOfTime as exc:
+            problems.append(str(exc))
+    head["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    head["seconds"] = round(time.monotonic() - started)
+    print(f"\nwarroom / reference: warroom's alerts/s over the reference's requests/s for the same requests, measured "
+          f"in turn (for AM, posts of 100 alerts: the reference parses the same posts). Load average at the end "
+          f"{' '.join(map(str, head['loadavg_end']))}; {head['seconds']} s in all.\n")
+    print(summary(rows, args.short))
+    for p in problems:
+        print(f"\n{p}")
     if args.json:
-        args.json.write_text(json.dumps(out, indent=2))
+        args.json.write_text(json.dumps({"run": head, "rows": rows, "problems": problems}, indent=2))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "src"))
-    main()
+    sys.exit(main())
