@@ -234,6 +234,13 @@ def test_merged_without_an_acknowledgement_shows_the_target_not_acknowledged(app
     assert "sla.breached" not in kinds(app, dup)
 
 
+def test_a_target_the_new_priority_does_not_have_is_dropped_not_met(app, clock):
+    inc = declare(app, service_with(app, "ops", None))  # P1: both targets
+    incidents.edit(app, ADMIN, inc, {"impact": incidents.Impact.MINOR, "urgency": incidents.Urgency.LOW})
+    assert incidents.get(app, inc).priority == "P5"  # no targets at P5
+    assert _targets(app, inc) == {"ack": "dropped", "resolve": "dropped"}
+
+
 # -- 3. alert actions match the incident ---------------------------------------------------------------
 
 def test_acknowledging_an_alert_acknowledges_its_incident_and_stops_escalation(app, clock, users):

@@ -278,14 +278,15 @@ def _on_reopened(app: App, tx: Tx, state: IncidentState) -> list[Event]:
 
 
 def _retarget(tx: Tx, state: IncidentState, priority: str) -> None:
-    """A new priority moves the pending targets (still counted from detection) or drops them."""
+    """A new priority moves the pending targets (still counted from detection) or drops them (state `dropped`:
+    that priority has no such target)."""
     targets = targets_in(tx)
     for row in st.timers_of(tx.conn, state.id):
         if row["state"] != "pending":
             continue
         minutes = targets.due(priority, row["kind"])
-        if minutes is None:
-            st.update_timer(tx.conn, row["id"], state="met", priority=priority, settled_at=state.updated_at)
+        if minutes is None:  # not "met": only a person's acknowledgement (or a resolution) meets a target
+            st.update_timer(tx.conn, row["id"], state="dropped", priority=priority, settled_at=state.updated_at)
         else:
             st.update_timer(tx.conn, row["id"], priority=priority,
                             due_at=state.detected_at + timedelta(minutes=minutes))

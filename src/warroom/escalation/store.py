@@ -50,7 +50,7 @@ sla_timers = Table(
     Column("kind", String(16), nullable=False),  # ack | resolve
     Column("priority", String(4), nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
-    Column("state", String(16), nullable=False),  # pending | met | breached | not_acknowledged
+    Column("state", String(16), nullable=False),  # pending | met | breached | not_acknowledged | dropped
     Column("settled_at", UTCDateTime, nullable=True),
     UniqueConstraint("incident_id", "kind"),
     Index("ix_sla_timers_due", "state", "due_at"),
