@@ -297,6 +297,10 @@ def main() -> int:
         if getattr(args, k) is None:
             setattr(args, k, v)
     args.scenarios = args.scenarios.split(",")
+    if args.profile:
+        from profile_ingest import py_spy
+
+        py_spy()  # missing: say so now, not after the measurements
     signal.signal(signal.SIGTERM, _stop)  # unwind: stop the servers, drop the databases, report what was measured
     started = time.monotonic()
     deadline = started + args.budget if args.budget else float("inf")
@@ -331,9 +335,10 @@ def main() -> int:
             problems.append(str(exc))
     head["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     head["seconds"] = round(time.monotonic() - started)
+    am = " (for AM, posts of 100 alerts: the reference parses the same posts)" if "AM" in args.scenarios else ""
     print(f"\nwarroom / reference: warroom's alerts/s over the reference's requests/s for the same requests, measured "
-          f"in turn (for AM, posts of 100 alerts: the reference parses the same posts). Load average at the end "
-          f"{' '.join(map(str, head['loadavg_end']))}; {head['seconds']} s in all.\n")
+          f"in turn{am}. Load average at the end {' '.join(map(str, head['loadavg_end']))}; {head['seconds']} s in "
+          f"all.\n")
     print(summary(rows, args.short))
     for p in problems:
         print(f"\n{p}")
