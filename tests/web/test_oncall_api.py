@@ -220,3 +220,30 @@ def test_personal_calendar_feed_opens_with_its_key_only(api, app, users, clock):
     assert api.get(path.replace(key, "0" * len(key))).status_code == 404
     assert api.get(path.replace(f"/users/{me}.ics", f"/users/{users.ids['admin']}.ics")).status_code == 404
     assert api.get(f"/api/v1/feeds/users/{me}.ics").status_code == 404
+
+
+def test_absurd_layer_dates_are_refused_and_nothing_is_committed(api, users, app):
+    """Issue 11.8: a layer near year 9999 answered 422 but committed the schedule, and then the on-call page,
+    paging and intake failed for everyone. Now it is a 422 naming the field, and nothing is written."""
+    admin = users.headers("admin")
+    user = [users.ids["admin"]]
+    cases = [({"start": "9999-12-31T23:00"}, "layers[0].start", "America/New_York"),
+             ({"start": "0001-01-01T00:00"}, "layers[0].start", "Pacific/Kiritimati"),
+             ({"start": "2026-01-05T09:00", "end": "9999-12-31T23:59"}, "layers[0].end", "America/New_York"),
+             ({"start": "1969-12-31T09:00"}, "layers[0].start", "UTC"),
+             ({"start": "2101-01-01T09:00"}, "layers[0].start", "UTC")]
+    for layer, field, tz in cases:
+        body = {"name": "far", "time_zone": tz, "layers": [{"user_ids": user, "shift": "weekly", **layer}]}
+        r = api.post("/api/v1/schedules", json=body, headers=admin)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == field and "2100" in r.text
+        assert api.get("/api/v1/schedules", headers=admin).json() == [], "a refused schedule is not committed"
+    ok = _schedule(api, users)
+    assert ok.status_code == 201
+    sid = ok.json()["id"]
+    bad = {"name": "primary", "time_zone": "America/New_York",
+           "layers": [{"user_ids": user, "start": "9999-12-31T23:00", "shift": "weekly"}]}
+    r = api.put(f"/api/v1/schedules/{sid}", json=bad, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "layers[0].start"
+    assert api.get("/api/v1/oncall", headers=users.headers("viewer")).status_code == 200
+    assert api.get(f"/api/v1/schedules/{sid}", headers=admin).json()["layers"][0]["start"] == "2026-01-05T09:00"

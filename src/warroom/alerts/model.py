@@ -95,3 +95,26 @@ def parse_instant(raw: Any) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a time zone offset")
     return value
+
+
+# A payload is stored as JSON, and orjson writes at most 254 nested levels (it parses 1024): anything deeper
+# would be accepted and then fail to store on every retry. No monitoring system nests this deep.
+MAX_NESTING = 128
+
+
+def nested_deeper_than(raw: bytes, body: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether the parsed `body` nests more than `limit` objects/arrays. Cheap on the hot path: a body with
+    fewer than `limit` brackets cannot nest that deep, and counting bytes is far faster than parsing them."""
+    if raw.count(b"{") + raw.count(b"[") <= limit:
+        return False
+    level: list[tuple[Any, int]] = [(body, 1)]
+    while level:
+        value, depth = level.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        level.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False

@@ -247,6 +247,16 @@ def layer_from_json(data: dict, i: int = 0) -> Layer:
                  hours=hours, end=end, days=days, from_time=from_t, to_time=to_t)
 
 
+YEARS = (1970, 2100)  # a layer's start and end; past these, date arithmetic overflows (year 9999 + a shift)
+
+
+def check_years(layer: Layer, i: int = 0) -> None:
+    """Refuse absurd dates in new input. Stored layers are not re-checked, so reading never starts failing."""
+    for name, value in (("start", layer.start), ("end", layer.end)):
+        if value is not None and not YEARS[0] <= value.year <= YEARS[1]:
+            raise ScheduleError(f"layers[{i}].{name}", f"must be between the years {YEARS[0]} and {YEARS[1]}")
+
+
 def layer_to_json(layer: Layer) -> dict:
     return {"name": layer.name, "user_ids": list(layer.user_ids), "start": layer.start.isoformat(timespec="minutes"),
             "shift": layer.shift.value, "hours": layer.hours,

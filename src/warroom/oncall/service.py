@@ -20,15 +20,28 @@ from warroom.platform import audit
 from warroom.platform.clock import utc
 
 
-def _parse(conn: Connection, name: str, time_zone: str, layers: list[dict[str, Any]]) -> list[sch.Layer]:
+def _parse(conn: Connection, name: str, time_zone: str, layers: list[dict[str, Any]],
+           now: datetime) -> list[sch.Layer]:
+    """Validate a schedule completely before anything is written: what is stored must be readable by every
+    page, the pager and the intake afterwards (a layer near year 9999 once made them all fail)."""
     if not name.strip():
         raise Invalid("name", "must not be empty")
     sch.zone(time_zone)
     parsed = [sch.layer_from_json(layer, i) for i, layer in enumerate(layers)]
+    for i, layer in enumerate(parsed):
+        sch.check_years(layer, i)
     wanted = {u for layer in parsed for u in layer.user_ids}
     missing = wanted - existing_user_ids(conn, wanted)
     if missing:
         raise Invalid("layers", f"no such user: {', '.join(map(str, sorted(missing)))}")
+    model = sch.Schedule(name=name, time_zone=time_zone, layers=tuple(parsed))
+    try:  # the reads the pages and the pager make, tried now
+        sch.on_call_at(model, now)
+        sch.shifts(model, now, now + timedelta(days=35))
+    except Invalid:
+        raise
+    except (OverflowError, ValueError):  # datetime's range ends at year 9999
+        raise Invalid("layers", "these dates cannot be computed; use plausible dates") from None
     return parsed
 
 
@@ -37,7 +50,7 @@ def create_schedule(app: App, p: Principal, *, name: str, time_zone: str, layers
     now = app.clock.now()
     try:
         with app.db.transaction() as tx:
-            parsed = _parse(tx.conn, name, time_zone, layers)
+            parsed = _parse(tx.conn, name, time_zone, layers, now)
             sid = st.insert_schedule(tx.conn, name=name.strip(), description=description, time_zone=time_zone,
                                      layers=[sch.layer_to_json(x) for x in parsed], created_at=now, updated_at=now)
     except IntegrityError:
@@ -51,7 +64,7 @@ def update_schedule(app: App, p: Principal, schedule_id: int, *, name: str, time
         with app.db.transaction() as tx:
             if st.get_schedule(tx.conn, schedule_id) is None:
                 raise NotFound(f"schedule {schedule_id} not found")
-            parsed = _parse(tx.conn, name, time_zone, layers)
+            parsed = _parse(tx.conn, name, time_zone, layers, app.clock.now())
             st.update_schedule(tx.conn, schedule_id, name=name.strip(), description=description,
                                time_zone=time_zone, layers=[sch.layer_to_json(x) for x in parsed],
                                updated_at=app.clock.now())

@@ -153,7 +153,8 @@ def clear_cookie(app: App, response: Response) -> None:
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+    """Constant-time, on bytes: a str of non-ASCII characters would make compare_digest raise (a 500)."""
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected).encode(), str(given).encode())
 
 
 def cookie_authenticator(request: Request, app: App) -> Principal | None:

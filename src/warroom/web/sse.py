@@ -22,6 +22,7 @@ from warroom.bootstrap import App
 from warroom.incidents import store as st
 from warroom.web.api.schemas import MAX_ID, PathId
 from warroom.web.deps import get_app
+from warroom.web.numbers import lenient_int
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names
 
 router = APIRouter(include_in_schema=False)
@@ -47,10 +48,8 @@ def frame(data: Any, *, event: str | None = None, id: int | None = None) -> str:
 
 def resume_point(request: Request, after: int | None) -> int:
     """Last-Event-ID (sent by a reconnecting browser) wins over ?after= (the page's initial position)."""
-    raw = request.headers.get("last-event-id", "").strip()
-    if raw.isdigit() and len(raw) <= 10:
-        return int(raw)
-    return max(0, after or 0)
+    given = lenient_int(request.headers.get("last-event-id"))
+    return given if given is not None else max(0, after or 0)
 
 
 async def _stream(request: Request, app: App, matches: Callable[[dict[str, Any]], bool],

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect
 
 from warroom.alerts import service
 from warroom.alerts.changes import record_change
-from warroom.alerts.model import AlertIn, BadEvent, Kind
+from warroom.alerts.model import MAX_NESTING, AlertIn, BadEvent, Kind, nested_deeper_than
 from warroom.alerts.rules import Integration
 from warroom.alerts.sources import alertmanager, generic, pagerduty
 from warroom.alerts.sources.change import parse_change
@@ -48,7 +48,7 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 async def read_body(receive: Any, declared: str | None, limit: int) -> bytes | None:
     """The request body from the ASGI `receive`, or None once it is larger than `limit` bytes."""
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
         return None
     chunks: list[bytes] = []
     size = 0
@@ -99,6 +99,8 @@ def _pd_accept(app: App, raw: bytes | None, parse: Any) -> tuple[Integration, An
         return _pd_invalid([f"body: malformed JSON: {exc}"], "Event object is invalid: malformed JSON")
     if NUL in raw:
         return _pd_invalid(["body: must not contain NUL characters (\\u0000)"])
+    if nested_deeper_than(raw, body):
+        return _pd_invalid([f"body: nested deeper than {MAX_NESTING} levels"])
     integ = service.authenticate(app, pagerduty.routing_key(body))
     if integ is None or integ.kind != Kind.PAGERDUTY:
         return _pd_invalid(["routing_key: not a valid integration key"], "Invalid routing key")
@@ -172,6 +174,9 @@ async def webhook_answer(app: App, kind: Kind, key: str | None, raw: bytes | Non
         return _error(400, "bad_request", f"malformed JSON: {exc}", [f"body: malformed JSON: {exc}"])
     if NUL in raw:
         return _error(400, "bad_request", "body: must not contain NUL characters", ["body: NUL (\\u0000) in text"])
+    if nested_deeper_than(raw, body):
+        return _error(400, "bad_request", f"body: nested deeper than {MAX_NESTING} levels",
+                      [f"body: nested deeper than {MAX_NESTING} levels"])
     try:
         alerts: list[AlertIn] = (alertmanager.parse(body) if kind is Kind.ALERTMANAGER
                                  else generic.parse(body, integ.config.mapping))

@@ -170,6 +170,6 @@ def user_feed_url(user_id: PathId, app: App = Depends(get_app), p: Principal = V
             dependencies=[Depends(public("calendar apps cannot send headers; a per-user HMAC key opens the feed"))])
 def user_feed(user_id: PathId, key: str = Query("", max_length=100), app: App = Depends(get_app),
               days: int = Query(60, ge=1, le=366)) -> Response:
-    if not hmac.compare_digest(key, _feed_key(app, user_id)):
+    if not hmac.compare_digest(key.encode(), _feed_key(app, user_id).encode()):  # bytes: non-ASCII keys are a 404
         raise NotFound("no such feed")
     return _user_ics(app, user_id, days)

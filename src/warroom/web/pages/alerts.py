@@ -16,11 +16,12 @@ from warroom.alerts.links import links_of
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.alerts.rules import parse_config
 from warroom.bootstrap import App
-from warroom.errors import NotFound, WarroomError
+from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status, is_open
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
+from warroom.web.numbers import optional_int
 from warroom.web.pages.common import (
     FormCtx,
     PageError,
@@ -46,10 +47,10 @@ def _choices(request: Request, name: str, allowed: tuple[str, ...]) -> list[str]
 
 
 def _id_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
-        raise PageError(422, f"{name}: {raw!r} is not an id")
-    return int(raw) if raw else None
+    try:
+        return optional_int(request.query_params.get(name), name, problem="is not an id")
+    except Invalid as exc:
+        raise PageError(422, str(exc)) from None
 
 
 @router.get("/alerts", response_class=HTMLResponse)

@@ -21,8 +21,9 @@ from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
-from warroom.web.api.schemas import MAX_ID, PathId
+from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
+from warroom.web.numbers import optional_int, parse_int
 from warroom.web.pages.common import FormCtx, ResponderForm, redirect
 from warroom.web.pages.incident import incident_response, load_state
 
@@ -40,11 +41,9 @@ def choice(c: FormCtx, name: str, kind: Any) -> Any:
 
 def number(c: FormCtx, name: str, *, required: bool = True) -> int | None:
     raw = c.get(name)
-    if not raw and not required:
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise Invalid(name, "is required" if not raw else "must be a number")
-    return int(raw)
+    if not required:
+        return optional_int(raw, name, problem="must be a number")
+    return parse_int(raw, name, problem="must be a number")
 
 
 def explain(exc: WarroomError) -> str:
@@ -114,10 +113,12 @@ def page(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCtx 
     """Page a person, a team or a schedule's on-call into the incident; `target` is e.g. "team:3"."""
     def fn(s: IncidentState) -> Any:
         kind, _, raw = c.get("target").partition(":")
-        if kind not in PAGE_TARGETS or not raw.isdigit() or int(raw) > MAX_ID:
-            raise Invalid("target", "choose a person, a team or a schedule to page")
+        problem = "choose a person, a team or a schedule to page"
+        if kind not in PAGE_TARGETS:
+            raise Invalid("target", problem)
+        target_id = parse_int(raw, "target", problem=problem)
         return responders.page(app, c.principal, s.id, message=c.get("message")[:2001],
-                               **{PAGE_TARGETS[kind]: int(raw)})
+                               **{PAGE_TARGETS[kind]: target_id})
 
     return act(request, app, c, ref, fn)
 
@@ -144,13 +145,11 @@ def add_note(ref: PathId, request: Request, app: App = Depends(get_app), c: Form
 
 def other_incident(app: App, c: FormCtx, name: str) -> int:
     """The id of the incident named in field `name` by its number (42 or INC-42)."""
-    raw = c.get(name).upper().removeprefix("INC-").strip()
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise Invalid(name, "give an incident number such as INC-42")
+    ref = parse_int(c.get(name).upper().removeprefix("INC-"), name, problem="give an incident number such as INC-42")
     with app.db.read() as conn:
-        other = st.load_by_ref(conn, int(raw))
+        other = st.load_by_ref(conn, ref)
     if other is None:
-        raise Invalid(name, f"there is no incident INC-{raw}")
+        raise Invalid(name, f"there is no incident INC-{ref}")
     return other.id
 
 

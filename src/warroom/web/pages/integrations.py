@@ -20,6 +20,7 @@ from warroom.bootstrap import App
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
+from warroom.web.numbers import optional_int, parse_int
 from warroom.web.pages.common import AdminForm, AdminPage, FormCtx, PageError, load_names, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -47,12 +48,7 @@ def _config(c: FormCtx) -> dict[str, Any]:
 
 
 def _service_id(c: FormCtx) -> int | None:
-    raw = c.get("service_id")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise Invalid("service_id", "must be a service id")
-    return int(raw)
+    return optional_int(c.get("service_id"), "service_id", problem="must be a service id")
 
 
 def integration_or_404(app: App, integration_id: int) -> RowMapping:
@@ -179,11 +175,10 @@ MAINTENANCE_CHOICES = [(30, "30 minutes"), (60, "1 hour"), (120, "2 hours"), (24
 def maintenance(integration_id: PathId, request: Request, app: App = Depends(get_app),
                 c: FormCtx = AdminForm) -> Response:
     """Start maintenance for a while (alerts kept, no incidents), or end it now (minutes 0)."""
-    raw = c.get("minutes")
     try:
-        if not raw.isdigit() or int(raw) not in {0, *(m for m, _ in MAINTENANCE_CHOICES)}:
+        minutes = parse_int(c.get("minutes"), "minutes", lo=0, problem="pick one of the offered durations")
+        if minutes not in {0, *(m for m, _ in MAINTENANCE_CHOICES)}:
             raise Invalid("minutes", "pick one of the offered durations")
-        minutes = int(raw)
         until = app.clock.now() + timedelta(minutes=minutes) if minutes else None
         alerts.set_maintenance(app, c.principal, integration_id, until)
     except NotFound:

@@ -12,12 +12,13 @@ from sqlalchemy.engine import Connection
 
 from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
+from warroom.errors import Invalid
 from warroom.escalation.failures import paging_health
 from warroom.incidents import store as st
 from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Priority
-from warroom.web.api.schemas import MAX_ID
 from warroom.web.deps import get_app
+from warroom.web.numbers import optional_int
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
 
 router = APIRouter(include_in_schema=False)
@@ -46,11 +47,10 @@ class Filters:
 
 
 def _int(name: str, raw: str | None) -> int | None:
-    if raw in (None, ""):
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise PageError(422, f"{name}: must be a number")
-    return int(raw)
+    try:
+        return optional_int(raw, name, problem="must be an id")
+    except Invalid as exc:
+        raise PageError(422, str(exc)) from None
 
 
 def parse_filters(request: Request) -> Filters:
