@@ -101,6 +101,19 @@ def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return make_db_url("sqlite", request, tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """`warroom serve`/`worker` run in-process (CliRunner) point the root logger at a stream that closes with the
+    runner; later log lines in the same worker process would then write "Logging error" into other tests' output."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from warroom.bootstrap import App
 from warroom.incidents import store as st
@@ -39,3 +43,10 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
+    """`asyncio.run` in a thread of its own: the thread running the tests may already have a running loop
+    (Playwright's sync API keeps one for the whole session in the worker that runs the browser tests)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -3,7 +3,6 @@ while the body streams in (no Content-Length, or a false one, does not get aroun
 
 from __future__ import annotations
 
-import asyncio
 import select
 import socket
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.alerts_support import LiveServer
+from tests.helpers import run_coroutine
 from warroom.bootstrap import build_app
 from warroom.platform.settings import Settings
 from warroom.web.app import create_app
@@ -41,7 +41,7 @@ def call(asgi, method: str, path: str, headers: list[tuple[bytes, bytes]], uploa
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
-    asyncio.run(asgi(scope, upload, send))
+    run_coroutine(asgi(scope, upload, send))
     (start,) = [m for m in sent if m["type"] == "http.response.start"]
     return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 

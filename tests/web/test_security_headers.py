@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
 import pytest
 
+from tests.helpers import run_coroutine
 from tests.web.pages_support import login_as
 from warroom.web.headers import CSP
 
@@ -97,6 +97,6 @@ def test_a_servers_access_log_sees_the_key_redacted(app):
             if message["type"] == "http.response.start":
                 seen.append((scope["path"], scope["raw_path"], scope["query_string"], message["status"]))
 
-        asyncio.run(asgi(scope, receive, send))
+        run_coroutine(asgi(scope, receive, send))
     assert seen == [("/api/v1/integrations/0123.../alertmanager", b"/api/v1/integrations/0123.../alertmanager", b"",
                      405), ("/api/v1/feeds/users/1.ics", b"/api/v1/feeds/users/1.ics", b"days=3&key=...", 409)]
