@@ -148,6 +148,7 @@ REFUSED_APPRISE = [
     "slack://T1/B1/secret?Template=http://169.254.169.254/",
     "slack://T1/B1/secret json://example.com/",  # two URLs in one
     "tgram://123456789:token/42?attach=file:///etc/passwd",
+    "slack://[::1",  # not even a URL
 ]
 
 

@@ -117,3 +117,26 @@ def test_pages_show_redacted_addresses_to_others(api, users, paged, app):
     assert "XXXXSECRETXXXX" in detail and "Send again" in detail
     r = api.post(f"/notifications/{nid}/retry", data={"csrf": csrf_of(detail)}, follow_redirects=False)
     assert r.status_code == 303 and outbox.get(app, nid)["state"] == "pending"
+
+
+def test_the_cli_prints_what_the_api_lets_each_person_see(app, users, paged, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tests.web.pages_support import serve
+    from warroom.cli.main import app as cli
+
+    def run(token: str, *args: str) -> str:
+        monkeypatch.setenv("WARROOM_TOKEN", token)
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    with serve(app, background=False) as base:
+        monkeypatch.setenv("WARROOM_URL", base)
+        viewer, owner = users.tokens["viewer"], users.tokens["responder"]
+        for args in (("notification", "list"), ("notification", "list", "--json"),
+                     ("notification", "show", str(paged["ids"][0]), "--json")):
+            out = run(viewer, *args)
+            assert "https://hooks.slack.com/" in out and not _secrets_in(out), out
+        assert "XXXXSECRETXXXX" in run(owner, "notification", "list", "--json")
+        assert "AAHSECRET" in run(owner, "contact", "list", str(paged["rui"]), "--json")  # the owner sees his own

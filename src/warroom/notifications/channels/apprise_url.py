@@ -26,12 +26,16 @@ def problem(address: str, guard: Policy) -> str | None:
     """Why `address` is not an Apprise URL this server will use, or None."""
     if len(parse_urls(address)) != 1:
         return "must be one Apprise URL"
-    scheme = urlsplit(address).scheme.lower()
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return "not a valid URL"
+    scheme = parts.scheme.lower()
     if scheme not in guard.apprise_schemes:
         allowed = ", ".join(sorted(guard.apprise_schemes)) or "none"
         return f"the Apprise scheme {scheme or '(none)'}:// is not allowed here (allowed: {allowed})"
     parsed = parse_url(address, verify_host=False) or {}
-    keys = [k for k, _ in parse_qsl(urlsplit(address).query, keep_blank_values=True)]
+    keys = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
     keys += list(parsed.get("qsd") or {}) + [p + k for p in REFUSED_PREFIXES for k in parsed.get(f"qsd{p}") or {}]
     for key in keys:
         low = key.strip().lower()
