@@ -270,3 +270,17 @@ def test_an_assignment_reads_right_on_every_channel(db_url, clock, receiver) -> 
     assert f"{sentence} (assigned by rui)." in got["/teams"]["text"]
     assert got["/apprise"]["title"] == got["/slack"]["text"] and sentence in got["/apprise"]["message"]
     assert "Acknowledge" not in got["/apprise"]["message"]
+
+
+def test_a_delivered_role_notice_does_not_hide_that_no_page_reached_anyone(app, clock, inbox) -> None:
+    from warroom.escalation.failures import paging_health
+
+    empty = oncall.create_schedule(app, ADMIN, name="empty", time_zone="UTC", layers=[
+        {"name": "x", "user_ids": [person(app, "zed")], "start": "2026-02-01T00:00", "shift": "daily"}])["id"]
+    inc = declare(app, service_with(app, "db", policy(app, "db", [[{"kind": "schedule", "id": empty}]])))
+    incidents.assign(app, RUI, inc, Role.COORDINATOR, person(app, "claire"))
+    run_ticks(app)
+    assert len(inbox.to("claire@example.test")) == 1  # she was told of her role ...
+    with app.db.read() as conn:
+        h = paging_health(conn, [incidents.get(app, inc)])[inc]
+    assert h.empty_pages == 1 and h.delivered == 0 and h.nobody_reached  # ... but nobody was paged

@@ -22,7 +22,7 @@ from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status, is_open
 from warroom.notifications import store as nst
-from warroom.notifications.outbox import MarkDead
+from warroom.notifications.outbox import PAGE_KINDS, MarkDead
 from warroom.platform.db import Tx
 
 # Priorities at which an incident nobody could be paged for is recorded and flagged (so is any major incident).
@@ -88,7 +88,8 @@ def paging_health(conn: Connection, states: list[IncidentState]) -> dict[int, Pa
         return {}
     n = nst.notifications
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    q = (select(n.c.incident_id, n.c.state, func.count()).where(n.c.incident_id.in_(ids))
+    pages = n.c.payload["event"].as_string().in_(PAGE_KINDS)  # a role or major notice reaches nobody's pager
+    q = (select(n.c.incident_id, n.c.state, func.count()).where(n.c.incident_id.in_(ids), pages)
          .group_by(n.c.incident_id, n.c.state))
     for iid, state, count in conn.execute(q):
         counts[iid][state] = count
