@@ -147,6 +147,8 @@ def test_a_flapping_critical_alert_on_a_tier1_service_keeps_its_major_incident_o
     inc = _fire(app, integ, "db-down")
     state = incidents.get(app, inc)
     assert state.major and state.status == "identified"
+    [promoted] = [e for e in incidents.timeline(app, inc) if e.kind == "major.promoted"]
+    assert promoted.data["reason"] == "tier-1 service svc-ana has a critical alert"  # a name people know, not an id
     for _ in range(3):  # flapping: resolves, fires again, ...
         clock.advance(minutes=2)
         assert _fire(app, integ, "db-down", "resolve") == inc

@@ -19,6 +19,7 @@ KEY = "alerts.catalog"
 class CatalogView:
     by_name: dict[str, int] = field(default_factory=dict)
     tiers: dict[int, int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
     loaded_at: float = 0.0
 
     def service_id(self, name: str | None) -> int | None:
@@ -35,6 +36,7 @@ def catalog_in(app: App, conn: Connection) -> CatalogView:
             view.by_name[name] = sid
             view.by_name.setdefault(name.lower(), sid)
             view.tiers[sid] = tier
+            view.names[sid] = name
         app.extras[KEY] = view
     return view
 

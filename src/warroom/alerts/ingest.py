@@ -262,7 +262,7 @@ def _promotion(s: IncidentState, t: _Touch, view: CatalogView) -> tuple[str, str
     crit = {r.row["service_id"] for r in t.attached
             if r.row["severity"] == "critical" and r.row["service_id"] and r.row["status"] != "resolved"}
     return promotion_rule(priority=s.priority, service_ids=s.service_ids, critical_service_ids=crit,
-                          tiers=view.tiers, rules=t.attached[0].integration.config.major)
+                          tiers=view.tiers, rules=t.attached[0].integration.config.major, names=view.names)
 
 
 def _escalate_fields(s: IncidentState, attached: list[_Rec], matrix: Any, actor: str, now: datetime) -> list[Event]:

@@ -213,10 +213,12 @@ def worse(a: Classification, b: Classification, matrix: Matrix | None = None) ->
 
 
 def promotion_rule(*, priority: str, service_ids: Iterable[int], critical_service_ids: Iterable[int],
-                   tiers: Mapping[int, int], rules: MajorRules) -> tuple[str, str] | None:
+                   tiers: Mapping[int, int], rules: MajorRules,
+                   names: Mapping[int, str] | None = None) -> tuple[str, str] | None:
     """The first major-incident rule an incident meets, as (rule id, reason), or None.
 
-    `critical_service_ids` are services with a firing critical alert attached to the incident."""
+    `critical_service_ids` are services with a firing critical alert attached to the incident; `names` gives the
+    reason a service's name (people read it on the timeline and in the promotion notice), not its id."""
     if priority in rules.priorities:
         return f"priority:{priority}", f"priority {priority} is a major incident by rule"
     services = set(service_ids)
@@ -226,7 +228,7 @@ def promotion_rule(*, priority: str, service_ids: Iterable[int], critical_servic
     if rules.tier1_down:
         down = sorted(s for s in set(critical_service_ids) if tiers.get(s) == 1)
         if down:
-            return "tier1-down", f"tier-1 service {down[0]} has a critical alert"
+            return "tier1-down", f"tier-1 service {(names or {}).get(down[0], down[0])} has a critical alert"
     return None
 
 
