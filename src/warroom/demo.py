@@ -1,8 +1,20 @@
-"""A small demo organisation so a newcomer sees a working product at once."""
+"""A small demo organisation so a newcomer sees a working product at once.
+
+It is test data, marked as such: its people get random passwords (returned once, to be printed once), every page
+shows a banner while it is present (the `demo` setting, which also records what the demo created), and
+`remove_demo` takes it out again whole: its people, teams, services, schedules, policies, integrations, and the
+incidents on them with their timelines, alerts and notifications. Deleting timeline rows breaks the append-only
+rule on purpose: a demo incident is not a record of anything that happened (docs/security.md)."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.engine import Connection
 
 from warroom.alerts import service as alerts
 from warroom.alerts.sources import alertmanager, pagerduty
@@ -12,7 +24,7 @@ from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.catalog import service as catalog
 from warroom.catalog import store as cat_store
-from warroom.errors import Conflict
+from warroom.errors import Conflict, NotFound
 from warroom.escalation import service as escalation
 from warroom.incidents import service as incidents
 from warroom.incidents import store as inc_store
@@ -20,6 +32,8 @@ from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
 from warroom.oncall import service as oncall
+from warroom.platform import audit, kv
+from warroom.platform.purge import purge
 
 TEAMS = ["Infrastructure", "Networks", "Databases", "Applications", "Customer Service", "Security", "Development"]
 PEOPLE = [  # username, name, team, role
@@ -42,7 +56,17 @@ SERVICES = [  # name, team, tier, depends on, description
     ("search", "Development", 2, ["core-network"], "Product search"),
     ("support-portal", "Customer Service", 3, ["identity"], "Customer help centre"),
 ]
-PASSWORD = "demo-password"
+DEMO_KEY = "demo"  # org setting: present while the demo is loaded; holds the ids of what it created
+
+
+@dataclass(frozen=True)
+class Loaded:
+    summary: str
+    passwords: dict[str, str] = field(default_factory=dict)  # username -> random password, shown once
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(12)
 SCHEDULES = ("Primary on-call", "Secondary on-call")
 POLICY = "Tier-1 services"
 
@@ -114,21 +138,26 @@ def _alerts(app: App, svc: dict[str, int]) -> int:
     return 2
 
 
-def load_demo_if_empty(app: App) -> bool:
+def load_demo_if_empty(app: App) -> Loaded | None:
     with app.db.read() as conn:
         if inc_store.next_ref(conn) > 1 or cat_store.list_teams(conn):
-            return False
+            return None
     try:
-        load_demo(app)
+        return load_demo(app)
     except Conflict:  # names the demo needs are taken: the database is not empty after all
-        return False
-    return True
+        return None
 
 
-def load_demo(app: App) -> str:
+def is_loaded(app: App) -> bool:
     with app.db.read() as conn:
-        if cat_store.get_team_by_name(conn, TEAMS[0]) is not None:
+        return kv.get(conn, DEMO_KEY) is not None
+
+
+def load_demo(app: App) -> Loaded:
+    with app.db.read() as conn:
+        if kv.get(conn, DEMO_KEY) is not None or cat_store.get_team_by_name(conn, TEAMS[0]) is not None:
             raise Conflict("the demo organisation is already loaded")
+        first_incident = _last_incident_id(conn)
         taken = ([t for t in TEAMS if cat_store.get_team_by_name(conn, t)]
                  + [p[0] for p in PEOPLE if auth_store.get_user_by_name(conn, p[0])]
                  + [s[0] for s in SERVICES if cat_store.get_service_by_name(conn, s[0])])
@@ -139,9 +168,10 @@ def load_demo(app: App) -> str:
         raise Conflict(f"cannot load the demo: these names are taken: {', '.join(taken)}")
     team_ids = {name: catalog.create_team(app, name, f"The {name} team")["id"] for name in TEAMS}
     user_ids: dict[str, int] = {}
+    passwords = {username: _password() for username, *_ in PEOPLE}
     for username, name, team, role in PEOPLE:
         row = auth.create_user(app, username=username, display_name=name, role=role,
-                               email=f"{username}@example.com", password=PASSWORD)
+                               email=f"{username}@example.com", password=passwords[username])
         user_ids[username] = row["id"]
         if team:
             catalog.add_member(app, team_ids[team], row["id"], "lead" if username in ("maria", "claire") else "member")
@@ -197,6 +227,66 @@ def load_demo(app: App) -> str:
     incidents.declare(app, claire, title="Intermittent packet loss between zones", service_ids=[svc["core-network"]],
                       identified_via="third_party", impact=Impact.MINOR, urgency=Urgency.LOW)
     from_alerts = _alerts(app, svc)
-    return (f"demo loaded: {len(TEAMS)} teams, {len(PEOPLE)} people (password {PASSWORD!r}), "
-            f"{len(SERVICES)} services, 2 on-call schedules, 1 escalation policy, {6 + from_alerts} incidents "
-            f"({from_alerts} opened by alerts from {len(INTEGRATIONS)} monitoring integrations)")
+    with app.db.transaction() as tx:
+        created = {
+            "users": sorted(user_ids.values()), "teams": sorted(team_ids.values()), "services": sorted(svc.values()),
+            "schedules": [r["id"] for r in oncall.list_schedules(app) if r["name"] in SCHEDULES],
+            "policies": [r["id"] for r in escalation.list_policies(app) if r["name"] == POLICY],
+            "integrations": [r["id"] for r in alerts.list_integrations(app) if r["name"] in INTEGRATIONS],
+            "incidents": list(tx.conn.execute(select(inc_store.incidents.c.id).where(
+                inc_store.incidents.c.id > first_incident)).scalars())}
+        kv.put(tx.conn, DEMO_KEY, {"loaded_at": now.isoformat(), "created": created}, at=now, by="warroom demo")
+    return Loaded(f"demo loaded: {len(TEAMS)} teams, {len(PEOPLE)} people, {len(SERVICES)} services, "
+                  f"2 on-call schedules, 1 escalation policy, {6 + from_alerts} incidents ({from_alerts} opened by "
+                  f"alerts from {len(INTEGRATIONS)} monitoring integrations)", passwords)
+
+
+def print_passwords(loaded: Loaded, echo: Callable[[str], object]) -> None:
+    """The demo people's logins, as a table; shown this once (only hashes are stored)."""
+    echo("Demo logins (shown once):")
+    width = max(len(u) for u in loaded.passwords)
+    roles = {username: (role.value, name) for username, name, _, role in PEOPLE}
+    for username, password in loaded.passwords.items():
+        role, name = roles[username]
+        echo(f"  {username:<{width}}  {password}  {role:<9}  {name}")
+
+
+def _last_incident_id(conn: Connection) -> int:
+    return conn.execute(select(func.max(inc_store.incidents.c.id))).scalar() or 0
+
+
+def remove_demo(app: App) -> str:
+    """Take the demo out of the database in one transaction: what it created, and the incidents on its services,
+    from its integrations or with its people in a role (those were made by playing with the demo)."""
+    from warroom.alerts import store as alert_store
+    from warroom.escalation import store as esc_store
+    from warroom.oncall import store as oncall_store
+
+    now = app.clock.now()
+    with app.db.transaction() as tx:
+        conn = tx.conn
+        state = kv.get(conn, DEMO_KEY)
+        if state is None:
+            raise NotFound("there is no demo organisation in this database")
+        ids = {k: set(v) for k, v in state["created"].items()}
+        inc = inc_store.incidents
+        incident_ids = ids["incidents"] | set(conn.execute(
+            select(inc_store.incident_services.c.incident_id)
+            .where(inc_store.incident_services.c.service_id.in_(ids["services"]))).scalars())
+        incident_ids |= set(conn.execute(select(alert_store.alerts.c.incident_id).where(
+            alert_store.alerts.c.integration_id.in_(ids["integrations"]),
+            alert_store.alerts.c.incident_id.is_not(None))).scalars())
+        counts = {"incidents": purge(conn, inc, "id", incident_ids),
+                  "integrations": purge(conn, alert_store.alert_integrations, "id", ids["integrations"]),
+                  "services": purge(conn, cat_store.services, "id", ids["services"]),
+                  "policies": purge(conn, esc_store.policies, "id", ids["policies"]),
+                  "schedules": purge(conn, oncall_store.schedules, "id", ids["schedules"]),
+                  "teams": purge(conn, cat_store.teams, "id", ids["teams"])}
+        counts["incidents"] += purge(conn, inc, "id", set(conn.execute(select(inc.c.id).where(or_(
+            inc.c.coordinator_id.in_(ids["users"]), inc.c.comms_lead_id.in_(ids["users"]),
+            inc.c.scribe_id.in_(ids["users"])))).scalars()))
+        counts["people"] = purge(conn, auth_store.users, "id", ids["users"])
+        conn.execute(delete(kv.org_settings).where(kv.org_settings.c.key == DEMO_KEY))
+        audit.record(conn, at=now, actor="warroom demo", subject="demo", subject_id=0, action="removed",
+                     data=counts)
+    return "demo removed: " + ", ".join(f"{n} {what}" for what, n in counts.items())

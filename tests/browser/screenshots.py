@@ -14,7 +14,7 @@ from tests.browser.conftest import launch
 from tests.browser.pages import LoginPage, WarRoomPage
 from tests.web.pages_support import serve
 from warroom.bootstrap import build_app
-from warroom.demo import PASSWORD, load_demo
+from warroom.demo import load_demo
 from warroom.platform.schema import upgrade
 from warroom.platform.settings import Settings
 
@@ -27,14 +27,14 @@ def main() -> int:
         url = f"sqlite:///{tmp}/demo.db"
         upgrade(url)
         wr = build_app(Settings(database_url=url))
-        load_demo(wr)
+        passwords = load_demo(wr).passwords
         with serve(wr) as base, sync_playwright() as p:
             browser = launch(p)
             for suffix, viewport in (("", {"width": 1360, "height": 860}), ("-phone", {"width": 390, "height": 844})):
                 full = suffix == ""
                 ctx = browser.new_context(viewport=viewport, device_scale_factor=1)
                 page = ctx.new_page()
-                queue = LoginPage(page, base).log_in("claire", PASSWORD)
+                queue = LoginPage(page, base).log_in("claire", passwords["claire"])
                 queue.wait_live()
                 page.screenshot(path=str(OUT / f"queue{suffix}.png"), full_page=full)
                 WarRoomPage(page, base).open(1).wait_live()

@@ -17,7 +17,8 @@ from warroom.incidents import store as inc_store
 
 
 def test_demo_loads_a_small_organisation(app) -> None:
-    assert load_demo_if_empty(app) is True
+    loaded = load_demo_if_empty(app)
+    assert loaded is not None and set(loaded.passwords) == {p[0] for p in PEOPLE}
     with app.db.read() as conn:
         assert sorted(t["name"] for t in cat_store.list_teams(conn)) == sorted(TEAMS)
         assert {u["username"] for u in auth_store.list_users(conn)} == {p[0] for p in PEOPLE}
@@ -34,7 +35,9 @@ def test_demo_loads_a_small_organisation(app) -> None:
     major = items[0]
     assert major.major and major.coordinator_id and major.comms_lead_id and len(major.experts) == 2
     assert any(s.parent_id == major.id for s in items) and any(s.duplicate_of_id == major.id for s in items)
-    assert auth.authenticate_password(app, "claire", "demo-password") is not None
+    assert auth.authenticate_password(app, "claire", "demo-password") is None, "no shared, published password"
+    assert auth.authenticate_password(app, "claire", loaded.passwords["claire"]) is not None
+    assert len(set(loaded.passwords.values())) == len(PEOPLE) and all(len(p) >= 16 for p in loaded.passwords.values())
     for s in items:
         assert_replay_matches(app, s.id)
     from warroom.alerts import service as alerts
@@ -50,7 +53,7 @@ def test_demo_loads_a_small_organisation(app) -> None:
     assert set(opened) == {lag[0]["incident_id"], resolved["incident_id"]}
     assert opened[resolved["incident_id"]].status == "resolved", "its only alert resolved: so did the incident"
     _no_page_waits_for_an_incident_that_is_not_open(app, items)
-    assert load_demo_if_empty(app) is False  # no longer empty
+    assert load_demo_if_empty(app) is None  # no longer empty
     with pytest.raises(Conflict, match="already loaded"):
         load_demo(app)
 
@@ -80,7 +83,7 @@ def test_demo_loads_once_and_never_half(app) -> None:
         load_demo(app)
     with app.db.read() as conn:
         assert cat_store.list_teams(conn) == [] and inc_store.search(conn)[1] == 0
-    assert load_demo_if_empty(app) is False  # a clash means "not empty": setup goes on without the demo
+    assert load_demo_if_empty(app) is None  # a clash means "not empty": setup goes on without the demo
 
 
 def test_setup_demo_if_empty_and_the_opt_out(tmp_path, sqlite_template) -> None:
@@ -88,7 +91,9 @@ def test_setup_demo_if_empty_and_the_opt_out(tmp_path, sqlite_template) -> None:
     assert run(env, "db", "upgrade").returncode == 0
     first = run(env, "setup", "--demo-if-empty")
     assert first.returncode == 0 and "First admin created" in first.stdout
-    assert "Demo organisation loaded" in first.stdout
+    assert "Demo organisation loaded" in first.stdout and "demo-password" not in first.stdout
+    logins = first.stdout.split("Demo logins (shown once):\n")[1].strip().splitlines()
+    assert [line.split()[0] for line in logins] == [p[0] for p in PEOPLE]
     again = invoke(env, "setup", "--demo-if-empty")
     assert again.returncode == 0 and again.stdout == ""  # admin exists, demo already there: nothing to say
     demo = invoke(env, "demo")
@@ -102,6 +107,13 @@ def test_setup_demo_if_empty_and_the_opt_out(tmp_path, sqlite_template) -> None:
     assert users.stdout.split("\n")[1].split()[1] == "admin" and len(users.stdout.strip().splitlines()) == 2
     loaded = run(env, "demo")  # the explicit command still works
     assert loaded.returncode == 0 and loaded.stdout.startswith("demo loaded: 7 teams")
+    assert "Demo logins (shown once):\n  maria " in loaded.stdout
+    removed = run(env, "demo", "--remove")
+    assert removed.returncode == 0 and removed.stdout.startswith("demo removed: 8 incidents"), removed.stdout
+    users = invoke(env, "user", "list")
+    assert len(users.stdout.strip().splitlines()) == 2, "only the first admin is left"
+    again = invoke(env, "demo", "--remove")
+    assert again.returncode == 1 and "no demo organisation" in again.stderr
 
 
 def test_demo_pages_the_tier1_policy_and_someone_is_on_call(app) -> None:
@@ -119,3 +131,81 @@ def test_demo_pages_the_tier1_policy_and_someone_is_on_call(app) -> None:
     assert tier1 and all(s["escalation_policy_id"] == policy["id"] for s in tier1)  # packet loss: core-network
     assert "escalation.paged" in [e.kind for e in incidents.timeline(app, newest.id)]
     assert_replay_matches(app, newest.id)
+
+
+def _counts(app) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from warroom.platform.schema import load_all_tables
+
+    meta = load_all_tables()
+    with app.db.read() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in meta.sorted_tables}
+
+
+def test_demo_remove_leaves_an_empty_organisation_with_the_first_admin(app) -> None:
+    """`warroom demo --remove`: people, teams, services, schedules, policies, integrations, incidents with their
+    timelines, alerts, escalations and notifications all go; the first admin (and the audit log) stay."""
+    from warroom.demo import is_loaded, remove_demo
+    from warroom.platform.clock import FakeClock
+
+    created = auth.ensure_first_admin(app)
+    assert created
+    before = {k: v for k, v in _counts(app).items() if v}
+    loaded = load_demo(app)
+    assert is_loaded(app)
+    claire = auth.authenticate_password(app, "claire", loaded.passwords["claire"])
+    assert claire is not None
+    from warroom.incidents import service as incidents
+    from warroom.incidents.priority import Impact, Urgency
+
+    with app.db.read() as conn:
+        checkout = cat_store.get_service_by_name(conn, "checkout")["id"]
+    incidents.declare(app, claire, title="played with the demo", service_ids=[checkout], impact=Impact.MINOR,
+                      urgency=Urgency.LOW)  # made after loading, on a demo service: demo play, removed too
+    if isinstance(app.clock, FakeClock):
+        app.clock.advance(minutes=30)
+    from warroom.worker.loop import tick
+
+    tick(app)  # escalations and notifications exist
+    loaded_counts = _counts(app)
+    assert loaded_counts["incident_events"] > 20 and loaded_counts["alerts"] == 4
+    summary = remove_demo(app)
+    assert summary.startswith("demo removed: 9 incidents, 2 integrations, 7 services, 1 policies, 2 schedules, "
+                              "7 teams"), summary
+    after = {k: v for k, v in _counts(app).items() if v}
+    assert after.pop("audit_log", 0) >= 1, "the removal itself is on the audit log"
+    before.pop("audit_log", None)
+    after.pop("org_settings", None), before.pop("org_settings", None)
+    assert after == before, "only the first admin (and their token) is left"
+    assert not is_loaded(app)
+    with app.db.read() as conn:
+        assert [u["username"] for u in auth_store.list_users(conn)] == ["admin"]
+    from warroom.bootstrap import build_app
+
+    fresh = build_app(app.settings, clock=app.clock)  # a new process, as `warroom demo` is
+    try:
+        load_demo(fresh)  # and it loads again
+        assert is_loaded(fresh)
+    finally:
+        fresh.close()
+
+
+def test_every_page_says_demo_while_it_is_loaded(app) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.web.pages_support import login
+    from warroom.demo import remove_demo
+    from warroom.web.app import create_app
+
+    loaded = load_demo(app)
+    with TestClient(create_app(app, background=False)) as c:
+        assert 'data-banner="demo"' in c.get("/login").text
+        assert login(c, "claire", "demo-password").status_code != 303, "the old shared password is gone"
+        assert login(c, "claire", loaded.passwords["claire"]).status_code == 303
+        for path in ("/", "/services", "/teams", "/people", "/alerts", "/oncall", "/incidents/1"):
+            r = c.get(path)
+            assert r.status_code == 200 and 'data-banner="demo"' in r.text, path
+        c.cookies.clear()
+        remove_demo(app)
+        assert 'data-banner="demo"' not in c.get("/login").text

@@ -120,10 +120,16 @@ def token_list(username: str | None = typer.Argument(None, help="Only this user'
     print_table(["id", "user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"], rows)
 
 
-def demo() -> None:
-    """Load the demo organisation (teams, services, people, incidents)."""
-    from warroom.demo import load_demo
+def demo(remove: bool = typer.Option(False, "--remove", help="Take the demo organisation out of the database "
+                                   "(its people, teams, services, schedules, policies, integrations and incidents)")
+         ) -> None:
+    """Load the demo organisation (teams, services, people, incidents); its people's passwords are printed once."""
+    from warroom.demo import load_demo, print_passwords, remove_demo
 
     with fail():
-        summary = load_demo(_app())
-    typer.echo(summary)
+        if remove:
+            typer.echo(remove_demo(_app()))
+            return
+        loaded = load_demo(_app())
+    typer.echo(loaded.summary)
+    print_passwords(loaded, typer.echo)

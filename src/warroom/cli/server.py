@@ -52,8 +52,13 @@ def setup(demo_if_empty: bool = typer.Option(False, "--demo-if-empty", help="Loa
     if demo_if_empty and os.environ.get("WARROOM_NO_DEMO", "") not in ("1", "true", "yes"):
         from warroom.demo import load_demo_if_empty
 
-        if load_demo_if_empty(wr):
-            typer.echo("Demo organisation loaded (teams, services, people, incidents). WARROOM_NO_DEMO=1 skips it.")
+        loaded = load_demo_if_empty(wr)
+        if loaded:
+            from warroom.demo import print_passwords
+
+            typer.echo("Demo organisation loaded (teams, services, people, incidents). WARROOM_NO_DEMO=1 skips it;")
+            typer.echo("`warroom demo --remove` takes it out again.")
+            print_passwords(loaded, typer.echo)
     wr.close()
 
 

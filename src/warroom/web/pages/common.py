@@ -218,11 +218,25 @@ def admin_banners(request: Request, principal: Principal | None) -> list[dict[st
         return []
 
 
+def demo_present(request: Request) -> bool:
+    """Whether the demo organisation is loaded (warroom.demo keeps the org setting "demo" while it is)."""
+    from warroom.platform import kv
+
+    try:
+        app: App = request.app.state.warroom
+        with app.db.read() as conn:
+            return kv.get(conn, "demo") is not None
+    except Exception:
+        log.exception("demo flag unreadable")
+        return False
+
+
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     """Render a template with the signed-in user, their CSRF token and the navigation."""
     session: Session | None = getattr(request.state, "web_session", None)
     principal = session.principal if session else None
     ctx.setdefault("banners", admin_banners(request, principal))
+    ctx.setdefault("demo", demo_present(request))
     nav = [(path, label) for path, label, role in NAV if principal and principal.can(role)]
     html = env.get_template(name).render(request=request, user=principal, csrf=session.csrf_token if session else "",
                                          nav=nav, path=request.url.path, can_act=bool(principal and principal.can(
