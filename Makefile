@@ -7,30 +7,55 @@ STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 3
 export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
 
-.PHONY: run test test-fast lint fmt bench bench-short clean install demo worker
+RUN_STAMP := $(VENV)/.installed-runtime
 
-$(STAMP): pyproject.toml
+.PHONY: run test test-fast lint fmt bench bench-short clean install install-runtime lock audit demo worker
+
+# Exact versions with hashes come from the lock files (`make lock` writes them from pyproject.toml): `make run`
+# installs the runtime lock only; `make test` and CI the development lock (runtime + test tools).
+$(RUN_STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml requirements-dev.lock
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+install-runtime: $(RUN_STAMP)
+
+# After changing dependencies in pyproject.toml: re-resolve both locks (the dev lock keeps the runtime pins).
+lock: $(STAMP)
+	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 --generate-hashes --extra dev \
+	  -c requirements.lock -o requirements-dev.lock
+
+# Known advisories in the locked versions; a warning, not a failure, when the advisory database is unreachable.
+audit: $(STAMP)
+	$(BIN)/python tools/audit_deps.py requirements-dev.lock
+
+run: $(RUN_STAMP)
 	$(BIN)/warroom db upgrade
 	$(BIN)/warroom setup --demo-if-empty
 	$(BIN)/warroom serve --host 127.0.0.1 --port 8000
 
-worker: $(STAMP)
+worker: $(RUN_STAMP)
 	$(BIN)/warroom worker
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/warroom db upgrade
 	$(BIN)/warroom demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/python tools/audit_deps.py requirements-dev.lock
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)
@@ -47,10 +72,10 @@ bench-short: $(STAMP)
 	timeout -k 10 75 $(BIN)/python bench/ingest.py --short
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff check --fix src tests bench tools
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
