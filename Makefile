@@ -8,6 +8,7 @@ TEST_WORKERS ?= 3
 export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
 
 RUN_STAMP := $(VENV)/.installed-runtime
+STALE := the lock files miss a dependency of pyproject.toml: run 'make lock' and commit requirements*.lock
 
 .PHONY: run test test-fast lint fmt bench bench-short clean install install-runtime lock audit demo worker
 
@@ -18,6 +19,7 @@ $(RUN_STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "$(STALE)"; exit 1; }
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml requirements-dev.lock
@@ -25,6 +27,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.lock
 	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "$(STALE)"; exit 1; }
 	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
@@ -32,7 +35,9 @@ install: $(STAMP)
 install-runtime: $(RUN_STAMP)
 
 # After changing dependencies in pyproject.toml: re-resolve both locks (the dev lock keeps the runtime pins).
-lock: $(STAMP)
+lock:
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q uv
 	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
 	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 --generate-hashes --extra dev \
 	  -c requirements.lock -o requirements-dev.lock

@@ -88,3 +88,23 @@ def test_the_locks_pin_every_dependency_with_hashes() -> None:
     assert "pytest==" in dev and "pip-audit==" in dev
     shared = {p.split(" ")[0] for p in runtime.splitlines() if "==" in p}
     assert shared <= {p.split(" ")[0] for p in dev.splitlines() if "==" in p}, "the dev lock keeps the runtime pins"
+
+
+def test_the_locks_cover_every_dependency_in_pyproject() -> None:
+    """A dependency added to pyproject.toml without `make lock` would be missing from `make run`/CI installs."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def names(reqs: list[str]) -> set[str]:
+        return {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
+
+    def pinned(lock: str) -> set[str]:
+        return {line.split("==")[0].lower() for line in (ROOT / lock).read_text().splitlines() if "==" in line
+                and line[0].isalnum()}
+
+    missing = names(project["dependencies"]) - pinned("requirements.lock")
+    assert not missing, f"run `make lock`: requirements.lock misses {sorted(missing)}"
+    missing = names(project["dependencies"] + project["optional-dependencies"]["dev"]) - pinned("requirements-dev.lock")
+    assert not missing, f"run `make lock`: requirements-dev.lock misses {sorted(missing)}"
