@@ -202,8 +202,9 @@ def test_page_a_person_a_team_or_a_schedule_into_an_incident(cli: Cli) -> None:
     httpx.post(f"{cli.url}/api/v1/schedules", headers=h, json={"name": "primary", "time_zone": "UTC", "layers": [
         {"name": "day", "user_ids": [rob], "start": "2026-01-01T00:00", "shift": "daily"}]})
     out = cli.ok("page", ref, "--user", "rob", "--message", "lag is 40 s, need a DBA", real=True)
-    assert out.strip() == f"{ref}: paged user rob: 1 person reached, 0 notification(s)"
-    assert cli.ok("page", ref, "--team", "databases").strip().startswith(f"{ref}: paged team Databases: 1 person")
+    assert out.strip() == (f"{ref}: paged user rob: 0 people reached, 0 notification(s); 1 cannot be reached "
+                           "(no contact rule or account e-mail for this priority)")  # rob has no e-mail
+    assert cli.ok("page", ref, "--team", "databases").strip().startswith(f"{ref}: paged team Databases: 0 people")
     ev = cli.json("page", ref, "--schedule", "PRIMARY", "-m", "you are on call")
     assert ev["kind"] == "responders.paged" and ev["data"]["target"]["name"] == "primary"
     assert ev["data"]["user_ids"] == [rob] and ev["data"]["message"] == "you are on call"

@@ -284,3 +284,23 @@ def test_a_delivered_role_notice_does_not_hide_that_no_page_reached_anyone(app, 
     with app.db.read() as conn:
         h = paging_health(conn, [incidents.get(app, inc)])[inc]
     assert h.empty_pages == 1 and h.delivered == 0 and h.nobody_reached  # ... but nobody was paged
+
+
+def test_paging_a_person_who_cannot_be_reached_says_so_and_flags_the_incident(app, clock, receiver) -> None:
+    """Acceptance (issue 10.5): a person with no contact rule and no account e-mail is not 'reached'."""
+    from warroom.escalation.failures import paging_health
+
+    dave = auth.create_user(app, username="dave", display_name="Dave")["id"]  # no e-mail, no contact method
+    claire = _hooked(app, receiver, "claire")
+    inc = declare(app, service_with(app, "web", None))
+    ev = responders.page(app, RUI, inc, user_id=dave, message="need you")
+    assert ev.data["notifications"] == 0 and ev.data["unreachable_ids"] == [dave]
+    with app.db.read() as conn:
+        h = paging_health(conn, [incidents.get(app, inc)])[inc]
+    assert h.empty_pages == 1 and h.nobody_reached
+    team = catalog.create_team(app, "dba")["id"]  # a team without a policy: one member reached, one not
+    catalog.add_member(app, team, dave)
+    catalog.add_member(app, team, claire)
+    ev = responders.page(app, RUI, inc, team_id=team)
+    assert ev.data["notifications"] == 1 and ev.data["unreachable_ids"] == [dave]
+    assert_replay_matches(app, inc)

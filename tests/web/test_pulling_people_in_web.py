@@ -127,3 +127,15 @@ def test_war_room_lists_role_notices_beside_pages(api, app, users) -> None:
     login_as(api, "viewer")
     html = api.get(f"/incidents/{s.ref}").text
     assert "role notice</span> email → Ada" in html and "major notice</span> email → Ada" in html
+
+
+def test_war_room_says_a_paged_person_cannot_be_reached(api, app, users) -> None:
+    """Acceptance (issue 10.5): the admin has no account e-mail and no contact method: 'Paged ...' is not enough."""
+    s = declare(app, users)
+    csrf = login_as(api, "responder")
+    r = post(api, csrf, s.ref, "pages", target=f"user:{users.ids['admin']}", message="need you")
+    assert r.status_code == 303
+    html = api.get(f"/incidents/{s.ref}").text
+    entry = html.split("Paged user <b>", 1)[1].split("</li>", 1)[0]
+    assert "reached nobody" in entry and "none of them can be reached" in entry
+    assert 'data-flag="empty-page"' in html or 'data-flag="nobody-reached"' in html

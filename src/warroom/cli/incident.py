@@ -200,9 +200,12 @@ def page(incident: str, user: str | None = typer.Option(None, "--user", help="Us
     ev = client.call("POST", f"/api/v1/incidents/{incident}/pages", json=body)
     d = ev["data"]
     via = f" through its policy {d['policy']}" if d.get("policy") else ""
-    reached = len(d.get("user_ids") or [])
+    reached = len(d.get("user_ids") or []) - len(d.get("unreachable_ids") or []) if d.get("notifications") else 0
+    lost = len(d.get("unreachable_ids") or []) or (0 if d.get("notifications") else len(d.get("user_ids") or []))
+    why = f"; {lost} cannot be reached (no contact rule or account e-mail for this priority)" if lost else ""
     _done(ev, f"{incident}: paged {d['target']['kind']} {d['target']['name']}{via}: {reached} "
-              f"{'person' if reached == 1 else 'people'} reached, {d.get('notifications', 0)} notification(s)", as_json)
+              f"{'person' if reached == 1 else 'people'} reached, {d.get('notifications', 0)} notification(s){why}",
+          as_json)
 
 
 @app.command()

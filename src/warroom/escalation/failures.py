@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from warroom.bootstrap import App
 from warroom.escalation import store as est
 from warroom.escalation.paging import NONE, PAGE_FAILED, PAGED, SYSTEM_ACTOR
+from warroom.escalation.responders import PAGED as REQUESTED
 from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status, is_open
@@ -52,7 +53,7 @@ class PagingHealth:
     dead: int = 0  # its notifications that ran out of attempts (a retried one stops counting)
     delivered: int = 0
     pending: int = 0
-    empty_pages: int = 0  # escalation.paged events that reached nobody (no one on call, no contact method)
+    empty_pages: int = 0  # pages (a level, or on request) that reached nobody (no one on call, no contact method)
     nobody_paged: str | None = None  # while open and unanswered: no policy applied (no_policy | no_services)
     acknowledged: bool = False
 
@@ -96,7 +97,8 @@ def paging_health(conn: Connection, states: list[IncidentState]) -> dict[int, Pa
     empty: dict[int, int] = defaultdict(int)
     none: dict[int, str] = {}
     ev = incident_events
-    q = select(ev.c.incident_id, ev.c.kind, ev.c.data).where(ev.c.incident_id.in_(ids), ev.c.kind.in_((PAGED, NONE)))
+    kinds = (PAGED, REQUESTED, NONE)  # a page on request that reached nobody is flagged like an empty level
+    q = select(ev.c.incident_id, ev.c.kind, ev.c.data).where(ev.c.incident_id.in_(ids), ev.c.kind.in_(kinds))
     for iid, kind, data in conn.execute(q):
         if kind == NONE:
             none[iid] = data.get("reason", "no_policy")

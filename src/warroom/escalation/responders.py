@@ -124,15 +124,20 @@ def page(app: App, p: Principal, incident_id: int, *, user_id: int | None = None
                         user_ids=paged.data["user_ids"], notifications=paged.data["notifications"])
             events = [Event(PAGED, data, p.actor, app.clock.now()), paged]
         else:
-            data.update(user_ids=user_ids, notifications=_page_rows(app, tx, s, user_ids, extra))
+            count, unreachable = _page_rows(app, tx, s, user_ids, extra)
+            data.update(user_ids=user_ids, notifications=count)
+            if unreachable:  # said, not hidden behind "paged": nothing of theirs covers this priority
+                data["unreachable_ids"] = unreachable
             events = [Event(PAGED, data, p.actor, app.clock.now())]
         seq = s.version + 1
         incidents.append_in(app, tx, s, events)
     return events[0].at_seq(seq)
 
 
-def _page_rows(app: App, tx: Tx, state: IncidentState, user_ids: list[int], extra: dict[str, Any]) -> int:
-    """Pages to these people, through their contact rules (delays included), cancelled like any page."""
+def _page_rows(app: App, tx: Tx, state: IncidentState, user_ids: list[int],
+               extra: dict[str, Any]) -> tuple[int, list[int]]:
+    """Pages to these people, through their contact rules (delays included), cancelled like any page.
+    Returns (notifications queued, the people none of them goes to)."""
     now = app.clock.now()
     payload = {"event": "page", "incident": incident_brief(app, state), "reason": "requested", **extra}
     seq = state.version + 1
@@ -142,7 +147,8 @@ def _page_rows(app: App, tx: Tx, state: IncidentState, user_ids: list[int], extr
              "payload": {**payload, "recipient": {"user_id": send["user_id"]}}}
             for send in planned_sends(tx.conn, user_ids, state.priority, now)]
     outbox.enqueue(app, tx, rows)
-    return len(rows)
+    reached = {r["user_id"] for r in rows}
+    return len(rows), [u for u in user_ids if u not in reached]
 
 
 def _target(conn: Connection, app: App, user_id: int | None, team_id: int | None,
