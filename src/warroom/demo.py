@@ -289,4 +289,16 @@ def remove_demo(app: App) -> str:
         conn.execute(delete(kv.org_settings).where(kv.org_settings.c.key == DEMO_KEY))
         audit.record(conn, at=now, actor="warroom demo", subject="demo", subject_id=0, action="removed",
                      data=counts)
+    _forget_cached(app)
     return "demo removed: " + ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+def _forget_cached(app: App) -> None:
+    """This process's memory of alert groups and the catalog now names deleted rows (and SQLite reuses the highest
+    ids). Other running processes keep theirs until restarted: the CLI says so."""
+    from warroom.alerts import catalog_view
+    from warroom.alerts.ingest import GROUPS_KEY, MATRIX_KEY
+
+    for key in (GROUPS_KEY, MATRIX_KEY):
+        app.extras.pop(key, None)
+    catalog_view.forget(app)

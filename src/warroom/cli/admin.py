@@ -129,6 +129,7 @@ def demo(remove: bool = typer.Option(False, "--remove", help="Take the demo orga
     with fail():
         if remove:
             typer.echo(remove_demo(_app()))
+            typer.echo("Restart any running `warroom serve` or `warroom worker`: they may remember demo rows.")
             return
         loaded = load_demo(_app())
     typer.echo(loaded.summary)
