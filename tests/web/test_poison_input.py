@@ -73,6 +73,13 @@ def test_integration_forms_refuse_unicode_and_huge_numbers(app, users, client, r
     assert r.status_code == 422 and "durations" in r.text, (r.status_code, r.text[:300])
 
 
+@pytest.mark.parametrize("raw", POISON[:4])
+def test_default_policy_form_refuses_unicode_and_huge_numbers(app, users, client, raw) -> None:
+    csrf = login_as(client, "admin")
+    r = client.post("/policies/default", data={"csrf": csrf, "policy_id": raw})
+    assert r.status_code == 422 and "policy_id" in r.text, (r.status_code, r.text[:300])
+
+
 def test_resume_point_ignores_unicode_and_huge_last_event_ids() -> None:
     from starlette.requests import Request
 

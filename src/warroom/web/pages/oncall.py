@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
-from warroom.errors import Invalid, NotFound, WarroomError
+from warroom.errors import NotFound, WarroomError
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
@@ -20,6 +20,7 @@ from warroom.notifications.redact import may_see, shown
 from warroom.oncall import service as oncall
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
+from warroom.web.numbers import optional_int
 from warroom.web.pages.common import (
     AdminForm,
     FormCtx,
@@ -71,11 +72,9 @@ def policies_response(request: Request, app: App, *, error: str = "", status: in
 @router.post("/policies/default")
 def set_default_policy(request: Request, app: App = Depends(get_app), c: FormCtx = AdminForm) -> Response:
     """The policy paged when none of an incident's services has one (empty: none)."""
-    raw = c.get("policy_id")
     try:
-        if raw and not raw.isdigit():
-            raise Invalid("policy_id", "must be a policy id")
-        esc.set_default_policy(app, c.principal, int(raw) if raw else None)
+        esc.set_default_policy(app, c.principal, optional_int(c.get("policy_id"), "policy_id",
+                                                              problem="must be a policy id"))
     except WarroomError as exc:
         return policies_response(request, app, error=str(exc), status=exc.status)
     return redirect("/policies")
