@@ -18,7 +18,7 @@ from pathlib import Path
 
 NETWORK = ("ConnectionError", "ConnectTimeout", "ReadTimeout", "Timeout", "NameResolutionError", "Max retries",
            "SSLError", "ProxyError", "Temporary failure in name resolution", "Network is unreachable",
-           "Could not connect")
+           "Could not connect", "ServiceError", "HTTPError", "Too Many Requests")  # the service failing: no finding
 
 
 def classify(returncode: int, report: dict | None, stderr: str) -> tuple[int, list[str]]:

@@ -61,6 +61,7 @@ def test_a_clean_audit_passes(tmp_path) -> None:
     "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.osv.dev', port=443): Max retries exceeded "
     "(Caused by NameResolutionError(...))\n",
     "pip_audit._service.interface.ConnectionError: Could not connect to PyPI's vulnerability feed\n",
+    "pip_audit._service.interface.ServiceError: 503 Server Error: Service Unavailable\n",
 ])
 def test_an_unreachable_advisory_database_only_warns(tmp_path, stderr) -> None:
     r = run(tmp_path, report=None, code=1, stderr=stderr)
