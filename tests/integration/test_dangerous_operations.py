@@ -10,6 +10,7 @@ from tests.helpers import assert_replay_matches
 from tests.integration.incidents_support import RUI, counts, declare, kinds
 from warroom.auth import service as auth
 from warroom.auth.permissions import UserRole
+from warroom.auth.store import get_user
 from warroom.catalog import service as catalog
 from warroom.errors import Conflict, Invalid
 from warroom.incidents import service as svc
@@ -114,3 +115,24 @@ def test_only_active_people_who_may_write_hold_an_incident_role(app) -> None:
             assert info.value.field == "user_id" and problem in info.value.problem
     assert counts(app) == before
     assert svc.assign(app, RUI, s.id, Role.SCRIBE, rui).scribe_id == rui
+
+
+def test_a_role_holder_is_not_made_a_viewer_or_deactivated_while_the_incident_is_open(app) -> None:
+    """Acceptance (issue 10.7): 'role holders must be able to write' holds after the assignment too."""
+    auth.create_user(app, username="ada", role=UserRole.ADMIN)
+    erin = auth.create_user(app, username="erin")["id"]
+    ben = auth.create_user(app, username="ben")["id"]
+    s = declare(app, "checkout down")
+    team = catalog.create_team(app, "Databases")["id"]
+    svc.assign(app, RUI, s.id, Role.COORDINATOR, erin)
+    svc.assign(app, RUI, s.id, Role.EXPERT, ben, team)
+    for uid, who, role in ((erin, "erin", "coordinator"), (ben, "ben", "expert")):
+        for change in ({"role": UserRole.VIEWER}, {"active": False}):
+            with pytest.raises(Conflict, match=f"{who} holds a role in an open incident \\({role} of INC-{s.ref}\\)"):
+                auth.update_user(app, uid, **change)
+    with app.db.read() as conn:
+        assert (get_user(conn, erin)["role"], get_user(conn, erin)["active"]) == ("responder", True)
+    auth.update_user(app, erin, role=UserRole.ADMIN)  # still may write: allowed
+    svc.move(app, RUI, s.id, Status.RESOLVED)  # once the incident is over, the people may change
+    auth.update_user(app, erin, role=UserRole.VIEWER)
+    auth.update_user(app, ben, active=False)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth import store
@@ -18,6 +18,7 @@ from warroom.auth.passwords import PasswordChecks, hasher
 from warroom.auth.permissions import Principal, UserRole
 from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
+from warroom.incidents.store import roles_held
 from warroom.platform.clock import utc
 
 TOKEN_PREFIX = "wr_"
@@ -104,6 +105,8 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
         if store.get_user(tx.conn, user_id) is None:
             raise NotFound(f"user {user_id} not found")
         admins_before = store.count_admins(tx.conn)
+        if values.get("role") == UserRole.VIEWER.value or values.get("active") is False:
+            _refuse_if_holding_roles(tx.conn, user_id)
         if values:  # an empty PATCH changes nothing and answers the user as it is
             store.update_user(tx.conn, user_id, **values)
         if admins_before > 0 and store.count_admins(tx.conn) == 0:
@@ -112,6 +115,17 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
             store.end_sessions_of(tx.conn, user_id)
             store.revoke_tokens_of(tx.conn, user_id, app.clock.now())
         return store.get_user(tx.conn, user_id)  # type: ignore[return-value]
+
+
+def _refuse_if_holding_roles(conn: Connection, user_id: int) -> None:
+    """Only people who may write hold an incident role: a role holder is not made a viewer or deactivated while
+    the incident is open; the roles are handed over (or the incident closed) first."""
+    held = roles_held(conn, user_id)
+    if held:
+        user = store.get_user(conn, user_id)
+        where = ", ".join(f"{role.replace('_', ' ')} of INC-{ref}" for ref, role in held)
+        raise Conflict(f"{user['username'] if user else user_id} holds a role in an open incident ({where}); hand "
+                       "it to someone else first")
 
 
 def change_own_password(app: App, p: Principal, *, current_password: str, new_password: str,

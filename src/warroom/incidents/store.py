@@ -255,6 +255,19 @@ def open_for_service(conn: Connection, service_id: int) -> list[IncidentState]:
     return [state_from_row(r) for r in conn.execute(q).mappings()]
 
 
+def roles_held(conn: Connection, user_id: int) -> list[tuple[int, str]]:
+    """(ref, role) for every role the user holds in an open incident, by ref."""
+    c = incidents.c
+    q = (select(c.ref, c.coordinator_id, c.comms_lead_id, c.scribe_id, c.experts)
+         .where(c.is_open.is_(True)).order_by(c.ref))
+    out: list[tuple[int, str]] = []
+    for r in conn.execute(q).mappings():
+        out += [(r["ref"], role) for role in ("coordinator", "comms_lead", "scribe") if r[f"{role}_id"] == user_id]
+        if any(x.get("user_id") == user_id for x in r["experts"] or []):
+            out.append((r["ref"], "expert"))
+    return out
+
+
 def search(
     conn: Connection,
     *,
