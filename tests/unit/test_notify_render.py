@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from warroom.notifications.channels.chat import slack_payload, teams_payload
 from warroom.notifications.render import body, headline, summary
 
@@ -40,10 +42,23 @@ def test_a_requested_page_carries_the_askers_message_and_the_usual_pages_stay_as
     assert "Acknowledge to stop the escalation." in text
     level = {"event": "page", "incident": INC, "level": 2, "reason": "timeout", "policy": "p"}
     assert headline(level) == "[P1] INC-9 checkout down: you are paged (level 2)"
-    assert "Reason: timeout" in body(level)
+    assert "Reason: the previous level did not acknowledge in time" in body(level)
     slack = slack_payload({"payload": p})
     assert slack["blocks"][0]["text"]["text"] == f"*{headline(p)}*\nrui pages you into INC-9: need a DBA"
     assert "Message: need a DBA" in teams_payload({"payload": p})["text"]
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("declared", "the incident was declared"), ("reopened", "the incident was reopened"),
+    ("default_policy", "none of its services has an escalation policy, so the default policy pages you"),
+    ("reopened_default_policy", "the incident was reopened; none of its services has an escalation policy, so the "
+                                "default policy pages you"),
+    ("breach:ack", "the acknowledgement target was missed"), ("something_new", "something new")])
+def test_a_page_says_why_in_words_not_codes(code, words) -> None:
+    """Acceptance (issue 10): a person paged at night reads 'Reason: the incident was reopened', not a code."""
+    page = {"event": "page", "incident": INC, "level": 1, "reason": code, "policy": "p"}
+    assert f"Reason: {words}\n" in body(page)
+    assert slack_payload({"payload": page})["blocks"][0]["text"]["text"].endswith(f"\n{words}")
 
 
 def test_chat_cards_show_peoples_text_as_text() -> None:

@@ -8,6 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
+# Why a page reaches you, in words: the payload keeps the escalation's reason code (a fact).
+REASONS = {
+    "declared": "the incident was declared",
+    "reopened": "the incident was reopened",
+    "service added": "one of your services joined the incident",
+    "timeout": "the previous level did not acknowledge in time",
+    "repeat": "nobody acknowledged: the policy runs again",
+    "requested": "someone pages you into the incident",
+    "breach:ack": "the acknowledgement target was missed",
+    "breach:resolve": "the resolution target was missed",
+}
+DEFAULT_POLICY = "none of its services has an escalation policy, so the default policy pages you"
+
+
+def reason_text(code: str) -> str:
+    """A page's reason code in words, e.g. "default_policy" or "reopened_default_policy"."""
+    if code == "default_policy":
+        return DEFAULT_POLICY
+    if code.endswith("_default_policy"):
+        return f"{reason_text(code.removesuffix('_default_policy'))}; {DEFAULT_POLICY}"
+    return REASONS.get(code, code.replace("_", " "))
+
 
 def summary(payload: dict[str, Any]) -> str:
     """The one sentence that says what happened to you, e.g. "You are the Major Incident Coordinator of INC-9"."""
@@ -59,7 +81,7 @@ def body(payload: dict[str, Any]) -> str:
     elif payload.get("message"):
         lines.append(f"Message: {payload['message']}")
     elif payload.get("reason") and event in ("page", "breach") and not payload.get("requested_by"):
-        lines.append(f"Reason: {payload['reason']}")
+        lines.append(f"Reason: {reason_text(str(payload['reason']))}")
     lines += [f"Status: {inc.get('status', '')}", f"Open: {inc.get('url', '')}"]
     if event in ("page", "breach"):
         lines += ["", "Acknowledge to stop the escalation."]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from warroom.notifications.channels.webhook import Poster
-from warroom.notifications.render import body, headline, summary
+from warroom.notifications.render import body, headline, reason_text, summary
 
 COLOURS = {"P1": "D00000", "P2": "F07000", "P3": "F0C000"}
 
@@ -25,7 +25,7 @@ def detail(p: dict[str, Any]) -> str:
     if p.get("event") in ("assigned", "promoted") or p.get("requested_by"):
         extra = p.get("message") or (p.get("reason") if p.get("event") == "promoted" else "")
         return summary(p) + (f": {extra}" if extra else "")
-    return str(p.get("reason", ""))
+    return reason_text(str(p["reason"])) if p.get("reason") else ""
 
 
 def slack_payload(row: dict[str, Any]) -> dict[str, Any]:
