@@ -206,6 +206,25 @@ def test_a_failed_delivery_keeps_the_status_not_the_answer_or_the_url(db_url, cl
         r.close()
 
 
+def test_apprise_failures_log_neither_the_address_nor_the_answer(db_url, clock, caplog):
+    """Apprise plugins log their own failures: ntfy names the topic (the secret of an ntfy.sh topic) and quotes
+    the receiver's JSON `error`. The server log must show neither."""
+    r = Receiver(status=500, answer=b'{"error": "SECRET-ANSWER from inside", "code": 50001}')
+    try:
+        with app_with(db_url, clock, apprise_schemes="ntfy") as app:  # tests allow 127.0.0.1 by default
+            app.extras["notify_retry"] = Retry(base_seconds=1, max_attempts=1)
+            ana = person(app, "ana")
+            nid = page_one(app, ana, r.url("/SECRETTOPIC").replace("http://", "ntfy://"), kind="apprise")
+            logs.quiet_libraries()  # as `warroom serve` and `warroom worker` do (logs.setup)
+            with caplog.at_level(logging.INFO):
+                run_ticks(app)
+            assert outbox.get(app, nid)["last_error"].startswith("DeliveryFailed")
+            assert r.got, "the receiver was reached"
+            assert "SECRET" not in caplog.text, caplog.text
+    finally:
+        r.close()
+
+
 def test_connection_errors_keep_the_class_and_reason_only(db_url, clock):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -30,6 +30,10 @@ class JsonFormatter(logging.Formatter):
 # (a Slack or Teams webhook, an Apprise URL with a token), so they only get to say something when it is wrong.
 LIBRARY_LEVELS = {name: logging.WARNING for name in ("httpx", "httpcore", "httpx2", "httpcore2", "urllib3",
                                                      "requests")}
+# Apprise's plugins warn with what they were given and what they got back (ntfy: "Failed to send ntfy
+# notification to topic '<topic>': <the receiver's error text>"), and a topic or token is the secret: silent.
+# A failed Apprise delivery is recorded on the notification (DeliveryFailed) like any other.
+LIBRARY_LEVELS["apprise"] = logging.CRITICAL + 1
 
 
 def quiet_libraries() -> None:

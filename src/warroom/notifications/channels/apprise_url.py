@@ -63,4 +63,4 @@ class AppriseChannel:
         if refused:
             raise refused[0]
         if not ok:
-            raise DeliveryFailed("Apprise could not deliver (see the server log)")
+            raise DeliveryFailed("Apprise could not deliver")
