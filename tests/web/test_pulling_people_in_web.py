@@ -137,5 +137,5 @@ def test_war_room_says_a_paged_person_cannot_be_reached(api, app, users) -> None
     assert r.status_code == 303
     html = api.get(f"/incidents/{s.ref}").text
     entry = html.split("Paged user <b>", 1)[1].split("</li>", 1)[0]
-    assert "reached nobody" in entry and "none of them can be reached" in entry
+    assert "reached nobody" in entry and "Ada cannot be reached at this priority" in entry
     assert 'data-flag="empty-page"' in html or 'data-flag="nobody-reached"' in html
