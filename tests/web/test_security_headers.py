@@ -78,6 +78,17 @@ def test_keys_in_urls_stay_out_of_the_request_log(api, users, caplog):
     assert ("GET", "/api/v1/integrations/0123...", 401) in logged
 
 
+def test_keys_in_mistyped_intake_urls_stay_out_of_the_request_log(api, users, caplog):
+    """A monitoring system configured with a base URL ending in '/' sends to '//api/v1/integrations/<key>/...';
+    a hand-typed URL may differ in case. Both are 404s, and the key is not logged either."""
+    caplog.set_level(logging.INFO, logger="warroom.http")
+    for url in (f"//api/v1/integrations/{KEY}/alertmanager", f"/API/v1/Integrations/{KEY}/alertmanager",
+                f"/api/v2/integrations/{KEY}/alertmanager"):
+        assert api.post(url, json={}).status_code == 404, url
+    logged = [r.path for r in caplog.records if r.msg == "request"]
+    assert len(logged) == 3 and all(KEY not in p for p in logged), logged
+
+
 def test_a_servers_access_log_sees_the_key_redacted(app):
     """uvicorn's access log reads the scope's path and query string when the response starts."""
     from warroom.web.app import create_app

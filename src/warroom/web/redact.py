@@ -8,18 +8,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_KEYED_PREFIX = "/api/v1/integrations/"
+_KEYED_WORD = "/integrations/"
+_KEYED = re.compile(r"(/integrations/)([^/]+)", re.IGNORECASE)
 _KEY_PARAM = re.compile(rb"(^|&)key=[^&]*")
 
 
 def redact_path(path: str) -> str:
-    """The path with an integration key shortened to its first 4 characters (ids, all digits, are kept)."""
-    if not path.startswith(_KEYED_PREFIX):
-        return path
-    segment, slash, rest = path[len(_KEYED_PREFIX):].partition("/")
-    if not segment or (segment.isascii() and segment.isdigit()):
-        return path
-    return f"{_KEYED_PREFIX}{segment[:4]}...{slash}{rest}"
+    """The path with an integration key shortened to its first 4 characters (ids, all digits, are kept). Any
+    segment after `/integrations/` counts, whatever the case or the prefix: a sender configured with a base URL
+    ending in '/' asks for '//api/v1/integrations/<key>/...' (a 404, but its key is just as secret)."""
+    return _KEYED.sub(_shorten, path) if _KEYED_WORD in path.lower() else path
+
+
+def _shorten(m: re.Match[str]) -> str:
+    segment = m.group(2)
+    return m.group(0) if segment.isascii() and segment.isdigit() else f"{m.group(1)}{segment[:4]}..."
 
 
 def redact_query(query: bytes) -> bytes:
@@ -27,7 +30,7 @@ def redact_query(query: bytes) -> bytes:
 
 
 def needs_redaction(scope: dict) -> bool:
-    return scope["path"].startswith(_KEYED_PREFIX) or b"key=" in scope.get("query_string", b"")
+    return _KEYED_WORD in scope["path"].lower() or b"key=" in scope.get("query_string", b"")
 
 
 def redacting_send(scope: dict, send: Any) -> Any:
