@@ -211,3 +211,30 @@ def test_a_password_change_past_the_pool_is_429_with_retry_after(app, users, api
         assert r.status_code == 429 and r.headers["Retry-After"] == "1"
         release.set()
         first.result(timeout=5)
+
+
+def test_guessing_the_current_password_shares_the_five_attempts_of_logins(app, users, api):
+    """A stolen session or token must not be a way to guess its user's password at leisure: wrong current
+    passwords on a password change count like failed logins (same username and address), then 429."""
+    h = users.headers("responder")
+    for i in range(5):
+        r = api.post("/api/v1/me/password", headers=h,
+                     json={"current_password": f"guess-{i}-xx", "new_password": "a-new-password-2"})
+        assert r.status_code == 422 and "current_password" in r.text, r.text
+    r = api.post("/api/v1/me/password", headers=h,
+                 json={"current_password": "rui-password-1", "new_password": "a-new-password-2"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 60, r.text
+    assert _post_login(api, "rui", "rui-password-1").status_code == 429  # the login shares them
+    assert len(_failures(app)) == 5
+
+
+def test_a_right_current_password_or_a_bad_new_one_is_not_a_failure(app, users, api):
+    h = users.headers("responder")
+    for _ in range(6):
+        r = api.post("/api/v1/me/password", headers=h,
+                     json={"current_password": "rui-password-1", "new_password": "short"})
+        assert r.status_code == 422 and "new_password" in r.text, r.text
+    assert _failures(app) == []
+    r = api.post("/api/v1/me/password", headers=h,
+                 json={"current_password": "rui-password-1", "new_password": "a-new-password-2"})
+    assert r.status_code == 200 and _failures(app) == []

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from anyio.to_thread import run_sync
 from fastapi import Request, Response
@@ -18,7 +20,7 @@ from fastapi import Request, Response
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.service import authenticate_password, authenticate_password_async
 from warroom.bootstrap import App
-from warroom.errors import Forbidden
+from warroom.errors import Forbidden, Invalid, WarroomError
 from warroom.web import session_store as store
 
 COOKIE = "wr_session"
@@ -42,6 +44,19 @@ class Throttled(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed logins; try again in {max(1, retry_after // 60)} minute(s)")
         self.retry_after = retry_after
+
+
+class TooManyGuesses(WarroomError):
+    """Throttled, for an API route or a form that checks the signed-in user's own password: 429."""
+
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many wrong passwords; try again in {max(1, retry_after // 60)} minute(s)")
+        self.retry_after = retry_after
+
+
+T = TypeVar("T")
 
 
 def _hash(token: str) -> str:
@@ -97,6 +112,29 @@ def login(app: App, username: str, password: str, ip: str) -> tuple[str, Session
         _give_back(app, attempt)
         raise
     return _finish(app, name, ip, principal)
+
+
+def checking_own_password(app: App, p: Principal, ip: str, change: Callable[[], T]) -> T:
+    """Run `change`, which checks the signed-in user's current password (a password change), under the same
+    five attempts per username and address as logins: a stolen session or token must not be a way to guess
+    the password at leisure. A wrong current password (Invalid naming `current_password`) stays counted as a
+    failure; anything else gives the attempt back. Raises TooManyGuesses."""
+    name = p.username.strip().lower()[:64]
+    try:
+        attempt = _take_attempt(app, name, ip)
+    except Throttled as exc:
+        raise TooManyGuesses(exc.retry_after) from None
+    try:
+        result = change()
+    except Invalid as exc:
+        if exc.field != "current_password":
+            _give_back(app, attempt)
+        raise
+    except BaseException:
+        _give_back(app, attempt)
+        raise
+    _give_back(app, attempt)
+    return result
 
 
 async def login_async(app: App, username: str, password: str, ip: str) -> tuple[str, Session] | None:

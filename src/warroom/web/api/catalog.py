@@ -119,14 +119,14 @@ def change_password(body: PasswordChangeIn, request: Request, app: App = Depends
                     p: Principal = Viewer) -> dict[str, Any]:
     """Needs the current password. Ends your other browser sessions (the one asking, if any, stays), and with
     `revoke_tokens` also revokes your API tokens."""
-    from warroom.web.sessions import current_session
+    from warroom.web.sessions import checking_own_password, client_ip, current_session
 
     by_cookie = not request.headers.get("authorization")  # a bearer token is not a browser session to keep
     session = current_session(request, app) if by_cookie else None
     keep = session.id if session is not None and session.principal.user_id == p.user_id else None
-    ended = auth.change_own_password(app, p, current_password=body.current_password,
-                                     new_password=body.new_password, keep_session=keep,
-                                     revoke_tokens=body.revoke_tokens)
+    ended = checking_own_password(app, p, client_ip(request), lambda: auth.change_own_password(
+        app, p, current_password=body.current_password, new_password=body.new_password, keep_session=keep,
+        revoke_tokens=body.revoke_tokens))
     return {"changed": True, "sessions_ended": ended, "tokens_revoked": body.revoke_tokens}
 
 

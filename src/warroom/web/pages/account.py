@@ -14,6 +14,7 @@ from warroom.bootstrap import App
 from warroom.errors import WarroomError
 from warroom.web.deps import get_app
 from warroom.web.pages.common import FormCtx, ViewerPage, form_needs, render
+from warroom.web.sessions import checking_own_password, client_ip
 
 router = APIRouter(include_in_schema=False)
 ViewerForm = Depends(form_needs(UserRole.VIEWER))
@@ -42,8 +43,9 @@ def change_password(request: Request, app: App = Depends(get_app), c: FormCtx = 
         return account_response(request, app, uid, status=422,
                                 errors={"confirm_password": "does not match the new password"})
     try:
-        ended = auth.change_own_password(app, c.principal, current_password=current, new_password=new,
-                                         keep_session=c.session.id, revoke_tokens=c.get("revoke_tokens") == "1")
+        ended = checking_own_password(app, c.principal, client_ip(request), lambda: auth.change_own_password(
+            app, c.principal, current_password=current, new_password=new, keep_session=c.session.id,
+            revoke_tokens=c.get("revoke_tokens") == "1"))
     except WarroomError as exc:
         field = getattr(exc, "field", "current_password")
         return account_response(request, app, uid, status=exc.status,
