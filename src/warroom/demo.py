@@ -269,6 +269,10 @@ def remove_demo(app: App) -> str:
         if state is None:
             raise NotFound("there is no demo organisation in this database")
         ids = {k: set(v) for k, v in state["created"].items()}
+        kept = _real_references(conn, ids)
+        if kept:
+            raise Conflict("the demo cannot be removed while your own data points at it: " + "; ".join(kept)
+                           + ". Change or delete those first")
         inc = inc_store.incidents
         incident_ids = ids["incidents"] | set(conn.execute(
             select(inc_store.incident_services.c.incident_id)
@@ -291,6 +295,36 @@ def remove_demo(app: App) -> str:
                      data=counts)
     _forget_cached(app)
     return "demo removed: " + ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+def _real_references(conn: Connection, ids: dict[str, set[int]]) -> list[str]:
+    """What was made after the demo (not by it) and names its people, schedules, teams or policies by id in JSON
+    (schedule layers, policy targets) or without a foreign key (a service's policy). Removing the demo under
+    them would leave a rota or a policy paging nobody, and SQLite gives the next new person a removed id."""
+    from warroom.escalation import store as esc_store
+    from warroom.oncall import store as oncall_store
+
+    names = dict(conn.execute(select(auth_store.users.c.id, auth_store.users.c.username)
+                              .where(auth_store.users.c.id.in_(ids["users"]))).all()) if ids["users"] else {}
+    found = []
+    for row in conn.execute(select(oncall_store.schedules.c.name, oncall_store.schedules.c.layers)
+                            .where(oncall_store.schedules.c.id.not_in(ids["schedules"]))):
+        people = sorted({names[u] for layer in row.layers or [] for u in layer.get("user_ids") or [] if u in names})
+        if people:
+            found.append(f"schedule {row.name!r} has {', '.join(people)} on its rota")
+    kinds = {"user": "users", "schedule": "schedules", "team": "teams"}
+    for row in conn.execute(select(esc_store.policies.c.name, esc_store.policies.c.levels)
+                            .where(esc_store.policies.c.id.not_in(ids["policies"]))):
+        hits = [f"{t.get('kind')} {names.get(t.get('id'), t.get('id'))}" for level in row.levels or []
+                for t in level.get("targets") or [] if t.get("kind") in kinds and t.get("id") in ids[kinds[t["kind"]]]]
+        if hits:
+            found.append(f"escalation policy {row.name!r} pages demo {', '.join(sorted(set(hits)))}")
+    if ids["policies"]:
+        for name in conn.execute(select(cat_store.services.c.name).where(
+                cat_store.services.c.id.not_in(ids["services"]),
+                cat_store.services.c.escalation_policy_id.in_(ids["policies"]))).scalars():
+            found.append(f"service {name!r} uses the demo escalation policy")
+    return found
 
 
 def _forget_cached(app: App) -> None:

@@ -203,3 +203,42 @@ def test_every_page_says_demo_while_it_is_loaded(app) -> None:
         c.cookies.clear()
         remove_demo(app)
         assert 'data-banner="demo"' not in c.get("/login").text
+
+
+def test_demo_remove_refuses_while_real_data_points_at_it(app) -> None:
+    """A rota, a policy or a service made after the demo that names its people, schedules or policy by id would be
+    left paging nobody (and SQLite gives the next new person a removed id): the removal says what, and waits."""
+    from tests.notify_support import ADMIN
+    from warroom.catalog import service as catalog
+    from warroom.demo import is_loaded, remove_demo
+    from warroom.escalation import service as escalation
+    from warroom.oncall import service as oncall
+
+    auth.ensure_first_admin(app)
+    load_demo(app)
+    with app.db.read() as conn:
+        users = {u["username"]: u["id"] for u in auth_store.list_users(conn)}
+        [demo_policy] = [r.id for r in conn.execute(select_policies())]
+    rota = oncall.create_schedule(app, ADMIN, name="Real rota", time_zone="UTC", layers=[
+        {"user_ids": [users["admin"], users["maria"]], "start": "2026-01-05T09:00", "shift": "weekly"}])
+    policy = escalation.create_policy(app, ADMIN, name="Real policy", levels=[
+        {"timeout_minutes": 5, "targets": [{"kind": "user", "id": users["li"]}]}])
+    service = catalog.create_service(app, name="real-svc", escalation_policy_id=demo_policy)
+    with pytest.raises(Conflict) as refused:
+        remove_demo(app)
+    said = str(refused.value)
+    assert "schedule 'Real rota' has maria" in said and "policy 'Real policy' pages demo user li" in said
+    assert "service 'real-svc' uses the demo escalation policy" in said
+    assert is_loaded(app), "nothing was removed"
+    oncall.delete_schedule(app, ADMIN, rota["id"])
+    escalation.delete_policy(app, ADMIN, policy["id"])
+    catalog.update_service(app, service["id"], escalation_policy_id=None)
+    assert remove_demo(app).startswith("demo removed")
+
+
+def select_policies():  # noqa: ANN201
+    from sqlalchemy import select
+
+    from warroom.escalation import store as esc_store
+
+    return select(esc_store.policies.c.id)
