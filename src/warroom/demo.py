@@ -324,6 +324,10 @@ def _real_references(conn: Connection, ids: dict[str, set[int]]) -> list[str]:
                 cat_store.services.c.id.not_in(ids["services"]),
                 cat_store.services.c.escalation_policy_id.in_(ids["policies"]))).scalars():
             found.append(f"service {name!r} uses the demo escalation policy")
+        if (kv.get(conn, escalation.DEFAULT_POLICY_KEY) or {}).get("policy_id") in ids["policies"]:
+            found.append("the default escalation policy is the demo's")
+        if (kv.get(conn, escalation.TARGETS_KEY) or {}).get("breach_policy_id") in ids["policies"]:
+            found.append("the response targets' breach policy is the demo's")
     return found
 
 

@@ -224,15 +224,18 @@ def test_demo_remove_refuses_while_real_data_points_at_it(app) -> None:
     policy = escalation.create_policy(app, ADMIN, name="Real policy", levels=[
         {"timeout_minutes": 5, "targets": [{"kind": "user", "id": users["li"]}]}])
     service = catalog.create_service(app, name="real-svc", escalation_policy_id=demo_policy)
+    escalation.set_default_policy(app, ADMIN, demo_policy)
     with pytest.raises(Conflict) as refused:
         remove_demo(app)
     said = str(refused.value)
     assert "schedule 'Real rota' has maria" in said and "policy 'Real policy' pages demo user li" in said
     assert "service 'real-svc' uses the demo escalation policy" in said
+    assert "the default escalation policy is the demo's" in said
     assert is_loaded(app), "nothing was removed"
     oncall.delete_schedule(app, ADMIN, rota["id"])
     escalation.delete_policy(app, ADMIN, policy["id"])
     catalog.update_service(app, service["id"], escalation_policy_id=None)
+    escalation.set_default_policy(app, ADMIN, None)
     assert remove_demo(app).startswith("demo removed")
 
 
