@@ -111,7 +111,8 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_connecting(db_url, clo
         nid = page_one(app, ana, url)
         run_ticks(app)
         err = outbox.get(app, nid)["last_error"]
-        assert err.startswith("DestinationRefused: hooks.example.com resolves to loopback address 127.0.0.1"), err
+        assert err.startswith("DestinationRefused: hooks.example.com resolves to a loopback address,"), err
+        assert "127.0.0.1" not in err, "an internal name's address is not shown to everyone who reads notifications"
         assert receiver.got == []
     with app_with(db_url, clock, outbound_allow="127.0.0.1") as app:  # the same name, allowed: it arrives
         clock.advance(seconds=30)  # past the backoff

@@ -50,7 +50,7 @@ def test_allow_list_entries():
 
 
 def test_connecting_resolves_and_checks_every_address():
-    with pytest.raises(DestinationRefused, match="localhost resolves to loopback address"):
+    with pytest.raises(DestinationRefused, match="localhost resolves to a loopback address,"):
         Policy().resolve("localhost", 80)
     with pytest.raises(DestinationRefused, match="^loopback address 127.0.0.1 is not allowed"):
         Policy().resolve("127.0.0.1", 80)

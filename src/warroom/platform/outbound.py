@@ -150,8 +150,11 @@ class Policy:
             ip = ipaddress.ip_address(info[4][0].split("%")[0])
             why = refusal(ip)
             if why and not self.allowed(host, port, ip):
-                shown = "" if literal_ip(host) is not None else f"{host} resolves to "
-                raise DestinationRefused(f"{shown}{why} address {ip} is not allowed (WARROOM_OUTBOUND_ALLOW)")
+                # Everyone who reads notifications reads this: for a name, say what kind of address it
+                # resolves to, not which (a responder could otherwise map internal names to addresses).
+                what = f"{why} address {ip} is" if literal_ip(host) is not None else \
+                    f"{host} resolves to a {why} address, which is"
+                raise DestinationRefused(f"{what} not allowed (WARROOM_OUTBOUND_ALLOW)")
         return infos
 
     def connect(self, host: str, port: int, connect: Any) -> Any:
