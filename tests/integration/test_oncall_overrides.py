@@ -101,3 +101,18 @@ def test_every_override_change_is_on_the_audit_log(app, org, clock):
     assert added == {"override_id": o["id"], "user_id": people["cy"].user_id, "start_at": o["start_at"].isoformat(),
                      "end_at": o["end_at"].isoformat(), "note": "", "created_by": "cy"}
     assert history[0]["at"] == T0 + timedelta(minutes=5)
+
+
+def test_what_a_responder_took_for_themselves_is_not_theirs_to_hand_on(app, org):
+    """Otherwise two requests put anyone on call anywhere: 'I take bo's Monday', then 'I hand Monday to cy'."""
+    people, sid = org
+    bos_monday = T0 + timedelta(days=7)  # bo's week
+    _add(app, people["ana"], sid, people["ana"], start=bos_monday)  # for herself: allowed
+    with pytest.raises(Forbidden):
+        _add(app, people["ana"], sid, people["cy"], start=bos_monday)
+    assert oncall.who_is_on_call(app, bos_monday + timedelta(hours=1), sid)[0]["user_id"] == people["ana"].user_id
+    # a stretch someone else gave her is hers to hand on (a swap of a swap)
+    given = T0 + timedelta(days=9)
+    _add(app, people["bo"], sid, people["ana"], start=given)  # bo hands his Wednesday to ana
+    _add(app, people["ana"], sid, people["cy"], start=given)
+    assert oncall.who_is_on_call(app, given + timedelta(hours=1), sid)[0]["user_id"] == people["cy"].user_id

@@ -4,6 +4,7 @@ Read functions return plain dicts so the API, the CLI and the web pages can rend
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,9 +97,16 @@ def _eligible(conn: Connection, user_id: int) -> None:
         raise Invalid("user_id", f"user {user_id} is a viewer and cannot respond")
 
 
-def _holds(conn: Connection, row: RowMapping, user_id: int, start: datetime, end: datetime) -> bool:
-    """Whether `user_id` is on call in the schedule for the whole of [start, end) today."""
-    found = sch.shifts(_model(conn, row, start), start, end)
+def _holds(conn: Connection, row: RowMapping, user_id: int, start: datetime, end: datetime,
+           not_by: str | None = None) -> bool:
+    """Whether `user_id` is on call in the schedule for the whole of [start, end) today, leaving out the
+    overrides `not_by` created (what a responder took for themselves is not theirs to hand to someone else:
+    two requests would otherwise put anyone on call anywhere)."""
+    model = _model(conn, row, start)
+    if not_by is not None:
+        mine = {o["id"] for o in st.overrides_of(conn, row["id"], ending_after=start) if o["created_by"] == not_by}
+        model = replace(model, overrides=tuple(o for o in model.overrides if o.id not in mine))
+    found = sch.shifts(model, start, end)
     at = start
     for s in found:
         if s.start != at or s.user_id != user_id:
@@ -111,7 +119,7 @@ def _may_place(conn: Connection, p: Principal, row: RowMapping, user_id: int, st
                end: datetime) -> None:
     if p.can(UserRole.ADMIN) or user_id == p.user_id:
         return
-    if p.can(UserRole.RESPONDER) and _holds(conn, row, p.user_id, start, end):
+    if p.can(UserRole.RESPONDER) and _holds(conn, row, p.user_id, start, end, not_by=p.actor):
         return  # a swap: they hand a stretch of their own shift to someone else
     raise Forbidden("a responder may only put themselves on call or hand over a stretch they are on call for; "
                     "anything else is for an admin")
