@@ -13,7 +13,11 @@ REFUSED = {"127.0.0.1": "loopback", "127.255.0.9": "loopback", "::1": "loopback"
            "10.0.0.1": "private", "172.16.5.4": "private", "192.168.0.1": "private", "fc00::1": "unique-local",
            "fd12:3456::1": "unique-local", "0.0.0.0": "unspecified", "::": "unspecified", "224.0.0.1": "multicast",
            "ff02::1": "multicast", "100.64.0.1": "non-public", "::ffff:127.0.0.1": "loopback",
-           "::ffff:10.0.0.1": "private", "2002:7f00:1::": "loopback", "64:ff9b::a9fe:a9fe": "cloud metadata"}
+           "::ffff:10.0.0.1": "private", "2002:7f00:1::": "loopback", "64:ff9b::a9fe:a9fe": "cloud metadata",
+           # IPv4 inside IPv6 in the other ways a stack or a translator may still honour: IPv4-compatible,
+           # local-use NAT64 (RFC 8215), SIIT IPv4-translated; and deprecated site-local
+           "::7f00:1": "loopback", "::a9fe:a9fe": "cloud metadata", "64:ff9b:1::7f00:1": "loopback",
+           "::ffff:0:7f00:1": "loopback", "fec0::1": "site-local"}
 
 
 @pytest.mark.parametrize(("ip", "why"), REFUSED.items())

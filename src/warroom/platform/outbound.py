@@ -31,6 +31,10 @@ METADATA_IPS = frozenset(ipaddress.ip_address(a) for a in (
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
 UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Other IPv6 ranges that carry an IPv4 address in their last 32 bits: local-use NAT64 (RFC 8215), SIIT
+# IPv4-translated, and the deprecated IPv4-compatible ::a.b.c.d (:: and ::1 are judged as themselves).
+EMBEDDING = (NAT64, ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("::ffff:0:0:0/96"),
+             ipaddress.ip_network("::/96"))
 
 
 class DestinationRefused(Exception):  # noqa: N818 - the name is what `last_error` shows
@@ -47,14 +51,16 @@ def refusal(ip: IP) -> str | None:
     """Why `ip` is not a public destination ("loopback", "private", ...), or None when it is."""
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (
-            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None)
+            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+            if int(ip) > 1 and any(ip in net for net in EMBEDDING) else None)
         if embedded is not None:
             return refusal(embedded)
     if ip in METADATA_IPS:
         return "cloud metadata"
     for name, hit in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
                       ("unspecified", ip.is_unspecified), ("multicast", ip.is_multicast),
-                      ("unique-local", ip.version == 6 and ip in UNIQUE_LOCAL), ("private", ip.is_private),
+                      ("unique-local", ip.version == 6 and ip in UNIQUE_LOCAL),
+                      ("site-local", ip.version == 6 and ip.is_site_local), ("private", ip.is_private),
                       ("non-public", not ip.is_global)):
         if hit:
             return name
