@@ -9,7 +9,7 @@ looks them up any more); integrations with `group_by` and keys that were stored 
 Downgrade removes nothing: an older version never looks the new keys up.
 
 Revision ID: 0012_sender_group_keys
-Revises: 0013_scrub_delivery_errors
+Revises: 0011_scrub_delivery_errors
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy import bindparam, text
 
 revision = "0012_sender_group_keys"
-down_revision = "0013_scrub_delivery_errors"
+down_revision = "0011_scrub_delivery_errors"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """API tokens may expire (expires_at; NULL: never)
 
-Revision ID: 0015_token_expiry
+Revision ID: 0009_token_expiry
 Revises: 0008_change_events
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from alembic import op
 
 import warroom.platform.db
 
-revision = "0015_token_expiry"
+revision = "0009_token_expiry"
 down_revision = "0008_change_events"
 branch_labels = None
 depends_on = None

@@ -6,8 +6,8 @@ could be anything the destination returned). New errors keep the class and a sta
 (notifications/outbox.py error_text); this rewrites those already stored the same way. Cancellation reasons
 (`cancelled` notifications) are our own words and stay. Not reversible: the old text is gone.
 
-Revision ID: 0013_scrub_delivery_errors
-Revises: 0011_attempts_finished_index
+Revision ID: 0011_scrub_delivery_errors
+Revises: 0010_attempts_finished_index
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_scrub_delivery_errors"
-down_revision = "0011_attempts_finished_index"
+revision = "0011_scrub_delivery_errors"
+down_revision = "0010_attempts_finished_index"
 branch_labels = None
 depends_on = None
 

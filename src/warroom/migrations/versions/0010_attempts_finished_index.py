@@ -1,14 +1,14 @@
 """an index on notification attempts' finish time: e-mail failures of the last hour, for the admin's banner
 
-Revision ID: 0011_attempts_finished_index
-Revises: 0015_token_expiry
+Revision ID: 0010_attempts_finished_index
+Revises: 0009_token_expiry
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0011_attempts_finished_index"
-down_revision = "0015_token_expiry"
+revision = "0010_attempts_finished_index"
+down_revision = "0009_token_expiry"
 branch_labels = None
 depends_on = None
 
