@@ -13,6 +13,9 @@ import pytest
 
 from tests.integration.cli_support import base_env, invoke, run, served, setup_db
 
+# module-scoped fixtures (and tests that build on each other) stay on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("test_cli_incident")
+
 
 class Cli:
     """Runs `warroom incident ...` against the server: in-process by default (the same Typer app, only
@@ -130,6 +133,7 @@ def test_errors_are_one_line_and_non_zero(cli: Cli) -> None:
 
 
 def test_url_and_token_from_the_config_file(cli: Cli, tmp_path: Path) -> None:
+    cli.json("declare", "Config file check", "--impact", "minor", "--urgency", "low")  # at least one to list
     cfg = tmp_path / "cli.toml"
     cfg.write_text(f'url = "{cli.url}"\ntoken = "{cli.token}"\n')
     env = {**cli.env, "WARROOM_CONFIG": str(cfg)}

@@ -29,6 +29,9 @@ from warroom.notifications import contacts, outbox
 from warroom.notifications.channels.email import EmailChannel, SmtpConfig
 from warroom.notifications.outbox import Retry
 
+# module-scoped fixtures (and tests that build on each other) stay on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("test_notify_channels")
+
 
 class Inbox:
     def __init__(self) -> None:

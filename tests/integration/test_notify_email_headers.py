@@ -22,6 +22,9 @@ from warroom.notifications import outbox
 from warroom.notifications.channels.email import EmailChannel, SmtpConfig, subject
 from warroom.notifications.channels.email_headers import SUBJECT_MAX, TITLE_MAX, header_text
 
+# module-scoped fixtures (and tests that build on each other) stay on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("test_notify_email_headers")
+
 
 class Inbox:
     def __init__(self) -> None:

@@ -9,6 +9,9 @@ import pytest
 
 from tests.web.api_support import shared_api
 
+# module-scoped fixtures (and tests that build on each other) stay on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("test_api_nasty")
+
 DECLARE = {"title": "x", "impact": "minor", "urgency": "low"}
 INC = "/api/v1/incidents"
 INTEG = "/api/v1/integrations"

@@ -13,6 +13,9 @@ from tests.web.api_support import Shared, shared_api
 from warroom.auth.permissions import RANK, UserRole
 from warroom.web.app import ROUTERS
 
+# module-scoped fixtures (and tests that build on each other) stay on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("test_api_routes")
+
 MISSING_ID = "999999"  # every path parameter names something that does not exist: no side effects
 
 
