@@ -65,6 +65,13 @@ def test_declared_length_over_the_limit_is_refused_before_reading(asgi):
     assert status == 413 and upload.taken == 0
 
 
+def test_an_absurdly_long_declared_length_is_a_413_not_a_500(asgi):
+    upload = Upload(10)
+    status, _ = call(asgi, "POST", "/api/v1/incidents",
+                     [(b"content-type", b"application/json"), (b"content-length", b"9" * 5000)], upload)
+    assert status == 413 and upload.taken == 0
+
+
 def test_a_false_content_length_does_not_get_around_it(asgi):
     upload = Upload(2 * MB)
     status, _ = call(asgi, "PATCH", "/api/v1/incidents/1",

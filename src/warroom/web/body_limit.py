@@ -33,7 +33,7 @@ class BodyLimit:
         limit = self.limit
         for name, value in scope["headers"]:
             if name == b"content-length":
-                if value.isdigit() and int(value) > limit:
+                if value.isdigit() and (len(value) > 18 or int(value) > limit):  # int() refuses > 4,300 digits
                     await self._refuse(scope, send)
                     return
                 break
