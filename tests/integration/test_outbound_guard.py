@@ -152,6 +152,8 @@ REFUSED_APPRISE = [
     "slack://T1/B1/secret json://example.com/",  # two URLs in one
     "tgram://123456789:token/42?attach=file:///etc/passwd",
     "slack://[::1",  # not even a URL
+    "ntfys://localhost/alerts",  # a loopback name in an allowed scheme
+    "ntfys://metadata.google.internal/alerts",
 ]
 
 

@@ -18,7 +18,7 @@ from warroom.errors import Forbidden, Invalid, NotFound
 from warroom.notifications import store as st
 from warroom.notifications.channels.apprise_url import problem as apprise_problem
 from warroom.notifications.redact import may_see, redact, shown
-from warroom.platform.outbound import literal_ip, policy_of
+from warroom.platform.outbound import policy_of
 
 KINDS = ("email", "webhook", "slack", "teams", "apprise")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
@@ -72,8 +72,8 @@ def _check_destination(app: App, kind: str, address: str) -> None:
         raise Invalid("address", "not a valid URL") from None
     if kind in ("webhook", "slack", "teams") and (parts.scheme not in ("http", "https") or not host):
         raise Invalid("address", "must be an http(s) URL")
-    if kind == "apprise" and literal_ip(host) is None:
-        return  # a name or a token: checked when connecting
+    # An Apprise host may be a token: only a literal internal address or a loopback or metadata name is refused
+    # here; every other name is checked when connecting.
     why = guard.check_host(host, port or (80 if parts.scheme == "http" else 443))
     if why:
         raise Invalid("address", f"{why} (an admin can allow it with WARROOM_OUTBOUND_ALLOW)")
