@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.helpers import assert_replay_matches
 
 BASE = "/api/v1/incidents"
-
-
-@pytest.fixture
-def call(api, users):  # noqa: ANN001, ANN201
-    def _call(method: str, path: str, role: str = "responder", **kw: Any) -> Any:
-        return api.request(method, path, headers=users.headers(role), **kw)
-
-    return _call
 
 
 def _declare(call, **kw: Any) -> dict:  # noqa: ANN001

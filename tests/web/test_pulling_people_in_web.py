@@ -3,10 +3,6 @@ the timeline event, 4xx naming the field and nothing written, the form and its t
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from tests.web.pages_support import declare, login_as
 from warroom.auth import service as auth
 from warroom.catalog import service as catalog
@@ -17,14 +13,6 @@ from warroom.notifications import outbox
 from warroom.oncall import service as oncall
 
 BASE = "/api/v1/incidents"
-
-
-@pytest.fixture
-def call(api, users):  # noqa: ANN001, ANN201
-    def _call(method: str, path: str, role: str = "responder", **kw: Any) -> Any:
-        return api.request(method, path, headers=users.headers(role), **kw)
-
-    return _call
 
 
 def test_api_pages_a_person_a_team_and_a_schedule(app, call, users) -> None:

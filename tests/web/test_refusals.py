@@ -3,10 +3,6 @@ nothing written; a parent's open children resolved or detached when the request 
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from tests.helpers import assert_replay_matches
 from tests.web.pages_support import declare, login_as
 from warroom.auth import service as auth
@@ -15,14 +11,6 @@ from warroom.incidents import service
 from warroom.incidents.lifecycle import Status
 
 BASE = "/api/v1/incidents"
-
-
-@pytest.fixture
-def call(api, users):  # noqa: ANN001, ANN201
-    def _call(method: str, path: str, role: str = "responder", **kw: Any) -> Any:
-        return api.request(method, path, headers=users.headers(role), **kw)
-
-    return _call
 
 
 def _family(app, users):  # noqa: ANN001, ANN202
