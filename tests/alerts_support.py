@@ -13,8 +13,8 @@ from tests.helpers import stop_process
 from warroom.alerts import service
 from warroom.alerts.rules import Integration
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.incidents import store as incident_store
+from warroom.platform.app import App
 
 ADMIN = Principal(0, "system", UserRole.ADMIN)
 

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from warroom.auth.permissions import UserRole
-from warroom.bootstrap import App, build_app
+from warroom.bootstrap import build_app
+from warroom.platform.app import App
 from warroom.platform.clock import FakeClock
 from warroom.platform.schema import load_all_tables, upgrade
 from warroom.platform.settings import Settings

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from warroom.bootstrap import App
 from warroom.incidents import store as st
 from warroom.incidents.projection import fold
+from warroom.platform.app import App
 
 
 def assert_replay_matches(app: App, incident_id: int) -> None:

@@ -15,11 +15,12 @@ from typing import Any
 
 from warroom.auth import service as auth
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App, build_app
+from warroom.bootstrap import build_app
 from warroom.catalog import service as catalog
 from warroom.escalation import service as esc
 from warroom.incidents import service as incidents
 from warroom.incidents.priority import Impact, Urgency
+from warroom.platform.app import App
 from warroom.platform.clock import Clock
 from warroom.platform.outbound import DeliveryFailed
 from warroom.platform.settings import Settings

@@ -1,35 +1,19 @@
-"""Wiring: build the application object from settings."""
+"""Wiring: build the application object from settings. Plain imports, one literal list per extension point."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
+from warroom.escalation import service as escalation
+from warroom.platform.app import App, Reactor
 from warroom.platform.clock import Clock, SystemClock
-from warroom.platform.db import Database, Tx
-from warroom.platform.live import LiveHub
+from warroom.platform.db import Database
 from warroom.platform.settings import Settings
 
-# A reactor runs inside the transaction that appended incident events, so its own writes
-# (pages to send, timers to set) commit or roll back with them.
-Reactor = Callable[["App", Tx, Any, list[Any]], Any]  # may return the newer incident state
+__all__ = ["App", "Reactor", "build_app", "INSTALLERS"]
 
-
-@dataclass
-class App:
-    settings: Settings
-    db: Database
-    clock: Clock
-    live: LiveHub = field(default_factory=LiveHub)
-    reactors: list[Reactor] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
-    passwords: Any = None  # auth.passwords.PasswordChecks, made on the first password check
-
-    def close(self) -> None:
-        if self.passwords is not None:
-            self.passwords.close()
-        self.db.dispose()
+# Each domain that reacts to incident events or needs runtime objects installs itself here.
+INSTALLERS: tuple[Callable[[App], None], ...] = (escalation.install,)
 
 
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
@@ -38,8 +22,3 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     for install in INSTALLERS:
         install(app)
     return app
-
-
-# Each domain that reacts to incident events adds an installer here (e.g. escalation paging).
-INSTALLERS: list[Callable[[App], None]] = []
-INSTALLERS.append(lambda app: __import__("warroom.escalation.service", fromlist=["install"]).install(app))

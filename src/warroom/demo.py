@@ -21,7 +21,6 @@ from warroom.alerts.sources import alertmanager, pagerduty
 from warroom.auth import service as auth
 from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.catalog import service as catalog
 from warroom.catalog import store as cat_store
 from warroom.errors import Conflict, NotFound
@@ -33,6 +32,7 @@ from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
 from warroom.oncall import service as oncall
 from warroom.platform import audit, kv
+from warroom.platform.app import App
 from warroom.platform.purge import purge
 
 TEAMS = ["Infrastructure", "Networks", "Databases", "Applications", "Customer Service", "Security", "Development"]

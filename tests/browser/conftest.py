@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import IN_CI, Users
 from tests.web.pages_support import serve
-from warroom.bootstrap import App, build_app
+from warroom.bootstrap import build_app
+from warroom.platform.app import App
 from warroom.platform.settings import Settings
 
 CHROMIUM = os.environ.get("WARROOM_CHROMIUM", "/usr/bin/chromium")

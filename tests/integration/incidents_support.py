@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.catalog import service as catalog
 from warroom.incidents import service as svc
 from warroom.incidents import store as st
 from warroom.incidents.events import IncidentState
 from warroom.incidents.priority import Impact, Urgency
+from warroom.platform.app import App
 
 RUI = Principal(0, "rui", UserRole.RESPONDER)
 

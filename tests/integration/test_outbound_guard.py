@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Users
 from tests.notify_support import ADMIN, Receiver, app_with, declare, person, policy, run_ticks, service_with
-from warroom.bootstrap import App
 from warroom.errors import Invalid
 from warroom.notifications import contacts, outbox
 from warroom.notifications.outbox import Retry
 from warroom.platform import logs
+from warroom.platform.app import App
 from warroom.web.app import create_app
 
 INTERNAL = ["http://127.0.0.1:9/x", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/hook",

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Users, make_db_url
-from warroom.bootstrap import App, build_app
+from warroom.bootstrap import build_app
+from warroom.platform.app import App
 from warroom.platform.clock import FakeClock
 from warroom.platform.settings import Settings
 from warroom.web.app import create_app

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import uvicorn
 
-from warroom.bootstrap import App
 from warroom.incidents import service as incidents
 from warroom.incidents.events import IncidentState
 from warroom.incidents.priority import Impact, Urgency
+from warroom.platform.app import App
 
 PASSWORDS = {"ada": "ada-password-1", "rui": "rui-password-1", "vic": "vic-password-1"}
 NAME_OF = {"admin": "ada", "responder": "rui", "viewer": "vic"}

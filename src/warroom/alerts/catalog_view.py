@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from warroom.bootstrap import App
 from warroom.catalog.store import services
+from warroom.platform.app import App
 
 TTL_S = 10.0
 KEY = "alerts.catalog"

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from warroom.alerts.rules import Integration
 from warroom.alerts.sources.change import ChangeIn
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.platform.db import JSONType, UTCDateTime, metadata
 
 change_events = Table(

@@ -18,13 +18,13 @@ from warroom.alerts.fingerprint import group_key
 from warroom.alerts.grouping import Placement, place
 from warroom.alerts.model import Action, AlertIn, AlertStatus
 from warroom.alerts.rules import Classification, Integration, classify, promotion_rule, worse
-from warroom.bootstrap import App
 from warroom.errors import NotFound
 from warroom.incidents import decide
 from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Impact, Urgency
+from warroom.platform.app import App
 from warroom.platform.db import Tx, pipeline
 
 ATTACHED = "alerts.attached"

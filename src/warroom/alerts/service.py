@@ -23,10 +23,10 @@ from warroom.alerts.rules import Config, Integration, classify, parse_config
 from warroom.alerts.sources.generic import check_mapping
 from warroom.alerts.writer import commit, writer_of
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.catalog.store import existing_service_ids
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.platform import audit
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 CACHE_TTL_S = 5.0

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from warroom.alerts import catalog_view
 from warroom.alerts.ingest import StaleGroups, Submission, process
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 log = logging.getLogger("warroom.alerts.writer")

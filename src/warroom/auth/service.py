@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from warroom.auth import store
 from warroom.auth.passwords import PasswordChecks, hasher
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
 from warroom.incidents.store import roles_held
+from warroom.platform.app import App
 from warroom.platform.clock import utc
 
 TOKEN_PREFIX = "wr_"

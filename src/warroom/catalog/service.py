@@ -8,9 +8,9 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.store import existing_user_ids
-from warroom.bootstrap import App
 from warroom.catalog import store
 from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
+from warroom.platform.app import App
 
 TIERS = (1, 2, 3, 4)
 

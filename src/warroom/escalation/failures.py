@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from warroom.bootstrap import App
 from warroom.escalation import store as est
 from warroom.escalation.paging import NONE, PAGE_FAILED, PAGED, SYSTEM_ACTOR
 from warroom.escalation.responders import PAGED as REQUESTED
@@ -24,6 +23,7 @@ from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status, is_open
 from warroom.notifications import store as nst
 from warroom.notifications.outbox import PAGE_KINDS, MarkDead
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 # Priorities at which an incident nobody could be paged for is recorded and flagged (so is any major incident).

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from warroom.bootstrap import App
 from warroom.catalog.store import team_members_of
 from warroom.escalation.policy import Level, Policy, TargetKind, policy_from_json
 from warroom.escalation.store import get_policy
@@ -16,6 +15,7 @@ from warroom.incidents.events import Event, IncidentState
 from warroom.notifications import outbox
 from warroom.notifications.contacts import planned_sends
 from warroom.oncall.service import on_call_user_in
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 SYSTEM_ACTOR = "warroom"

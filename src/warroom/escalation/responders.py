@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import get_user, users
-from warroom.bootstrap import App
 from warroom.catalog.store import get_team, services, team_members_of
 from warroom.errors import Conflict, Invalid
 from warroom.escalation.paging import incident_brief, load_policy, resolve_targets
@@ -32,6 +31,7 @@ from warroom.notifications import outbox
 from warroom.notifications.contacts import planned_sends
 from warroom.oncall.service import on_call_user_in
 from warroom.oncall.store import get_schedule
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 PAGED = "responders.paged"

@@ -17,7 +17,6 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.catalog.store import services
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.escalation import failures, responders
@@ -47,6 +46,7 @@ from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status, is_open
 from warroom.notifications import outbox
 from warroom.platform import kv
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 TARGETS_KEY = "response_targets"

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import get_user
-from warroom.bootstrap import App
 from warroom.catalog.store import existing_service_ids, get_team
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.incidents import decide
@@ -32,6 +31,7 @@ from warroom.incidents.priority import (
 from warroom.incidents.projection import apply, start
 from warroom.incidents.roles import Role
 from warroom.platform import kv
+from warroom.platform.app import App
 from warroom.platform.clock import utc
 from warroom.platform.db import Tx
 

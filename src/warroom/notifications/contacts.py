@@ -13,11 +13,11 @@ from sqlalchemy.engine import Connection
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import existing_user_ids, users
-from warroom.bootstrap import App
 from warroom.errors import Forbidden, Invalid, NotFound
 from warroom.notifications import store as st
 from warroom.notifications.channels.apprise_url import problem as apprise_problem
 from warroom.notifications.redact import may_see, redact, shown
+from warroom.platform.app import App
 from warroom.platform.outbound import policy_of
 
 KINDS = ("email", "webhook", "slack", "teams", "apprise")

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from warroom.bootstrap import App
 from warroom.notifications import store as st
 from warroom.notifications.outbox import error_class
+from warroom.platform.app import App
 
 WINDOW = timedelta(hours=1)
 

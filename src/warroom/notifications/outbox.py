@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.notifications import store as st
 from warroom.notifications.redact import may_see, shown
+from warroom.platform.app import App
 from warroom.platform.db import Tx
 
 log = logging.getLogger("warroom.notify")

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import existing_user_ids, get_user
-from warroom.bootstrap import App
 from warroom.errors import Conflict, Forbidden, Invalid, NotFound
 from warroom.oncall import schedule as sch
 from warroom.oncall import store as st
 from warroom.platform import audit
+from warroom.platform.app import App
 from warroom.platform.clock import utc
 
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from warroom.bootstrap import App
+from warroom.platform.app import App
 
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 PREFIX = "/api-docs"  # not under /static, which the pages' own mount answers

@@ -14,7 +14,8 @@ from fastapi import FastAPI
 
 from warroom.alerts.service import watch_keys as alert_keys
 from warroom.alerts.writer import background as alert_writer  # group-commit writer of alert intake
-from warroom.bootstrap import App, build_app
+from warroom.bootstrap import build_app
+from warroom.platform.app import App
 from warroom.web import api_docs, errors, pages, sse  # pages, sse: the browser UI and its live streams
 from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
 from warroom.web.api.paging import ROUTERS as PAGING_ROUTERS  # on-call, escalation, notifications

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 
 from warroom.auth.permissions import Principal, UserRole, require
 from warroom.auth.service import principal_for_token
-from warroom.bootstrap import App
 from warroom.errors import WarroomError
+from warroom.platform.app import App
 
 
 class Unauthorized(WarroomError):

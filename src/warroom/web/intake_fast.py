@@ -15,7 +15,7 @@ import orjson
 from fastapi import FastAPI
 
 from warroom.alerts.model import Kind
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.web.api.alert_intake import (
     PD_LIMIT,
     WEBHOOK_LIMIT,

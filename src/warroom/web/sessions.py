@@ -19,8 +19,8 @@ from fastapi import Request, Response
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.service import authenticate_password, authenticate_password_async
-from warroom.bootstrap import App
 from warroom.errors import Forbidden, Invalid, WarroomError
+from warroom.platform.app import App
 from warroom.web import session_store as store
 
 COOKIE = "wr_session"

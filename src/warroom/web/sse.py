@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from warroom.bootstrap import App
 from warroom.incidents import store as st
+from warroom.platform.app import App
 from warroom.web.api.schemas import MAX_ID, PathId
 from warroom.web.deps import get_app
 from warroom.web.numbers import lenient_int

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from warroom.bootstrap import App
 from warroom.escalation.paging import PAGED
 from warroom.escalation.service import breach_due, escalate_due
 from warroom.notifications.outbox import deliver_due, settle
+from warroom.platform.app import App
 
 log = logging.getLogger("warroom.worker")
 

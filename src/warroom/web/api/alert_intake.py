@@ -23,7 +23,7 @@ from warroom.alerts.rules import Integration
 from warroom.alerts.sources import alertmanager, generic, pagerduty
 from warroom.alerts.sources.change import parse_change
 from warroom.alerts.writer import MAX_QUEUE, Unavailable, writer_of
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.web.deps import public
 
 router = APIRouter(tags=["alert intake"])

@@ -12,8 +12,8 @@ from sqlalchemy.engine import RowMapping
 from warroom.alerts import changes, service
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.errors import Invalid
+from warroom.platform.app import App
 from warroom.web.api.incidents import resolve_id
 from warroom.web.api.schemas import PathId, QueryId, Strict
 from warroom.web.deps import Admin, Responder, Viewer, get_app

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from warroom.auth import service as auth
 from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.catalog import service as catalog
 from warroom.catalog import store as cat_store
 from warroom.errors import Forbidden, NotFound
 from warroom.incidents import service as incidents
 from warroom.incidents import store as inc_store
 from warroom.incidents.priority import matrix_to_json
+from warroom.platform.app import App
 from warroom.web.api.schemas import (
     IncidentOut,
     MemberIn,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.escalation import service as esc
+from warroom.platform.app import App
 from warroom.web.api.incidents import resolve_id
 from warroom.web.api.schemas import MAX_ID, Id, PathId, Strict
 from warroom.web.deps import Admin, Viewer, get_app

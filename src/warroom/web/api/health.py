@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.web.deps import get_app, public
 
 router = APIRouter(tags=["health"])

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.errors import NotFound
 from warroom.escalation import responders
 from warroom.incidents import service
 from warroom.incidents import store as st
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Priority
+from warroom.platform.app import App
 from warroom.web.api.schemas import (
     MAX_ID,
     AssignIn,

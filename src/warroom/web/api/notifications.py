@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
 from warroom.auth.permissions import Principal
-from warroom.bootstrap import App
 from warroom.notifications import contacts, outbox
+from warroom.platform.app import App
 from warroom.web.api.schemas import Id, PathId, QueryId, Strict
 from warroom.web.deps import Responder, Viewer, get_app
 

@@ -12,10 +12,10 @@ from pydantic import Field
 
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import list_users
-from warroom.bootstrap import App
 from warroom.errors import Conflict, Forbidden, Invalid, NotFound
 from warroom.oncall import ical
 from warroom.oncall import service as oncall
+from warroom.platform.app import App
 from warroom.platform.clock import utc
 from warroom.web.api.schemas import Id, PathId, QueryId, Strict
 from warroom.web.deps import Admin, Responder, Viewer, get_app, public

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.web import deps, sessions, sse
 from warroom.web.pages import account, auth, catalog, common, declare, extras, incident, incident_actions, queue
 

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 from warroom.auth import service as auth
 from warroom.auth import store as auth_store
 from warroom.auth.permissions import UserRole
-from warroom.bootstrap import App
 from warroom.errors import WarroomError
+from warroom.platform.app import App
 from warroom.web.deps import get_app
 from warroom.web.pages.common import FormCtx, ViewerPage, form_needs, render
 from warroom.web.sessions import checking_own_password, client_ip

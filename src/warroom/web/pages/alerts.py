@@ -15,10 +15,10 @@ from warroom.alerts import service as alerts
 from warroom.alerts.links import links_of
 from warroom.alerts.model import SEVERITIES, AlertStatus
 from warroom.alerts.rules import parse_config
-from warroom.bootstrap import App
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status, is_open
+from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.numbers import optional_int

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from warroom.auth.passwords import Busy
 from warroom.auth.permissions import UserRole
-from warroom.bootstrap import App
+from warroom.platform.app import App
 from warroom.web import sessions
 from warroom.web.deps import get_app, public
 from warroom.web.pages.common import FormCtx, page_needs, redirect, render

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
-from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.incidents import store as st
 from warroom.notifications import contacts
+from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, load_names, render, run_panels

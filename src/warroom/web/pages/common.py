@@ -20,9 +20,9 @@ from starlette.datastructures import FormData
 
 from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.errors import Invalid
+from warroom.platform.app import App
 from warroom.web.deps import get_app
 from warroom.web.markdown import render_markdown
 from warroom.web.sessions import Session, current_session, tokens_match

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.errors import WarroomError
 from warroom.incidents import service
 from warroom.incidents.decide import IDENTIFIED_VIA
 from warroom.incidents.priority import Impact, Priority, Urgency
+from warroom.platform.app import App
 from warroom.web.api.schemas import DeclareIn
 from warroom.web.deps import get_app
 from warroom.web.pages.common import FormCtx, ResponderForm, ResponderPage, redirect, render

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
 from warroom.auth.permissions import UserRole
-from warroom.bootstrap import App
 from warroom.escalation.failures import paging_health
 from warroom.incidents import store as st
 from warroom.incidents.events import IncidentState
@@ -19,6 +18,7 @@ from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.projection import elapsed_seconds
 from warroom.incidents.roles import ROLE_TITLES, Role
 from warroom.oncall.store import list_schedules
+from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render, run_panels

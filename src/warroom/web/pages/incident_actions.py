@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from warroom.bootstrap import App
 from warroom.errors import Conflict, Invalid, WarroomError
 from warroom.escalation import responders
 from warroom.incidents import service
@@ -21,6 +20,7 @@ from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
+from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.numbers import optional_int, parse_int

@@ -16,8 +16,8 @@ from sqlalchemy.engine import RowMapping
 from warroom.alerts import service as alerts
 from warroom.alerts.model import Kind
 from warroom.alerts.rules import parse_config
-from warroom.bootstrap import App
 from warroom.errors import Invalid, NotFound, WarroomError
+from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.numbers import optional_int, parse_int

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import App
 from warroom.errors import NotFound, WarroomError
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
 from warroom.notifications.redact import may_see, shown
 from warroom.oncall import service as oncall
+from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.numbers import optional_int

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from warroom.bootstrap import App
 from warroom.catalog import store as cat_store
 from warroom.errors import Invalid
 from warroom.escalation.failures import paging_health
 from warroom.incidents import store as st
 from warroom.incidents.lifecycle import OPEN_STATUSES, Status
 from warroom.incidents.priority import Priority
+from warroom.platform.app import App
 from warroom.web.deps import get_app
 from warroom.web.numbers import optional_int
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render
