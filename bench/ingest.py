@@ -153,40 +153,65 @@ def _get(port: int, token: str, path: str) -> dict:
 def run_db(db: str, ref: Server, args: argparse.Namespace, tmp: Path, deadline: float, rows: list[dict]) -> None:
     """Measure one database's scenarios into `rows` (kept when a later step fails or runs out of time)."""
     url, keys, token = prepare(db, tmp)
-    server = None
+    base_url, base_keys, base_token = prepare(db, tmp, "baseline") if args.baseline else (None, keys, token)
+    server = base = None
     try:
         server = start_warroom(url, free_port(), tmp, workers=args.workers, embedded_worker=not args.no_worker)
+        if base_url:
+            base = start_warroom(base_url, free_port(), tmp, workers=args.workers,
+                                 embedded_worker=not args.no_worker, checkout=args.baseline)
         for sc in [s for s in args.scenarios if s in WORKLOADS]:
             script, env, per_request = WORKLOADS[sc]
-            env = dict(env, WR_KEY=keys[sc], WR_PATH=f"/api/v1/integrations/{keys['AM']}/alertmanager")
-            _need(deadline, args.warmup + 2 * args.duration + 4, f"{db} {sc}")
+            benv = _env(env, base_keys, sc)
+            env = _env(env, keys, sc)
+            pairs = 3 if base else 2
+            _need(deadline, args.warmup * (pairs - 1) + pairs * args.duration + 4, f"{db} {sc}")
             if args.warmup:
                 wrk(server.port, script, env, args.warmup, args)
+                if base:
+                    wrk(base.port, script, benv, args.warmup, args)
             for rnd in range(1, args.rounds + 1):
-                _need(deadline, 2 * args.duration + 4, f"{db} {sc} round {rnd}")
+                _need(deadline, pairs * args.duration + 4, f"{db} {sc} round {rnd}")
                 r = measure(ref, script, env, 1, args)
+                # the baseline goes first in odd rounds, second in even ones: neither always follows the reference
+                b = measure(base, script, benv, per_request, args) if base and rnd % 2 else None
                 w = measure(server, script, env, per_request, args)
+                if base and not rnd % 2:
+                    b = measure(base, script, benv, per_request, args)
                 row = {"db": db, "scenario": sc, "round": rnd, "reference": r, "warroom": w,
                        "ratio": round(w["alerts_per_s"] / max(r["requests_per_s"], 1), 3),
                        "cpu_ratio": round(w["server_cpu_us_per_request"] / max(r["server_cpu_us_per_request"], 0.1),
                                           2)}
+                if b:
+                    row |= {"baseline": b, "baseline_ratio": round(b["alerts_per_s"] / max(r["requests_per_s"], 1),
+                                                                    3)}
                 rows.append(row)
                 if not args.short:
                     print(_line(row), flush=True)
         if "C" in args.scenarios:
-            _need(deadline, 60, f"{db} C")
-            before = cpu_seconds(server.pid)
-            c = storm(server.port, keys["C"], token)
-            c["server_cpu_us_per_alert"] = round((cpu_seconds(server.pid) - before) / c["alerts"] * 1e6, 1)
-            rows.append({"db": db, "scenario": "C", "round": 1, "warroom": c})
-            print(f"{db:8} C     {json.dumps(c)}", flush=True)
+            for s, name, k, t in ((server, "warroom", keys, token), (base, "baseline", base_keys, base_token)):
+                if s is None:
+                    continue
+                _need(deadline, 60, f"{db} C")
+                before = cpu_seconds(s.pid)
+                c = storm(s.port, k["C"], t)
+                c["server_cpu_us_per_alert"] = round((cpu_seconds(s.pid) - before) / c["alerts"] * 1e6, 1)
+                rows.append({"db": db, "scenario": "C", "round": 1, name: c})
+                print(f"{db:8} C     {name} {json.dumps(c)}", flush=True)
         if args.profile:
             for sc in [s for s in args.scenarios if s in WORKLOADS]:
                 profile(server, db, sc, keys, args)
     finally:
-        if server:
-            server.stop()
+        for s in (server, base):
+            if s:
+                s.stop()
         drop(url)
+        if base_url:
+            drop(base_url)
+
+
+def _env(env: dict[str, str], keys: dict[str, str], sc: str) -> dict[str, str]:
+    return dict(env, WR_KEY=keys[sc], WR_PATH=f"/api/v1/integrations/{keys['AM']}/alertmanager")
 
 
 def profile(server: Server, db: str, sc: str, keys: dict[str, str], args: argparse.Namespace) -> None:
@@ -218,7 +243,16 @@ def _line(row: dict) -> str:
     return (f"{row['db']:8} {row['scenario']:3} r{row['round']}  reference {r['requests_per_s']:>7,} req/s "
             f"p99 {r['p99_ms']:6.1f} ms {r['server_cpu_us_per_request']:6.1f} us/req | warroom "
             f"{w['alerts_per_s']:>7,} alerts/s p99 {w['p99_ms']:6.1f} ms {w['server_cpu_us_per_alert']:6.1f} us/alert"
-            f" | {row['ratio']:.2f}x, CPU/req {row['cpu_ratio']:.1f}x | load {w['loadavg_1m']:.1f}{warn}")
+            f" | {row['ratio']:.2f}x, CPU/req {row['cpu_ratio']:.1f}x | load {w['loadavg_1m']:.1f}{warn}"
+            + (_baseline_line(row) if "baseline" in row else ""))
+
+
+def _baseline_line(row: dict) -> str:
+    b = row["baseline"]
+    warn = f"  NON-2xx {b['non2xx']}+{b['socket_errors']} errors" if b["non2xx"] or b["socket_errors"] else ""
+    return (f"\n{'':16}baseline {b['alerts_per_s']:>7,} alerts/s p99 {b['p99_ms']:6.1f} ms "
+            f"{b['server_cpu_us_per_alert']:6.1f} us/alert | {row['baseline_ratio']:.2f}x | load "
+            f"{b['loadavg_1m']:.1f}{warn}")
 
 
 def _span(values: list[float], fmt: str) -> str:
@@ -238,11 +272,11 @@ def summary(rows: list[dict], short: bool) -> str:
     for key in dict.fromkeys((r["db"], r["scenario"]) for r in rows):
         group = [r for r in rows if (r["db"], r["scenario"]) == key]
         if key[1] == "C":
-            c = group[0]["warroom"]
-            if not short:
-                out.append(f"| {key[0]} | C storm of {c['alerts']:,} | | {c['alerts_per_s']:,} | | {c['p99_ms']} ms | "
-                           f"{c['server_cpu_us_per_alert']} us | {c['incidents']} incident(s), all visible "
-                           f"{c['visible_after_last_answer_s']} s after the last answer |")
+            for row in group if not short else []:
+                name, c = next((k, v) for k, v in row.items() if k in ("warroom", "baseline"))
+                out.append(f"| {key[0]} | C storm of {c['alerts']:,} ({name}) | | {c['alerts_per_s']:,} | | "
+                           f"{c['p99_ms']} ms | {c['server_cpu_us_per_alert']} us | {c['incidents']} incident(s), all "
+                           f"visible {c['visible_after_last_answer_s']} s after the last answer |")
             continue
         ratio = _span([r["ratio"] for r in group], ".2f") + "x"
         cpu = _span([r["cpu_ratio"] for r in group], ".1f") + "x"
@@ -257,14 +291,22 @@ def summary(rows: list[dict], short: bool) -> str:
         us = _span([r["warroom"]["server_cpu_us_per_alert"] for r in group], ".0f")
         load = _span([r["warroom"]["loadavg_1m"] for r in group], ".1f")
         out.append(f"| {key[0]} | {key[1]} | {ref} | {wr}{flag} | {ratio} | {p99} ms | {us} us ({cpu}) | {load} |")
+        based = [r for r in group if "baseline" in r]
+        if based:
+            wr = _span([r["baseline"]["alerts_per_s"] for r in based], ",")
+            ratio = _span([r["baseline_ratio"] for r in based], ".2f") + "x"
+            p99 = _span([r["baseline"]["p99_ms"] for r in based], ".1f")
+            us = _span([r["baseline"]["server_cpu_us_per_alert"] for r in based], ".0f")
+            load = _span([r["baseline"]["loadavg_1m"] for r in based], ".1f")
+            out.append(f"| {key[0]} | {key[1]}, baseline | | {wr} | {ratio} | {p99} ms | {us} us | {load} |")
     return "\n".join(out)
 
 
-def _commit() -> str:
+def _commit(checkout: Path = ROOT) -> str:
     try:
-        sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+        sha = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True).stdout.strip()
         return sha + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -291,6 +333,10 @@ def main() -> int:
     ap.add_argument("--no-worker", action="store_true", help="warroom serve --no-worker (default: worker on)")
     ap.add_argument("--profile", type=Path, metavar="DIR", help="after the measurements, one more run per scenario "
                     "with py-spy on the warroom server: DIR/ingest-<db>-<scenario>.txt and its top 25 functions")
+    ap.add_argument("--baseline", type=Path, metavar="CHECKOUT", help="also serve the code of another checkout "
+                    "(e.g. `git worktree add /tmp/before HEAD~1`) with this virtualenv, on its own fresh database, "
+                    "measured in the same rounds (reference, then both warrooms, the order alternating per round); "
+                    "the schemas must match")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     for k, v in (SHORT if args.short else FULL).items():
@@ -310,9 +356,11 @@ def main() -> int:
             "wrk": f"{args.threads} threads, {args.connections} connections",
             "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds,
             "warroom": f"warroom serve (workers {args.workers}, embedded worker {'off' if args.no_worker else 'on'})",
-            "reference": "bench/reference_app.py (uvicorn, uvloop, httptools, 1 worker)"}
+            "reference": "bench/reference_app.py (uvicorn, uvloop, httptools, 1 worker)",
+            "baseline": _commit(args.baseline) if args.baseline else None}
     print(f"ingest benchmark {head['date']}, commit {head['commit']}, Python {head['python']}, {head['cpus']} CPUs, "
-          f"load average {' '.join(map(str, head['loadavg_start']))}", flush=True)
+          f"load average {' '.join(map(str, head['loadavg_start']))}"
+          + (f"; baseline {args.baseline}, commit {head['baseline']}" if args.baseline else ""), flush=True)
     print(f"wrk {head['wrk']}; {args.duration} s per measurement after {args.warmup} s warm-up, {args.rounds} "
           f"round(s) interleaved: reference, warroom, ...; {head['warroom']} vs {head['reference']}", flush=True)
     rows: list[dict] = []

@@ -34,7 +34,7 @@ def _admin():  # noqa: ANN202 - a SQLAlchemy engine, imported lazily
     return create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
 
 
-def prepare(db: str, tmp: Path) -> tuple[str, dict[str, str], str]:
+def prepare(db: str, tmp: Path, name: str = "bench") -> tuple[str, dict[str, str], str]:
     """A fresh migrated database with an admin token and one integration per scenario."""
     from warroom.alerts import service
     from warroom.auth import service as auth
@@ -44,7 +44,7 @@ def prepare(db: str, tmp: Path) -> tuple[str, dict[str, str], str]:
     from warroom.platform.settings import Settings
 
     if db == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
+        url = f"sqlite:///{tmp / (name + '.db')}"
     else:
         from sqlalchemy import text
 
@@ -141,17 +141,23 @@ def warroom_command() -> list[str]:
     return [found]
 
 
-def start_warroom(url: str, port: int, tmp: Path, *, workers: int = 1, embedded_worker: bool = True) -> Server:
+def start_warroom(url: str, port: int, tmp: Path, *, workers: int = 1, embedded_worker: bool = True,
+                  checkout: Path | None = None) -> Server:
     """`warroom serve` with its defaults, as the README tells users to run it; only the port (and, when asked,
-    --workers / --no-worker) differ. WARROOM_* settings of the calling shell are not passed on."""
+    --workers / --no-worker) differ. WARROOM_* settings of the calling shell are not passed on.
+
+    `checkout`: serve the code of another checkout of warroom (e.g. a `git worktree` of an older commit) with
+    this one's virtualenv (its `src/` goes first on PYTHONPATH), to compare two commits in the same run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
     env["WARROOM_DATABASE_URL"] = url
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout.resolve() / "src")
     cmd = [*warroom_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers != 1:
         cmd += ["--workers", str(workers)]
     if not embedded_worker:
         cmd.append("--no-worker")
-    return _start("warroom", cmd, env, port, tmp / f"warroom-{port}.log")
+    return _start("baseline" if checkout else "warroom", cmd, env, port, tmp / f"warroom-{port}.log")
 
 
 def start_reference(port: int, tmp: Path) -> Server:
