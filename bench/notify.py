@@ -1,253 +1,307 @@
-"""Benchmark: declaration -> first notification latency, and how late due timers fire.
+"""Declaration benchmark: what a declaration costs the server and how soon its first page arrives, measured against
+a reference in the same run (docs/bench-notify.md).
 
-1. latency: `warroom serve` (embedded worker) runs as a subprocess; this script declares incidents over the
-   REST API at a fixed rate (open loop) and a loopback webhook receiver notes when each incident's first
-   page arrives. Reported from the moment the declaration was sent (includes the API call) and from the
-   moment its 201 came back ("accepted").
-2. timers: N escalation steps come due spread over a window; a `warroom worker` process fires them. Lateness is
-   the recorded time of each `escalation.paged` event minus its due time.
+For each database and round, interleaved: the reference (bench/reference_app.py, a raw ASGI app that parses the
+same POST and answers 201; uvicorn, uvloop, httptools, one worker: this machine's Python ceiling for one request
+right now), then warroom as users start it (`warroom serve` with its defaults: one process, embedded worker on;
+the only setting given is where the mail relay is) on a fresh database. Both get the same open-loop client:
+--rate declarations/s for --seconds, each request sent at its planned time whatever the earlier answers (a slow
+server is not offered less). Every declaration is a P1 on a service whose escalation policy pages one person
+whose contact rule is e-mail; the mail relay is an SMTP receiver (aiosmtpd) on loopback in this script, which
+notes when each incident's first page arrives.
 
-    .venv/bin/python bench/notify.py [--rate 100] [--seconds 20] [--timers 10000] [--spread 60] [--db URL]
+Per run: the achieved rate (201 answers over the time from the first request to the last answer), API p50/p99,
+declaration -> first page p50/p99 measured from the moment the request was sent, the server's CPU per
+declaration (user + system time of the server process from /proc, from the first request until the last page
+arrived: the HTTP request, the declaration, the worker's claim, the SMTP send and the recorded outcome; idle
+ticks included), the load average; and the ratios warroom / reference.
 
-Not part of `make test`; results go in docs/bench-notify.md."""
+    .venv/bin/python bench/notify.py                                  # SQLite and PostgreSQL, 2 rounds of 20 s
+    .venv/bin/python bench/notify.py --db sqlite --rounds 3 --seconds 10
+    .venv/bin/python bench/notify.py --db sqlite --profile var/profile  # + one py-spy'd run, top 25 functions
+
+Timer lateness (escalation steps coming due) is bench/timers.py. Only 127.0.0.1 traffic. Not part of `make test`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
-import socket
-import statistics
+import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-from sqlalchemy import select
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from servers import ROOT, Server, cpu_seconds, drop, free_port, start_reference, start_warroom
 
-from warroom.auth import service as auth
-from warroom.auth.permissions import Principal, UserRole
-from warroom.bootstrap import build_app
-from warroom.catalog import service as catalog
-from warroom.escalation import service as esc
-from warroom.escalation import store as esc_store
-from warroom.incidents import service as incidents
-from warroom.incidents import store as inc_store
-from warroom.incidents.priority import Impact, Urgency
-from warroom.notifications import contacts
-from warroom.platform.schema import upgrade
-from warroom.platform.settings import Settings
-
-ADMIN = Principal(0, "bench", UserRole.ADMIN)
+BODY = {"impact": "extensive", "urgency": "critical"}
+_KEY = re.compile(rb"^X-Warroom-Idempotency-Key: inc(\d+)-", re.MULTILINE)
+_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+_ID = re.compile(rb'"id": *(\d+)')
 
 
-def pct(values: list[float], p: float) -> float:
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return round(s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))], 1)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def prepare(db: str, tmp: Path, mail_to: str) -> tuple[str, str, int]:
+    """A fresh migrated database: one person paged by e-mail, a policy paging them, a service with that policy;
+    returns (url, API token, service id)."""
+    from servers import PG_ADMIN, _admin
+    from sqlalchemy import text
+
+    from warroom.auth import service as auth
+    from warroom.auth.permissions import Principal, UserRole
+    from warroom.bootstrap import build_app
+    from warroom.catalog import service as catalog
+    from warroom.escalation import service as esc
+    from warroom.notifications import contacts
+    from warroom.platform.schema import upgrade
+    from warroom.platform.settings import Settings
+
+    if db == "sqlite":
+        url = f"sqlite:///{tmp / f'notify-{time.monotonic_ns()}.db'}"
+    else:
+        name = f"warroom_notify_{os.getpid()}_{time.monotonic_ns() % 10**9}"
+        admin = _admin()
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    app = build_app(Settings(database_url=url))
+    admin_p = Principal(0, "bench", UserRole.ADMIN)
+    user = auth.create_user(app, username="oncall", display_name="On Call", role=UserRole.ADMIN)
+    token = auth.create_token(app, user["id"], "bench")[0]
+    method = contacts.add_method(app, admin_p, user["id"], kind="email", address=mail_to)
+    contacts.add_rule(app, admin_p, user["id"], method_id=method["id"])
+    policy = esc.create_policy(app, admin_p, name="bench", levels=[
+        {"timeout_minutes": 30, "targets": [{"kind": "user", "id": user["id"]}]}])["id"]
+    service = catalog.create_service(app, name="bench", escalation_policy_id=policy)["id"]
+    app.close()
+    return url, token, service
 
 
-class Receiver:
+class Mailbox:
+    """aiosmtpd handler: the time each incident's first page arrived (the incident id is in the idempotency key)."""
+
     def __init__(self) -> None:
         self.first: dict[int, float] = {}
         self.count = 0
-        lock = threading.Lock()
-        outer = self
 
-        class H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                t = time.time()
-                doc = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                with lock:
-                    outer.count += 1
-                    outer.first.setdefault(doc["incident"]["id"], t)
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *a: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hook"
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        at = time.time()
+        m = _KEY.search(envelope.original_content or b"")
+        self.count += 1
+        if m:
+            self.first.setdefault(int(m.group(1)), at)
+        return "250 OK"
 
 
-def server_cpu_ms(pid: int) -> float:
-    """utime + stime of a process so far, in ms (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") * 1000
+class Client:
+    """A minimal HTTP/1.1 client on asyncio streams, keep-alive, a connection per request in flight: the load
+    generator shares this loaded machine, so it must cost little (httpx costs ~1 ms of CPU per request)."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.head = (f"POST /api/v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\nContent-Length: ")
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        conn = self.idle.pop() if self.idle else await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = conn
+        writer.write(f"{self.head}{len(body)}\r\n\r\n".encode() + body)
+        head = await reader.readuntil(b"\r\n\r\n")
+        m = _LENGTH.search(head)
+        data = await reader.readexactly(int(m.group(1))) if m else b""
+        self.idle.append(conn)
+        return int(head[9:12]), data
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
 
 
-def env_for(db: str, **extra: str) -> dict[str, str]:
-    return {**os.environ, "WARROOM_DATABASE_URL": db, "WARROOM_LOG_JSON": "1", "WARROOM_NO_DEMO": "1", **extra}
+async def drive(port: int, token: str, service_id: int, rate: float, seconds: float, box: Mailbox | None,
+                pid: int, settle: float) -> dict:
+    """Offer `rate` declarations/s for `seconds` (open loop); wait until every declared incident is paged (or
+    `settle` seconds after the last answer); return the raw measurements."""
+    sent: dict[int, float] = {}
+    api: list[float] = []
+    lag: list[float] = []
+    failed = 0
+    last_answer = 0.0
+    client = Client(port, token)
+
+    async def declare(i: int, planned: float) -> None:
+        nonlocal failed, last_answer
+        body = json.dumps({"title": f"checkout 500s #{i}", **BODY, "service_ids": [service_id]}).encode()
+        t0 = time.time()
+        lag.append((t0 - planned) * 1000)
+        try:
+            status, data = await client.post(body)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            failed += 1
+            return
+        t1 = time.time()
+        last_answer = max(last_answer, t1)
+        m = _ID.search(data)
+        if status != 201 or m is None:
+            failed += 1
+            return
+        sent[int(m.group(1))] = t0
+        api.append((t1 - t0) * 1000)
+
+    total = int(rate * seconds)
+    cpu0 = cpu_seconds(pid)
+    start = time.time()
+    tasks = []
+    for i in range(total):
+        planned = start + i / rate
+        delay = planned - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(declare(i, planned)))
+    await asyncio.gather(*tasks)
+    client.close()
+    if box is not None:
+        deadline = time.time() + settle
+        while time.time() < deadline and any(k not in box.first for k in sent):
+            await asyncio.sleep(0.05)
+    end = time.time()
+    cpu = cpu_seconds(pid) - cpu0
+    done = len(sent)
+    out = {"offered_per_s": rate, "seconds": seconds, "ok": done, "failed": failed,
+           "achieved_per_s": round(done / max(1e-9, last_answer - start), 1) if done else 0.0,
+           "api_p50_ms": pct(api, 50), "api_p99_ms": pct(api, 99), "client_lag_p99_ms": pct(lag, 99),
+           "server_cpu_ms_per_request": round(cpu * 1000 / max(1, done), 2),
+           "server_cores": round(cpu / max(1e-9, end - start), 2)}
+    if box is not None:
+        first = [(box.first[k] - t0) * 1000 for k, t0 in sent.items() if k in box.first]
+        out.update({"paged": len(first), "page_p50_ms": pct(first, 50), "page_p99_ms": pct(first, 99),
+                    "page_max_ms": pct(first, 100)})
+    return out
 
 
-def bench_latency(db: str, rate: float, seconds: float, separate: bool = False) -> dict[str, float]:
-    app = build_app(Settings(database_url=db))
-    rx = Receiver()
-    user = auth.create_user(app, username="oncall", display_name="On Call", role=UserRole.ADMIN)
-    token = auth.create_token(app, user["id"], "bench")[0]
-    m = contacts.add_method(app, ADMIN, user["id"], kind="webhook", address=rx.url, secret="bench-secret")
-    contacts.add_rule(app, ADMIN, user["id"], method_id=m["id"])
-    pid = esc.create_policy(app, ADMIN, name="bench", levels=[
-        {"timeout_minutes": 30, "targets": [{"kind": "user", "id": user["id"]}]}])["id"]
-    sid = catalog.create_service(app, name="bench", escalation_policy_id=pid)["id"]
-    app.close()
-    port = free_port()
-    log_path = Path(tempfile.mkdtemp(prefix="warroom-bench-log-")) / "serve.log"
-    server = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "serve", "--port", str(port)],
-                              env=env_for(db, WARROOM_EMBEDDED_WORKER="0" if separate else "1"),
-                              stdout=subprocess.DEVNULL, stderr=log_path.open("wb"))
-    worker = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "worker"],
-                              env=env_for(db, WARROOM_TICK_SECONDS="0.05"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) if separate else None
-    print(f"server log: {log_path}", file=sys.stderr)
-    base = f"http://127.0.0.1:{port}"
+async def measure(server: Server, token: str, service_id: int, args: argparse.Namespace,
+                  box: Mailbox | None) -> dict:
+    load = os.getloadavg()[0]
+    idle0 = cpu_seconds(server.pid)
+    await asyncio.sleep(args.idle)
+    idle = (cpu_seconds(server.pid) - idle0) * 1000 / args.idle
+    r = await drive(server.port, token, service_id, args.rate, args.seconds, box, server.pid, args.settle)
+    return {**r, "idle_cpu_ms_per_s": round(idle, 1), "loadavg_1m": round(load, 2)}
+
+
+async def one_round(db: str, rnd: int, ref: Server, smtp_port: int, args: argparse.Namespace,
+                    tmp: Path) -> list[dict]:
+    rows = [{"db": db, "round": rnd, "target": "reference",
+             **await measure(ref, "x", 0, args, None)}]
+    url, token, service_id = prepare(db, tmp, "oncall@example.org")
+    server = start_warroom(url, free_port(), tmp, settings={"WARROOM_SMTP_HOST": "127.0.0.1",
+                                                            "WARROOM_SMTP_PORT": str(smtp_port)})
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                              limits=httpx.Limits(max_connections=64))
-        sent: dict[int, tuple[float, float]] = {}
-        failures = 0
+        box = Mailbox()
+        args.mailbox[0] = box
+        prof = None
+        if args.profile and rnd == 0:
+            from profile_ingest import record
 
-        def declare(i: int) -> None:
-            nonlocal failures
-            t0 = time.time()
-            r = client.post("/api/v1/incidents", json={"title": f"bench {i}", "impact": "extensive",
-                                                        "urgency": "critical", "service_ids": [sid]})
-            if r.status_code != 201:
-                failures += 1
-                return
-            sent[r.json()["id"]] = (t0, time.time())
-
-        cpu_before = server_cpu_ms(server.pid)
-        total = int(rate * seconds)
-        start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=64) as pool:
-            for i in range(total):
-                delay = start + i / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                pool.submit(declare, i)
-        elapsed = time.monotonic() - start
-        deadline = time.monotonic() + 30
-        while len([k for k in sent if k in rx.first]) < len(sent) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        cpu_ms = server_cpu_ms(server.pid) - cpu_before
-        from_send = [(rx.first[k] - t0) * 1000 for k, (t0, _) in sent.items() if k in rx.first]
-        from_accept = [(rx.first[k] - t1) * 1000 for k, (_, t1) in sent.items() if k in rx.first]
-        api = [(t1 - t0) * 1000 for t0, t1 in sent.values()]
-        return {"worker": "separate process" if separate else "embedded",
-                "declared": len(sent), "failed": failures, "notified": len(from_send),
-                "achieved_rate": round(len(sent) / elapsed, 1),
-                "server_cpu_ms_per_declaration": round(cpu_ms / max(1, len(sent)), 2),
-                "load_average": os.getloadavg()[0],
-                "api_p50_ms": round(pct(api, 50), 1), "api_p99_ms": round(pct(api, 99), 1),
-                "p50_from_send_ms": round(pct(from_send, 50), 1), "p99_from_send_ms": round(pct(from_send, 99), 1),
-                "max_from_send_ms": round(max(from_send), 1),
-                "p50_from_accept_ms": round(pct(from_accept, 50), 1),
-                "p99_from_accept_ms": round(pct(from_accept, 99), 1)}
+            args.profile.mkdir(parents=True, exist_ok=True)
+            prof = record(server.pid, int(args.seconds + args.idle + 5), args.profile / f"notify-{db}.txt")
+        rows.append({"db": db, "round": rnd, "target": "warroom", **await measure(server, token, service_id, args,
+                                                                                   box)})
+        if prof is not None:
+            prof.wait(timeout=args.seconds + 60)
     finally:
-        for proc in (server, worker):
-            if proc is not None:
-                proc.terminate()
-                proc.wait(20)
+        server.stop()
+        drop(url)
+    w, r = rows[1], rows[0]
+    w["ratio_cpu"] = round(w["server_cpu_ms_per_request"] / max(1e-9, r["server_cpu_ms_per_request"]), 1)
+    w["ratio_achieved"] = round(w["achieved_per_s"] / max(1e-9, r["achieved_per_s"]), 2)
+    w["ratio_api_p99"] = round((w["api_p99_ms"] or 0) / max(1e-9, r["api_p99_ms"] or 0), 1)
+    return rows
 
 
-def bench_timers(db: str, n: int, spread: float, workers: int) -> dict[str, float]:
-    """N escalation steps due over `spread` seconds starting a few seconds from now; workers fire them."""
-    app = build_app(Settings(database_url=db))
-    pid = esc.create_policy(app, ADMIN, name="timers", levels=[
-        {"timeout_minutes": 1, "targets": [{"kind": "role", "role": "coordinator"}]},
-        {"timeout_minutes": 1, "targets": [{"kind": "role", "role": "coordinator"}]}])["id"]
-    now = datetime.now(UTC)
-    rows = []
-    with app.db.transaction() as tx:  # plain incidents (no service policy), then one due step each
-        for i in range(n):
-            s = incidents.declare_in(app, tx, by="bench", title=f"t{i}", impact=Impact.MINOR, urgency=Urgency.LOW)
-            rows.append(s.id)
-    first_due = datetime.now(UTC) + timedelta(seconds=5)
-    due = {iid: first_due + timedelta(seconds=spread * k / n) for k, iid in enumerate(rows)}
-    with app.db.transaction() as tx:
-        tx.conn.execute(esc_store.escalations.insert(), [
-            {"incident_id": iid, "policy_id": pid, "reason": "declared", "level": 0, "cycle": 0, "state": "active",
-             "next_at": at, "started_at": now, "updated_at": now} for iid, at in due.items()])
-    procs = [subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "worker"],
-                              env=env_for(db, WARROOM_TICK_SECONDS="0.2"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for _ in range(workers)]
+def _commit() -> str:
     try:
-        end = time.monotonic() + 5 + spread + 120
-        q = select(inc_store.incident_events.c.incident_id, inc_store.incident_events.c.recorded_at).where(
-            inc_store.incident_events.c.kind == "escalation.paged", inc_store.incident_events.c.incident_id >= rows[0])
-        fired: dict[int, datetime] = {}
-        while time.monotonic() < end:
-            with app.db.read() as conn:
-                got = list(conn.execute(q))
-            if len(got) >= n:
-                break
-            time.sleep(1)
-        for iid, at in got:
-            fired.setdefault(iid, at if at.tzinfo else at.replace(tzinfo=UTC))
-        late = [(fired[i] - due[i]).total_seconds() for i in fired]
-        doubles = len(got) - len(fired)
-        return {"timers": n, "fired": len(fired), "fired_twice": doubles, "spread_s": spread, "workers": workers,
-                "late_p50_s": round(statistics.median(late), 3), "late_p99_s": round(pct(late, 99), 3),
-                "late_max_s": round(max(late), 3), "early": sum(1 for x in late if x < 0)}
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def summary(rows: list[dict]) -> str:
+    head = ("| db | round | target | load | achieved/s | API p50 / p99 ms | first page p50 / p99 ms (from request) "
+            "| CPU ms / declaration | idle CPU ms/s | ratios (CPU, achieved, API p99) |")
+    lines = [head, "|" + "---|" * 10]
+    for x in rows:
+        page = f"{x['page_p50_ms']} / **{x['page_p99_ms']}**" if "page_p50_ms" in x else "-"
+        ratios = (f"{x['ratio_cpu']}x, {x['ratio_achieved']}x, {x['ratio_api_p99']}x" if "ratio_cpu" in x else "-")
+        lines.append(f"| {x['db']} | {x['round']} | {x['target']} | {x['loadavg_1m']} | {x['achieved_per_s']} | "
+                     f"{x['api_p50_ms']} / {x['api_p99_ms']} | {page} | **{x['server_cpu_ms_per_request']}** | "
+                     f"{x['idle_cpu_ms_per_s']} | {ratios} |")
+    return "\n".join(lines)
+
+
+async def main_async(args: argparse.Namespace) -> list[dict]:
+    tmp = Path(tempfile.mkdtemp(prefix="warroom-notify-"))
+    loop = asyncio.get_running_loop()
+    args.mailbox = [Mailbox()]
+
+    class Relay:  # the current run's mailbox
+        async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+            return await args.mailbox[0].handle_DATA(server, session, envelope)
+
+    relay = await loop.create_server(lambda: SMTP(Relay(), hostname="bench.local"), "127.0.0.1", 0)
+    smtp_port = relay.sockets[0].getsockname()[1]
+    ref = start_reference(free_port(), tmp)
+    rows: list[dict] = []
+    try:
+        for rnd in range(args.rounds):
+            for db in args.db.split(","):
+                for row in await one_round(db, rnd, ref, smtp_port, args, tmp):
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(20)
-        app.close()
+        ref.stop()
+        relay.close()
+    return rows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rate", type=float, default=100)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    ap.add_argument("--rate", type=float, default=100, help="declarations offered per second")
     ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--timers", type=int, default=10000)
-    ap.add_argument("--spread", type=float, default=60, help="seconds over which the timers come due")
-    ap.add_argument("--workers", type=int, default=1, help="worker processes for the timer part")
-    ap.add_argument("--db", help="database URL of an EMPTY database (default: a fresh SQLite file)")
-    ap.add_argument("--separate-worker", action="store_true",
-                    help="latency part: serve --no-worker plus a `warroom worker` process (tick 0.05 s)")
-    ap.add_argument("--skip-latency", action="store_true")
-    ap.add_argument("--skip-timers", action="store_true")
-    a = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
-    results: dict[str, object] = {"db": "postgresql" if a.db and a.db.startswith("postgres") else "sqlite"}
-    if not a.skip_latency:
-        db = a.db or f"sqlite:///{tmp / 'latency.db'}"
-        upgrade(db)
-        results["latency"] = bench_latency(db, a.rate, a.seconds, a.separate_worker)
-        print(json.dumps(results["latency"]), flush=True)
-    if not a.skip_timers:
-        db = a.db or f"sqlite:///{tmp / 'timers.db'}"
-        upgrade(db)
-        results["timers"] = bench_timers(db, a.timers, a.spread, a.workers)
-        print(json.dumps(results["timers"]), flush=True)
-    print(json.dumps(results, indent=2))
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--idle", type=float, default=2.0, help="seconds of idle CPU measured before each run")
+    ap.add_argument("--settle", type=float, default=30.0, help="seconds to wait for pages after the last answer")
+    ap.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the first warroom run of each database "
+                    "into DIR/notify-<db>.txt (collapsed stacks) and print its top 25 functions")
+    args = ap.parse_args()
+    started = datetime.now(UTC)
+    rows = asyncio.run(main_async(args))
+    print(f"\n{started:%Y-%m-%d %H:%M} UTC, commit {_commit()}, {os.cpu_count()} cores, "
+          f"{args.rate:g}/s offered for {args.seconds:g} s\n")
+    print(summary(rows))
+    if args.profile:
+        from profile_ingest import top
+
+        for db in args.db.split(","):
+            f = args.profile / f"notify-{db}.txt"
+            if f.exists():
+                print(top(f))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

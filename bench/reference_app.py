@@ -1,9 +1,11 @@
-"""The reference for bench/ingest.py: the Python ceiling of an HTTP intake on this machine, measured in the same run.
+"""The reference for bench/ingest.py and bench/notify.py: the Python ceiling of an HTTP intake on this machine,
+measured in the same run.
 
 A raw ASGI app, no framework: it reads the body, parses the JSON with the parser warroom's intake uses (orjson)
 and answers 202 with a small JSON body shaped like warroom's (PagerDuty's for `/v2/enqueue`, warroom's own for
-the Alertmanager and generic webhook paths). Nothing is validated or stored. bench/ingest.py serves it the way
-it serves nothing else: uvicorn, uvloop, httptools, one worker, no access log, loopback only.
+the Alertmanager and generic webhook paths), or 201 with an id for a declaration (`/api/v1/incidents`,
+bench/notify.py). Nothing is validated or stored. The benchmarks serve it the way they serve nothing else:
+uvicorn, uvloop, httptools, one worker, no access log, loopback only.
 
     .venv/bin/python -m uvicorn --app-dir bench reference_app:app --host 127.0.0.1 --port 8001 \\
         --loop uvloop --http httptools --no-access-log --no-proxy-headers
@@ -20,7 +22,9 @@ import orjson
 
 _WEBHOOK = re.compile(r"^/api/v1/(?:integrations/[^/]+|intake)/(?:alertmanager|webhook)$")
 _PAGERDUTY = frozenset({"/v2/enqueue", "/v2/change/enqueue"})
+_INCIDENTS = "/api/v1/incidents"  # bench/notify.py: a declaration's POST, answered 201 with an id
 _HEADERS = [(b"content-type", b"application/json")]
+_declared = [0]
 
 
 async def _body(receive: Any) -> bytes:
@@ -54,6 +58,17 @@ def _accept(path: str, raw: bytes) -> tuple[int, Any]:
     return 202, {"status": "success", "accepted": len(keys), "dedup_keys": keys}
 
 
+def _declare(raw: bytes) -> tuple[int, Any]:
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return 400, {"detail": "Request body is not JSON"}
+    if not isinstance(doc, dict):
+        return 400, {"detail": "Request body is not a JSON object"}
+    _declared[0] += 1
+    return 201, {"id": _declared[0], "ref": f"INC-{_declared[0]}", "title": doc.get("title"), "status": "identified"}
+
+
 async def app(scope: dict, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         while True:
@@ -68,6 +83,8 @@ async def app(scope: dict, receive: Any, send: Any) -> None:
     path = scope["path"]
     if scope["method"] == "GET" and path == "/healthz":
         return await _answer(send, 200, {"status": "ok"})
+    if scope["method"] == "POST" and path == _INCIDENTS:
+        return await _answer(send, *_declare(await _body(receive)))
     if scope["method"] == "POST" and (path in _PAGERDUTY or _WEBHOOK.match(path)):
         return await _answer(send, *_accept(path, await _body(receive)))
     await _body(receive)

@@ -142,14 +142,16 @@ def warroom_command() -> list[str]:
 
 
 def start_warroom(url: str, port: int, tmp: Path, *, workers: int = 1, embedded_worker: bool = True,
-                  checkout: Path | None = None) -> Server:
+                  checkout: Path | None = None, settings: dict[str, str] | None = None) -> Server:
     """`warroom serve` with its defaults, as the README tells users to run it; only the port (and, when asked,
-    --workers / --no-worker) differ. WARROOM_* settings of the calling shell are not passed on.
+    --workers / --no-worker, and `settings` such as where the mail relay is) differ. WARROOM_* settings of the
+    calling shell are not passed on.
 
     `checkout`: serve the code of another checkout of warroom (e.g. a `git worktree` of an older commit) with
     this one's virtualenv (its `src/` goes first on PYTHONPATH), to compare two commits in the same run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
     env["WARROOM_DATABASE_URL"] = url
+    env.update(settings or {})
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout.resolve() / "src")
     cmd = [*warroom_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
