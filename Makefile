@@ -10,7 +10,7 @@ export WARROOM_DATABASE_URL ?= sqlite:///$(CURDIR)/var/warroom.db
 RUN_STAMP := $(VENV)/.installed-runtime
 STALE := the lock files miss a dependency of pyproject.toml: run 'make lock' and commit requirements*.lock
 
-.PHONY: run test test-fast lint fmt bench bench-short clean install install-runtime lock audit demo worker
+.PHONY: run test test-fast lint typecheck fmt bench bench-short clean install install-runtime lock audit demo worker
 
 # Exact versions with hashes come from the lock files (`make lock` writes them from pyproject.toml): `make run`
 # installs the runtime lock only; `make test` and CI the development lock (runtime + test tools).
@@ -79,8 +79,14 @@ bench-short: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 
+# The layer contracts (pyproject.toml [tool.importlinter]) and mypy on src/, strict on the pure modules
+# (pyproject.toml [tool.mypy]); docs/architecture.md, "Layers, checked". mypy keeps its cache in .mypy_cache.
+typecheck: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench tools
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache
