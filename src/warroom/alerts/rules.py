@@ -48,6 +48,7 @@ class Rule:
 
     def fits(self, alert: AlertIn) -> bool:
         for key, wanted in self.match.items():
+            have: str | None
             if key == "severity":
                 have = alert.severity
             elif key == "source":

@@ -61,7 +61,7 @@ def _target(data: Any, f: str) -> Target:
     if not isinstance(data, dict):
         raise PolicyError(f, "must be an object like {\"kind\": \"user\", \"id\": 3}")
     try:
-        kind = TargetKind(data.get("kind"))
+        kind = TargetKind(str(data.get("kind")))
     except ValueError:
         raise PolicyError(f"{f}.kind", "must be user, schedule, team or role") from None
     if kind is TargetKind.ROLE:
@@ -70,8 +70,8 @@ def _target(data: Any, f: str) -> Target:
             raise PolicyError(f"{f}.role", f"must be one of {', '.join(ROLES)}")
         return Target(kind, role=role)
     try:
-        ident = int(data.get("id"))
-    except (TypeError, ValueError):
+        ident = int(data["id"])
+    except (KeyError, TypeError, ValueError):
         raise PolicyError(f"{f}.id", "must be a number") from None
     return Target(kind, id=ident)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from warroom.incidents import events as ev
 from warroom.incidents.events import Event, Expert, IncidentState
@@ -65,7 +66,7 @@ def apply(s: IncidentState, e: Event) -> IncidentState:
         return s if s.acknowledged_at else replace(s, acknowledged_at=e.occurred_at)
     if k == ev.STATUS_CHANGED:
         new = Status(d["new"])
-        changes: dict = {"status": new.value}
+        changes: dict[str, Any] = {"status": new.value}
         if new is Status.INVESTIGATING and Status(d["old"]) is Status.RESOLVED:
             # reopened: the resolution no longer stands, and someone must acknowledge it again (it pages again)
             changes["resolved_at"] = None
@@ -99,7 +100,8 @@ def apply(s: IncidentState, e: Event) -> IncidentState:
         if role is Role.EXPERT:
             expert = Expert(d["user_id"], d["team_id"])
             return replace(s, experts=tuple(x for x in s.experts if x != expert))
-        return replace(s, **{_ROLE_FIELD[role]: None})
+        nobody: dict[str, Any] = {_ROLE_FIELD[role]: None}
+        return replace(s, **nobody)
     if k == ev.PARENT_SET:
         return replace(s, parent_id=d["parent_id"])
     if k == ev.PARENT_REMOVED:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warroom.errors import Invalid
@@ -182,12 +183,12 @@ def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
     for i, p in enumerate(points):
         user, layer = on_call_at(schedule, p)
         stop = points[i + 1] if i + 1 < len(points) else end
-        if user is None:
+        if user is None or layer is None:  # both or neither
             continue
         if out and out[-1].user_id == user and out[-1].layer == layer and out[-1].end == p:
-            out[-1] = Shift(user, out[-1].start, stop, layer)  # type: ignore[arg-type]
+            out[-1] = Shift(user, out[-1].start, stop, layer)
         else:
-            out.append(Shift(user, p, stop, layer))  # type: ignore[arg-type]
+            out.append(Shift(user, p, stop, layer))
     return out
 
 
@@ -211,7 +212,7 @@ def _time(value: object, field_name: str) -> time | None:
         raise ScheduleError(field_name, f"not a time like 09:00: {value!r}") from None
 
 
-def layer_from_json(data: dict, i: int = 0) -> Layer:
+def layer_from_json(data: dict[str, Any], i: int = 0) -> Layer:
     """Validate one layer given as JSON-shaped data (the API and the store use this shape)."""
     f = f"layers[{i}]"
     if not isinstance(data, dict):
@@ -257,7 +258,7 @@ def check_years(layer: Layer, i: int = 0) -> None:
             raise ScheduleError(f"layers[{i}].{name}", f"must be between the years {YEARS[0]} and {YEARS[1]}")
 
 
-def layer_to_json(layer: Layer) -> dict:
+def layer_to_json(layer: Layer) -> dict[str, Any]:
     return {"name": layer.name, "user_ids": list(layer.user_ids), "start": layer.start.isoformat(timespec="minutes"),
             "shift": layer.shift.value, "hours": layer.hours,
             "end": layer.end.isoformat(timespec="minutes") if layer.end else None, "days": list(layer.days),

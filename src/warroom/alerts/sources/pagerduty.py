@@ -56,6 +56,7 @@ def parse(body: Any) -> AlertIn:
             errors.append(f"dedup_key: is required to {action}")
         if errors:
             raise BadEvent(errors)
+        assert isinstance(dedup, str)  # checked above
         return AlertIn(dedup_key=dedup, action=Action(action), summary="", severity="info", payload=stored)
     payload = body.get("payload")
     if not isinstance(payload, dict):
