@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from warroom.alerts.runtime import AlertsRuntime
 from warroom.escalation import service as escalation
 from warroom.platform.app import App, Reactor
 from warroom.platform.clock import Clock, SystemClock
@@ -18,7 +19,8 @@ INSTALLERS: tuple[Callable[[App], None], ...] = (escalation.install,)
 
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     settings = settings or Settings()
-    app = App(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock())
+    app = App(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock(),
+              alerts=AlertsRuntime())
     for install in INSTALLERS:
         install(app)
     return app

@@ -334,9 +334,4 @@ def _real_references(conn: Connection, ids: dict[str, set[int]]) -> list[str]:
 def _forget_cached(app: App) -> None:
     """This process's memory of alert groups and the catalog now names deleted rows (and SQLite reuses the highest
     ids). Other running processes keep theirs until restarted: the CLI says so."""
-    from warroom.alerts import catalog_view
-    from warroom.alerts.ingest import GROUPS_KEY, MATRIX_KEY
-
-    for key in (GROUPS_KEY, MATRIX_KEY):
-        app.extras.pop(key, None)
-    catalog_view.forget(app)
+    app.alerts.forget_cached()

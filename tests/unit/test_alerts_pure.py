@@ -258,7 +258,7 @@ def test_bad_generic_mappings(mapping, field):
 
 def test_rate_limiter_token_bucket():
     from warroom.alerts.rules import Integration
-    from warroom.alerts.service import RateLimiter
+    from warroom.alerts.runtime import RateLimiter
 
     integ = Integration(1, "i", "pagerduty", None, Config(rate_limit=10))
     lim = RateLimiter()

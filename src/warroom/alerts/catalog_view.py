@@ -12,7 +12,6 @@ from warroom.catalog.store import services
 from warroom.platform.app import App
 
 TTL_S = 10.0
-KEY = "alerts.catalog"
 
 
 @dataclass
@@ -29,7 +28,7 @@ class CatalogView:
 
 
 def catalog_in(app: App, conn: Connection) -> CatalogView:
-    view: CatalogView | None = app.extras.get(KEY)
+    view = app.alerts.catalog
     if view is None or time.monotonic() - view.loaded_at > TTL_S:
         view = CatalogView(loaded_at=time.monotonic())
         for sid, name, tier in conn.execute(select(services.c.id, services.c.name, services.c.tier)):
@@ -37,9 +36,9 @@ def catalog_in(app: App, conn: Connection) -> CatalogView:
             view.by_name.setdefault(name.lower(), sid)
             view.tiers[sid] = tier
             view.names[sid] = name
-        app.extras[KEY] = view
+        app.alerts.catalog = view
     return view
 
 
 def forget(app: App) -> None:
-    app.extras.pop(KEY, None)
+    app.alerts.catalog = None

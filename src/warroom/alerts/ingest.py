@@ -282,19 +282,17 @@ def _escalate_fields(s: IncidentState, attached: list[_Rec], matrix: Any, actor:
     return decide.edit(s, changes, by=actor, at=now, matrix=matrix) if changes else []
 
 
-GROUPS_KEY = "alerts.groups"
-MATRIX_KEY = "alerts.matrix"
 MATRIX_TTL_S = 5.0
 
 
 def _matrix(app: App, tx: Tx) -> Any:
     """The priority matrix, read from the database at most every few seconds by the ingest path."""
-    hit = app.extras.get(MATRIX_KEY)
+    hit = app.alerts.matrix
     if hit is not None and hit[1] > time.monotonic():
-        tx.data[incidents.MATRIX_KEY] = hit[0]
+        incidents.use_matrix(tx, hit[0])
         return hit[0]
     matrix = incidents.matrix_in(tx)
-    app.extras[MATRIX_KEY] = (matrix, time.monotonic() + MATRIX_TTL_S)
+    app.alerts.matrix = (matrix, time.monotonic() + MATRIX_TTL_S)
     return matrix
 
 
@@ -304,7 +302,7 @@ def _cached_groups(app: App, groups: dict[tuple[int, str], list[_Rec]], resolvin
 
     A group's incident only changes when it is no longer open, so an open cached incident is the
     answer the database would give; anything else returns None and the caller asks the database."""
-    cache: dict = app.extras.get(GROUPS_KEY, {})
+    cache = app.alerts.groups
     if not groups or any(gk not in cache for gk in groups):
         return None
     ids = {gk: cache[gk] for gk in groups}
@@ -321,7 +319,7 @@ def _cached_groups(app: App, groups: dict[tuple[int, str], list[_Rec]], resolvin
 
 
 def _remember_groups(app: App, placed: dict[tuple[int, str], int]) -> None:
-    cache = app.extras.setdefault(GROUPS_KEY, {})
+    cache = app.alerts.groups
     if len(cache) > 100_000:
         cache.clear()
     cache.update(placed)
@@ -346,7 +344,7 @@ def _pipelined(app: App, tx: Tx, groups: dict[tuple[int, str], list[_Rec]], reso
     Lock order: alert rows (find_alerts), then new alert keys, then incidents by id. The slower path locks
     incidents before inserting; the two can only collide on the same new key, which PostgreSQL reports as a
     deadlock and the writer retries."""
-    cache: dict = app.extras.get(GROUPS_KEY, {})
+    cache = app.alerts.groups
     new = [r for r in recs.values() if r.new]
     if any(gk not in cache for gk in groups) or any(r.dirty for r in recs.values()) \
             or (tx.dialect == "postgresql" and len(new) > store.PIPELINED_ROWS):

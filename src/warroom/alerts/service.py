@@ -6,10 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from warroom.alerts import store
 from warroom.alerts.ingest import Submission
 from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
 from warroom.alerts.rules import Config, Integration, classify, parse_config
+from warroom.alerts.runtime import KeyCache, RateLimiter
 from warroom.alerts.sources.generic import check_mapping
 from warroom.alerts.writer import commit, writer_of
 from warroom.auth.permissions import Principal
@@ -150,22 +149,8 @@ def get_integration(app: App, integration_id: int) -> RowMapping:
 
 # -- intake: keys and load shedding -------------------------------------------------------------
 
-@dataclass
-class _KeyCache:
-    found: dict[str, tuple[Integration, float]]
-    missing: dict[str, float]
-    lock: threading.Lock
-
-
-def _keys(app: App) -> _KeyCache:
-    cache = app.extras.get("alerts.keys")
-    if cache is None:
-        cache = app.extras.setdefault("alerts.keys", _KeyCache({}, {}, threading.Lock()))
-    return cache
-
-
 def forget_keys(app: App) -> None:
-    app.extras.pop("alerts.keys", None)
+    app.alerts.keys = KeyCache()
 
 
 CHANGED = "integrations.changed"
@@ -190,7 +175,7 @@ def authenticate(app: App, key: str | None) -> Integration | None:
     if not key or len(key) > 200:
         return None
     digest = hash_key(key)
-    cache = _keys(app)
+    cache = app.alerts.keys
     now = time.monotonic()
     hit = cache.found.get(digest)
     if hit is not None and hit[1] > now:
@@ -210,32 +195,8 @@ def authenticate(app: App, key: str | None) -> Integration | None:
     return integ
 
 
-class RateLimiter:
-    """Token bucket per integration: `rate` alerts per second, bursts up to one second's worth."""
-
-    def __init__(self) -> None:
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, integ: Integration, n: int, now: float | None = None) -> float:
-        """0 when `n` alerts may pass (and are counted); otherwise seconds to wait before retrying."""
-        now = time.monotonic() if now is None else now
-        rate = integ.config.rate_limit
-        with self._lock:
-            tokens, at = self._buckets.get(integ.id, (rate, now))
-            tokens = min(rate, tokens + (now - at) * rate)
-            if tokens >= n or (tokens >= rate and n > rate):  # a post larger than a burst passes when full
-                self._buckets[integ.id] = (tokens - n, now)
-                return 0.0
-            self._buckets[integ.id] = (tokens, now)
-            return max(0.0, (min(n, rate) - tokens) / rate)
-
-
 def limiter_of(app: App) -> RateLimiter:
-    lim = app.extras.get("alerts.limiter")
-    if lim is None:
-        lim = app.extras.setdefault("alerts.limiter", RateLimiter())
-    return lim
+    return app.alerts.limiter
 
 
 async def send(app: App, integ: Integration, alerts: list[AlertIn]) -> None:

@@ -28,7 +28,6 @@ log = logging.getLogger("warroom.alerts.writer")
 
 MAX_BATCH_ALERTS = 2000
 MAX_QUEUE = 20000  # submissions waiting; beyond this the intake sheds load
-KEY = "alerts.writer"
 # SQLite in WAL mode with synchronous=NORMAL (the foundation's setting) keeps every commit across a crash of
 # the process; synchronous=FULL also keeps it across an OS crash or power cut, at one fsync per batch.
 PG_WRITERS = int(os.environ.get("WARROOM_ALERTS_PG_WRITERS", "2"))
@@ -203,17 +202,17 @@ _lock = threading.Lock()
 
 def writer_of(app: App) -> Writer:
     """The app's writer, started on first use."""
-    w = app.extras.get(KEY)
+    w = app.alerts.writer
     if w is None:
         with _lock:
-            w = app.extras.get(KEY)
+            w = app.alerts.writer
             if w is None:
-                w = app.extras[KEY] = Writer(app)
+                w = app.alerts.writer = Writer(app)
     return w
 
 
 def stop_writer(app: App) -> None:
-    w = app.extras.pop(KEY, None)
+    w, app.alerts.writer = app.alerts.writer, None
     if w is not None:
         w.stop()
 

@@ -28,8 +28,12 @@ PAGE_FAILED = "page.failed"  # a notification of the incident went dead (data: u
 OWN_KINDS = (PAGED, STOPPED, EXHAUSTED, BREACHED, NONE, PAGE_FAILED)
 
 
+class PoliciesInTx(dict[int, Policy | None]):
+    """Policies read in one transaction (`tx.state(PoliciesInTx)`) by id, None for one deleted."""
+
+
 def load_policy(conn: Connection, policy_id: int, cache: dict[int, Policy | None] | None = None) -> Policy | None:
-    """The policy (None if deleted); `cache` (e.g. tx.data) saves re-reading it within one transaction."""
+    """The policy (None if deleted); `cache` (e.g. tx.state(PoliciesInTx)) saves re-reading it in one transaction."""
     if cache is not None and policy_id in cache:
         return cache[policy_id]
     row = get_policy(conn, policy_id)

@@ -28,6 +28,7 @@ from warroom.escalation.paging import (
     OWN_KINDS,
     STOPPED,
     SYSTEM_ACTOR,
+    PoliciesInTx,
     load_policy,
     page_level,
 )
@@ -375,7 +376,7 @@ def _escalation_step(app: App, tx: Tx, state: IncidentState, row: RowMapping, no
     if state.acknowledged_at is not None or not is_open(Status(state.status)):
         st.update_escalation(tx.conn, esc_id, state="stopped", next_at=None, updated_at=now)
         return
-    policy = load_policy(tx.conn, row["policy_id"], tx.data.setdefault("policies", {}))
+    policy = load_policy(tx.conn, row["policy_id"], tx.state(PoliciesInTx))
     step = next_step(policy, row["level"], row["cycle"]) if policy else None
     if step is None:
         st.update_escalation(tx.conn, esc_id, state="exhausted", next_at=None, updated_at=now)

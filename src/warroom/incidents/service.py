@@ -5,7 +5,7 @@ one transaction, let reactors add their side effects there too, and announce aft
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,16 +40,24 @@ MATRIX_KEY = "priority_matrix"
 
 # -- plumbing -----------------------------------------------------------------------------------
 
+@dataclass
+class InTx:
+    """What the incident service keeps for one transaction (`tx.state(InTx)`)."""
+    matrix: Matrix | None = None  # the priority matrix, read once
+    held: dict[int, list[Event]] = field(default_factory=dict)  # incident id: events whose reactions wait
+
+
 def matrix_in(tx: Tx) -> Matrix:
-    cached = tx.data.get(MATRIX_KEY)
-    if cached is None:
+    mine = tx.state(InTx)
+    if mine.matrix is None:
         raw = kv.get(tx.conn, MATRIX_KEY)
-        cached = matrix_from_json(raw) if raw else DEFAULT_MATRIX
-        tx.data[MATRIX_KEY] = cached
-    return cached
+        mine.matrix = matrix_from_json(raw) if raw else DEFAULT_MATRIX
+    return mine.matrix
 
 
-HELD = "incidents.held"  # tx.data: {incident id: events recorded whose reactions wait for what follows}
+def use_matrix(tx: Tx, matrix: Matrix) -> None:
+    """Use `matrix` as the priority matrix in `tx` (the caller has a fresh enough copy)."""
+    tx.state(InTx).matrix = matrix
 
 
 def record(app: App, tx: Tx, before: IncidentState, events: list[Event], *, react: bool = True) -> IncidentState:
@@ -70,7 +78,7 @@ def record(app: App, tx: Tx, before: IncidentState, events: list[Event], *, reac
 
 
 def _react_or_hold(app: App, tx: Tx, state: IncidentState, events: list[Event], react: bool) -> IncidentState:
-    held: dict[int, list[Event]] = tx.data.setdefault(HELD, {})
+    held = tx.state(InTx).held
     if not react:
         held.setdefault(state.id, []).extend(events)
         return state
@@ -79,12 +87,12 @@ def _react_or_hold(app: App, tx: Tx, state: IncidentState, events: list[Event], 
 
 def is_held(tx: Tx, incident_id: int) -> bool:
     """Whether events of this incident recorded in `tx` still wait for their reactions."""
-    return incident_id in tx.data.get(HELD, ())
+    return incident_id in tx.state(InTx).held
 
 
 def react_held_in(app: App, tx: Tx, state: IncidentState) -> IncidentState:
     """Let reactors answer the events of `state`'s incident recorded in `tx` with `react=False`."""
-    held = tx.data.get(HELD, {}).pop(state.id, None)
+    held = tx.state(InTx).held.pop(state.id, None)
     return _react(app, tx, state, held) if held else state
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Table, create_engine, event
@@ -19,6 +19,8 @@ from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from warroom.platform.clock import utc
+
+S = TypeVar("S")
 
 metadata = MetaData(
     naming_convention={
@@ -224,8 +226,17 @@ class Tx:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._after: list[Callable[[], None]] = []
-        self.data: dict[str, Any] = {}
+        self._state: dict[type, Any] = {}
+        self._pipelined = False
         self._until_commit = ExitStack()
+
+    def state(self, kind: type[S]) -> S:
+        """This transaction's `kind` object, made by `kind()` on first use: what a domain keeps for the length of
+        one transaction (a cache, work held back), typed and keyed by its class."""
+        found = self._state.get(kind)
+        if found is None:
+            found = self._state[kind] = kind()
+        return found
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after.append(fn)
@@ -233,8 +244,8 @@ class Tx:
     def pipeline_until_commit(self) -> None:
         """PostgreSQL: what is sent from here on goes out with the COMMIT, in one round trip (see `pipeline`:
         driver-cursor statements, and SQLAlchemy writes whose results nobody reads). Elsewhere: nothing."""
-        if self.dialect == "postgresql" and not self.data.get("_pipelined"):
-            self.data["_pipelined"] = True
+        if self.dialect == "postgresql" and not self._pipelined:
+            self._pipelined = True
             self._until_commit.enter_context(pipeline(self.conn))
 
     @contextmanager
