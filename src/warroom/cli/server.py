@@ -65,7 +65,7 @@ def setup(demo_if_empty: bool = typer.Option(False, "--demo-if-empty", help="Loa
 def serve(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
-    workers: int = typer.Option(1),
+    workers: int = typer.Option(1, help="Server processes on one socket (PostgreSQL only; docs/deploy.md)"),
     no_worker: bool = typer.Option(False, "--no-worker", help="Do not run the embedded background worker"),
 ) -> None:
     """Serve the web app and API."""
@@ -74,10 +74,22 @@ def serve(
     import uvicorn
 
     from warroom.platform import logs
+    from warroom.web.processes import refusal, start_supervisor_worker
 
+    settings = Settings()
+    refused = refusal(workers, settings.database_url)
+    if refused:
+        typer.echo(refused, err=True)
+        raise typer.Exit(2)
     if no_worker:
         os.environ["WARROOM_EMBEDDED_WORKER"] = "0"
-    logs.setup(Settings().log_json)
-    typer.echo(f"warroom serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("warroom.web.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=False, timeout_graceful_shutdown=5)
+    logs.setup(settings.log_json)
+    stop_worker = start_supervisor_worker() if workers > 1 else None
+    typer.echo(f"warroom serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
+               + (f", {workers} processes" if workers > 1 else ""))
+    try:
+        uvicorn.run("warroom.web.asgi:app", host=host, port=port, workers=workers, log_config=None,
+                    access_log=False, proxy_headers=False, timeout_graceful_shutdown=5)
+    finally:
+        if stop_worker is not None:
+            stop_worker()

@@ -1,0 +1,135 @@
+"""`warroom serve --workers N` (web/processes.py, docs/deploy.md): on PostgreSQL, N processes on one socket, each
+serving on its own, alerts through all of them grouped into one incident, the background worker running once,
+a killed child replaced, SIGTERM stopping them all; on SQLite, refused with one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.alerts_support import free_port, http_up, incidents, integration, pd_event, wait_until
+from tests.helpers import stop_process
+from warroom.alerts import service
+
+
+@pytest.fixture
+def pg_app(request, tmp_path):  # noqa: ANN001, ANN201
+    from tests.conftest import make_db_url
+    from warroom.bootstrap import build_app
+    from warroom.platform.settings import Settings
+
+    url = make_db_url("postgres", request, tmp_path)
+    app = build_app(Settings(database_url=url))
+    yield app
+    app.close()
+
+
+def _servers(parent: int) -> list[int]:
+    """The supervisor's server children (not multiprocessing's resource tracker)."""
+    found = []
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(int(pid))
+            except FileNotFoundError:
+                continue
+    return sorted(found)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@contextmanager
+def _serve(url: str, log: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_LOG_JSON="1")
+    env.pop("WARROOM_EMBEDDED_WORKER", None)
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "warroom.cli.main", "serve", "--host", "127.0.0.1", "--port",
+                                 str(port), "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http_up(base) or proc.poll() is not None, timeout=60)
+        assert proc.poll() is None, log.read_text()
+        yield base, proc
+    finally:
+        stop_process(proc)
+
+
+def _post(base: str, key: str, prefix: str, n: int) -> set[int]:
+    """n new alerts of one outage, each on a new connection (so whichever process accepts it answers it)."""
+    statuses = set()
+    for i in range(n):
+        with httpx.Client(base_url=base, timeout=30) as c:
+            statuses.add(c.post("/v2/enqueue", json=pd_event(key, dedup=f"{prefix}-{i}", group="checkout"))
+                         .status_code)
+    return statuses
+
+
+@contextmanager
+def _stopped(pid: int) -> Iterator[None]:
+    """SIGSTOP a child: it accepts nothing while stopped, so another process must answer."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        with suppress(ProcessLookupError):  # the supervisor may have replaced it meanwhile: it pings every child
+            os.kill(pid, signal.SIGCONT)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_processes_serve_one_outage_and_stop_together(pg_app, tmp_path):
+    _, key = integration(pg_app)
+    log = tmp_path / "serve.log"
+    with _serve(pg_app.settings.database_url, log, workers=2) as (base, proc):
+        first, second = wait_until(lambda: len(_servers(proc.pid)) == 2 and _servers(proc.pid), timeout=60)
+        with _stopped(first):
+            assert _post(base, key, "a", 15) == {202}, "a process other than the first answers alone"
+        with _stopped(second):
+            assert _post(base, key, "b", 15) == {202}, "a process other than the second answers alone"
+
+        before = _servers(proc.pid)
+        victim = before[0]
+        os.kill(victim, signal.SIGKILL)
+        after = wait_until(lambda: (s := _servers(proc.pid)) and len(s) == 2 and victim not in s and s, timeout=60)
+        wait_until(lambda: http_up(base), timeout=30)
+        with ExitStack() as stack:
+            for pid in set(before) & set(after):
+                stack.enter_context(_stopped(pid))
+            assert _post(base, key, "c", 10) == {202}, "the replacement answers"
+
+        [inc] = incidents(pg_app)
+        rows, total = service.list_alerts(pg_app, limit=500)
+        assert total == 40 and {r["incident_id"] for r in rows} == {inc.id}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    assert all(_gone(pid) for pid in after)
+    text = log.read_text()
+    assert text.count("embedded worker started") == 1, "one background worker, in the supervisor, not per child"
+    assert f"Child process [{victim}] died" in text
+
+
+def test_several_processes_on_sqlite_are_refused(tmp_path):
+    from warroom.cli.main import app
+
+    done = CliRunner().invoke(app, ["serve", "--workers", "2"],
+                              env={"WARROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"})
+    assert done.exit_code == 2
+    assert done.output.strip().splitlines() == [
+        "warroom serve --workers N needs PostgreSQL: SQLite lets one process write at a time, so more processes "
+        "only wait for its lock; run one (see docs/deploy.md)"]
