@@ -26,9 +26,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
 
 from warroom.incidents.store import escape_like
-from warroom.platform.db import JSONType, UTCDateTime, driver_errors, metadata, pipeline
+from warroom.platform.db import JSONType, UTCDateTime, driver, driver_errors, metadata, pipeline
 
 alert_integrations = Table(
     "alert_integrations",
@@ -136,7 +137,7 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
     if conn.dialect.name == "postgresql":  # one statement shape (arrays), rows locked in id order
         keys.sort()
         # In a pipeline, so that a transaction's first statement travels with its BEGIN: one round trip.
-        with pipeline(conn), conn.connection.driver_connection.cursor() as cur:
+        with pipeline(conn), driver(conn).cursor() as cur:
             cur.execute(_FIND_PG, ([k[0] for k in keys], [k[1] for k in keys]), prepare=False)
             for r in cur:
                 out[(r[1], r[2])] = dict(zip(HOT, r, strict=True))
@@ -144,7 +145,7 @@ def find_alerts(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple
     by_integration: dict[int, list[str]] = {}
     for iid, dedup in keys:
         by_integration.setdefault(iid, []).append(dedup)
-    with closing(conn.connection.driver_connection.cursor()) as cur:  # SQLite: plain SQL, cached by its text
+    with closing(driver(conn).cursor()) as cur:  # SQLite: plain SQL, cached by its text
         for iid, dedups in by_integration.items():
             for i in range(0, len(dedups), 500):
                 chunk = dedups[i:i + 500]
@@ -165,11 +166,11 @@ def send_alerts(conn: Connection, rows: list[dict[str, Any]]) -> Callable[[], li
     `pipeline` block it travels with the statements sent after it, and its ids are read once they are
     needed. Larger batches, and SQLite, go through `insert_alerts`."""
     if conn.dialect.name != "postgresql" or not rows or len(rows) > PIPELINED_ROWS:
-        ids = insert_alerts(conn, rows)
-        return lambda: ids
+        inserted = insert_alerts(conn, rows)
+        return lambda: inserted
     sql, names, procs = _raw_statements(conn)["insert_returning"]
     values = _bound(rows, names, procs)
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver(conn).cursor()
     with driver_errors(conn):
         cur.executemany(sql, values, returning=True)
 
@@ -202,7 +203,7 @@ def insert_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     sql, names, procs = _raw_statements(conn)["insert"]
     values = _bound([dict(r, id=i) for r, i in zip(rows, ids, strict=True)], names, procs)
     if conn.dialect.name == "postgresql":  # COPY: the cheapest bulk load for the server too
-        with driver_errors(conn), conn.connection.driver_connection.cursor() as cur, \
+        with driver_errors(conn), driver(conn).cursor() as cur, \
                 cur.copy(f"COPY alerts ({', '.join(names)}) FROM STDIN") as copy:
             for v in values:
                 copy.write_row(v)
@@ -272,7 +273,7 @@ def bump_alerts(conn: Connection, bumps: list[tuple[int, int, datetime]]) -> Non
         if conn.dialect.name != "postgresql":
             conn.exec_driver_sql(sql, params)
             return
-        with driver_errors(conn), conn.connection.driver_connection.cursor() as cur:  # pipelined when in one
+        with driver_errors(conn), driver(conn).cursor() as cur:  # pipelined when in one
             cur.executemany(sql, params)
 
 
@@ -341,7 +342,7 @@ def search_alerts(conn: Connection, *, statuses: list[str] | None = None, integr
                   text: str | None = None, limit: int = 50, offset: int = 0,
                   with_payload: bool = False) -> tuple[list[RowMapping], int]:
     """Filter alerts, newest activity first."""
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if statuses:
         conds.append(alerts.c.status.in_(statuses))
     if integration_id is not None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
 
 from warroom.incidents.events import Event, Expert, IncidentState
 from warroom.incidents.lifecycle import OPEN_STATUSES
@@ -112,7 +113,7 @@ def _row_values(s: IncidentState) -> dict[str, Any]:
     return v
 
 
-def state_from_row(r: RowMapping) -> IncidentState:
+def state_from_row(r: RowMapping | dict[str, Any]) -> IncidentState:
     kw = {name: r[name] for name in _STATE_FIELDS}
     return IncidentState(id=r["id"], experts=tuple(Expert(**x) for x in r["experts"]),
                          service_ids=tuple(r["service_ids"]), **kw)
@@ -285,7 +286,7 @@ def search(
     """Filter incidents; the default order is the work queue: open majors first, then priority, then age."""
     from warroom.catalog.store import services
 
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if statuses:
         conds.append(incidents.c.status.in_(statuses))
     if open_only is not None:

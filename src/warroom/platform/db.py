@@ -141,6 +141,14 @@ def driver_errors(conn: Connection) -> Iterator[None]:
         raise DBAPIError.instance(None, None, exc, base, dialect=conn.dialect) from exc
 
 
+def driver(conn: Connection) -> Any:
+    """The driver's own connection under `conn` (psycopg's or sqlite3's): COPY, pipelines, plain cursors."""
+    raw = conn.connection.driver_connection
+    if raw is None:  # only once the connection is closed or invalidated
+        raise RuntimeError("the database connection is closed")
+    return raw
+
+
 _INSERTS: dict[tuple[int, str, tuple[str, ...]], tuple[str, list[Any]]] = {}
 
 
@@ -159,7 +167,7 @@ def driver_executemany_insert(conn: Connection, table: Table, rows: list[dict[st
                                _procs(conn, table, names, "bind"))
     sql, procs = got
     values = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)) for r in rows]
-    with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
+    with driver_errors(conn), closing(driver(conn).cursor()) as cur:
         cur.executemany(sql, values)
 
 
@@ -184,7 +192,7 @@ def _ph(conn: Connection) -> str:
 def driver_select(conn: Connection, table: Table, sql: str, params: Any) -> list[dict[str, Any]]:
     """Rows of `table` from `sql` (its own placeholders) run on the driver's cursor, as dicts of the values
     SQLAlchemy would give (each column's result processing): pipelined inside a `pipeline` block."""
-    with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
+    with driver_errors(conn), closing(driver(conn).cursor()) as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
         names = tuple(c[0] for c in cur.description)
@@ -201,7 +209,7 @@ def driver_update(conn: Connection, table: Table, values: dict[str, Any], where:
            f"WHERE {' AND '.join(f'{k} = {ph}' for k in keys)}")
     procs = _procs(conn, table, names + keys, "bind")
     params = tuple(p(v) if p else v for p, v in zip(procs, [*values.values(), *where.values()], strict=True))
-    with driver_errors(conn), closing(conn.connection.driver_connection.cursor()) as cur:
+    with driver_errors(conn), closing(driver(conn).cursor()) as cur:
         cur.execute(sql, params)
         return cur.rowcount
 
@@ -216,7 +224,7 @@ def pipeline(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
-    with driver_errors(conn), conn.connection.driver_connection.pipeline():
+    with driver_errors(conn), driver(conn).pipeline():
         yield
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from warroom.platform.db import Tx, driver_errors
+from warroom.platform.db import Tx, driver, driver_errors
 
 CHANNEL = "warroom_live"
 APPLICATION_NAME = "warroom-live-listener"  # names the LISTEN connection in pg_stat_activity
@@ -52,8 +52,7 @@ class LiveHub:
         """Announce a change made in `tx`; nobody hears it unless the transaction commits."""
         if tx.dialect == "postgresql" and self.cross_process:  # on the driver's cursor: pipelined inside a pipeline
             with driver_errors(tx.conn):
-                tx.conn.connection.driver_connection.execute("SELECT pg_notify(%s, %s)",
-                                                              (CHANNEL, orjson.dumps(message).decode()))
+                driver(tx.conn).execute("SELECT pg_notify(%s, %s)", (CHANNEL, orjson.dumps(message).decode()))
         else:
             tx.after_commit(lambda: self.dispatch(message))
 

@@ -153,7 +153,7 @@ class Policy:
             raise DestinationRefused(f"{host} is a cloud metadata endpoint")
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         for info in infos:
-            ip = ipaddress.ip_address(info[4][0].split("%")[0])
+            ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             why = refusal(ip)
             if why and not self.allowed(host, port, ip):
                 # Everyone who reads notifications reads this: for a name, say what kind of address it
