@@ -6,16 +6,18 @@ from datetime import timedelta
 
 from tests.helpers import assert_replay_matches
 from tests.integration.incidents_support import RUI, declare, small_catalog
+from warroom.incidents import queries
 from warroom.incidents import service as svc
-from warroom.incidents import store as st
+from warroom.incidents.filters import IncidentFilter
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 
 
-def _search(app, **kw):  # noqa: ANN001, ANN003, ANN202
-    with app.db.read() as conn:
-        items, total = st.search(conn, **kw)
-    return [s.title for s in items], total
+def _search(app, *, text="", statuses=(), priorities=(), limit=50, offset=0, **kw):  # noqa: ANN001, ANN003, ANN202
+    """Through the read side (incidents/queries.py), as the API, the pages and the CLI search."""
+    f = IncidentFilter(q=text, statuses=tuple(statuses), priorities=tuple(priorities), **kw)
+    found = queries.search(app, f, limit=limit, offset=offset)
+    return [s.title for s in found.items], found.total
 
 
 def _world(app, clock):  # noqa: ANN001, ANN202
@@ -76,3 +78,13 @@ def test_pagination_is_stable_and_total_counts_every_match(app, clock) -> None:
     assert [p[1] for p in pages] == [7, 7, 7, 7]
     assert [t for p in pages for t in p[0]] == [f"inc {i}" for i in range(7)]
     assert pages[-1][0] == []
+
+
+def test_the_queue_reading_open_by_default_history_newest_first(app, clock) -> None:
+    _, made = _world(app, clock)
+    svc.move(app, RUI, made["new p3"].id, Status.RESOLVED)
+    with app.db.read() as conn:  # one connection for several reads, as a page does
+        open_now = queries.search(conn, IncidentFilter().for_queue())
+        history = queries.search(conn, IncidentFilter(statuses=("resolved", "closed")).for_queue())
+    assert [s.title for s in open_now.items] == ["major p4", "p1 payments 100% down", "old p3"]
+    assert [s.title for s in history.items] == ["new p3", "resolved p1"]  # the queue order would put P1 first

@@ -62,6 +62,10 @@ def list_users(conn: Connection) -> list[RowMapping]:
     return list(conn.execute(select(*USER_COLS).order_by(users.c.username)).mappings())
 
 
+def users_by_ids(conn: Connection, ids: list[int]) -> list[RowMapping]:
+    return list(conn.execute(select(*USER_COLS).where(users.c.id.in_(ids))).mappings()) if ids else []
+
+
 def update_user(conn: Connection, user_id: int, **values: Any) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(**values))
 

@@ -9,6 +9,7 @@ import typer
 
 from warroom.cli.client import Client
 from warroom.cli.output import die, print_json, print_table
+from warroom.incidents.filters import IncidentFilter
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Priority, Urgency
 from warroom.incidents.roles import Role
@@ -97,14 +98,9 @@ def list_(
     url: str | None = Url, token: str | None = Token, as_json: bool = Json,
 ) -> None:
     """List incidents in work-queue order (open majors first, then priority, then age)."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if status:
-        params["status"] = [s.value for s in status]
-    if priority:
-        params["priority"] = [p.value for p in priority]
-    for k, v in (("major", major), ("open", open_), ("service_id", service), ("team_id", team), ("q", q)):
-        if v is not None:
-            params[k] = str(v).lower() if isinstance(v, bool) else v
+    f = IncidentFilter(q=q or "", statuses=tuple(s.value for s in status), priorities=tuple(p.value for p in priority),
+                       major=major, open_only=open_, service_id=service, team_id=team)
+    params = [("limit", str(limit)), ("offset", str(offset)), *f.params()]
     page = Client(url, token).call("GET", "/api/v1/incidents", params=params)
     if as_json:
         print_json(page)

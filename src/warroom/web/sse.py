@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from warroom.incidents import store as st
+from warroom.incidents import queries as incidents
 from warroom.platform.app import App
 from warroom.web.api.schemas import MAX_ID, PathId
 from warroom.web.deps import get_app
@@ -111,8 +111,7 @@ def queue_stream(request: Request, after: After = None, app: App = Depends(get_a
     """`changed` frames whenever any incident changes; id = the newest global event id seen."""
 
     def read(last: int, notified: bool) -> tuple[list[str], int]:
-        with app.db.read() as conn:
-            newest = st.last_event_id(conn)
+        newest = incidents.last_event_id(app)
         if newest > last or notified:
             return [frame({"after": newest}, event="changed", id=max(newest, last))], max(newest, last)
         return [], last
@@ -135,7 +134,7 @@ def _people_in(events: list[Any]) -> set[int]:
 def timeline_frames(app: App, incident_id: int, after_seq: int) -> tuple[list[str], int]:
     """Frames for the events after `after_seq`, each with the rendered timeline entry."""
     with app.db.read() as conn:
-        events = st.events_of(conn, incident_id, after_seq=after_seq, limit=BATCH)
+        events = incidents.events(conn, incident_id, after_seq=after_seq, limit=BATCH)
         if not events:
             return [], after_seq
         names = load_names(conn, _people_in(events))
@@ -148,8 +147,7 @@ def timeline_frames(app: App, incident_id: int, after_seq: int) -> tuple[list[st
 def incident_stream(ref: PathId, request: Request, after: After = None, app: App = Depends(get_app),
                     s: Any = ViewerPage) -> StreamingResponse:
     """`timeline` frames, one per event, id = seq; resumes after Last-Event-ID (or ?after=)."""
-    with app.db.read() as conn:
-        state = st.load_by_ref(conn, ref)
+    state = incidents.by_ref(app, ref)
     if state is None:
         raise PageError(404, f"INC-{ref} not found")
     iid = state.id

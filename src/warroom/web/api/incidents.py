@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from warroom.auth.permissions import Principal
 from warroom.errors import NotFound
 from warroom.escalation import responders
-from warroom.incidents import service
-from warroom.incidents import store as st
+from warroom.incidents import queries, service
+from warroom.incidents.filters import IncidentFilter
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Priority
 from warroom.platform.app import App
@@ -48,8 +48,7 @@ def resolve_id(app: App, key: str) -> int:
     if m is None or int(m.group(2)) > MAX_ID:
         raise NotFound(f"{key[:40]!r} is not an incident id or reference (INC-42)")
     if m.group(1):
-        with app.db.read() as conn:
-            s = st.load_by_ref(conn, int(m.group(2)))
+        s = queries.by_ref(app, int(m.group(2)))
         if s is None:
             raise NotFound(f"{k} not found")
         return s.id
@@ -79,12 +78,11 @@ def list_incidents(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> Any:
-    with app.db.read() as conn:
-        items, total = st.search(conn, statuses=[s.value for s in status] if status else None, open_only=open,
-                                 priorities=[x.value for x in priority] if priority else None, major=major,
-                                 service_id=service_id, team_id=team_id, text=q, limit=limit, offset=offset,
-                                 order=order)
-    return IncidentPage(items=[IncidentOut.of(s) for s in items], total=total, limit=limit, offset=offset)
+    f = IncidentFilter(q=q or "", statuses=tuple(s.value for s in status or ()),
+                       priorities=tuple(x.value for x in priority or ()), major=major, open_only=open,
+                       service_id=service_id, team_id=team_id, order=order)
+    found = queries.search(app, f, limit=limit, offset=offset)
+    return IncidentPage(items=[IncidentOut.of(s) for s in found.items], total=found.total, limit=limit, offset=offset)
 
 
 @router.get("/{key}", response_model=IncidentOut)
@@ -163,8 +161,7 @@ def link_child(key: str, body: LinkIn, app: App = Depends(get_app), p: Principal
 @router.get("/{key}/children", response_model=list[IncidentOut])
 def children(key: str, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     iid = service.get(app, resolve_id(app, key)).id
-    with app.db.read() as conn:
-        return [IncidentOut.of(s) for s in st.children_of(conn, iid)]
+    return [IncidentOut.of(s) for s in queries.children(app, iid)]
 
 
 @router.post("/{key}/merge", response_model=IncidentOut, summary="Merge this incident, a duplicate, into a primary")
@@ -175,5 +172,4 @@ def merge(key: str, body: MergeIn, app: App = Depends(get_app), p: Principal = R
 @router.get("/{key}/duplicates", response_model=list[IncidentOut])
 def duplicates(key: str, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     iid = service.get(app, resolve_id(app, key)).id
-    with app.db.read() as conn:
-        return [IncidentOut.of(s) for s in st.duplicates_of(conn, iid)]
+    return [IncidentOut.of(s) for s in queries.duplicates(app, iid)]

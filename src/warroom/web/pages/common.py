@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,14 +14,13 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
-from warroom.auth import store as auth_store
 from warroom.auth.permissions import Principal, UserRole
-from warroom.catalog import store as cat_store
+from warroom.catalog.queries import Names, names
 from warroom.errors import Invalid
+from warroom.incidents import queries as incidents
 from warroom.platform.app import App
 from warroom.web.deps import get_app
 from warroom.web.markdown import render_markdown
@@ -116,39 +115,9 @@ ResponderForm = Depends(form_needs(UserRole.RESPONDER))
 AdminForm = Depends(form_needs(UserRole.ADMIN))
 
 
-@dataclass
-class Names:
-    """Display names for ids shown on pages, loaded once per request."""
-
-    users: dict[int, Any] = field(default_factory=dict)
-    teams: dict[int, Any] = field(default_factory=dict)
-    services: dict[int, Any] = field(default_factory=dict)
-
-    def user(self, uid: int | None) -> str:
-        row = self.users.get(uid) if uid is not None else None
-        return (row["display_name"] or row["username"]) if row else ("—" if uid is None else f"user {uid}")
-
-    def team(self, tid: int | None) -> str:
-        row = self.teams.get(tid) if tid is not None else None
-        return row["name"] if row else ("—" if tid is None else f"team {tid}")
-
-    def service(self, sid: int) -> str:
-        row = self.services.get(sid)
-        return row["name"] if row else f"service {sid}"
-
-
 def load_names(conn: Connection, user_ids: set[int] | None = None) -> Names:
-    """Names of teams, services and people; only the people in `user_ids` when given (lists stay cheap
-    however many users there are)."""
-    if user_ids is None:
-        people = auth_store.list_users(conn)
-    else:
-        ids = sorted(i for i in user_ids if i)
-        q = select(*auth_store.USER_COLS).where(auth_store.users.c.id.in_(ids))
-        people = list(conn.execute(q).mappings()) if ids else []
-    return Names(users={u["id"]: u for u in people},
-                 teams={t["id"]: t for t in cat_store.list_teams(conn)},
-                 services={s["id"]: s for s in cat_store.list_services(conn)})
+    """Names of teams, services and people (only those in `user_ids` when given): catalog.queries.names."""
+    return names(conn, user_ids)
 
 
 def run_panels(panels: list[Callable[..., dict[str, Any] | None]], *args: Any) -> list[dict[str, Any]]:
@@ -168,9 +137,7 @@ def run_panels(panels: list[Callable[..., dict[str, Any] | None]], *args: Any) -
 
 def incident_refs(conn: Connection, incident_ids: set[int]) -> dict[int, int]:
     """id -> INC number, for linking rows of other domains to war rooms."""
-    from warroom.incidents import store as st
-
-    return {s.id: s.ref for s in st.load_many(conn, sorted(incident_ids))}
+    return incidents.refs(conn, incident_ids)
 
 
 def ago(seconds: float) -> str:

@@ -11,14 +11,15 @@ from sqlalchemy.engine import Connection
 
 from warroom.auth.permissions import UserRole
 from warroom.escalation.failures import paging_health
-from warroom.incidents import store as st
+from warroom.incidents import queries as incidents
 from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import NEXT, Status, is_open
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.projection import elapsed_seconds
 from warroom.incidents.roles import ROLE_TITLES, Role
-from warroom.oncall.store import list_schedules
+from warroom.oncall import queries as oncall
 from warroom.platform.app import App
+from warroom.platform.reads import Source
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names, render, run_panels
@@ -31,8 +32,8 @@ TIMELINE_LIMIT = 2000
 PANELS: list[Callable[[App, IncidentState], dict[str, Any] | None]] = []
 
 
-def load_state(conn: Connection, ref: int) -> IncidentState:
-    state = st.load_by_ref(conn, ref)
+def load_state(src: Source, ref: int) -> IncidentState:
+    state = incidents.by_ref(src, ref)
     if state is None:
         raise PageError(404, f"There is no incident INC-{ref}.")
     return state
@@ -42,7 +43,7 @@ def summary_context(app: App, conn: Connection, state: IncidentState) -> dict[st
     """What the header and the action forms need."""
     names = load_names(conn)
     related_ids = [i for i in (state.parent_id, state.duplicate_of_id) if i]
-    related = {s.id: s for s in st.load_many(conn, related_ids)}
+    related = {s.id: s for s in incidents.many(conn, related_ids)}
     return {
         "i": state,
         "names": names,
@@ -57,20 +58,20 @@ def summary_context(app: App, conn: Connection, state: IncidentState) -> dict[st
         "primary": related.get(state.duplicate_of_id) if state.duplicate_of_id else None,
         "people": [u for u in names.users.values() if u["active"]],
         "role_holders": [u for u in names.users.values() if u["active"] and u["role"] != UserRole.VIEWER],
-        "open_children": [c for c in st.children_of(conn, state.id) if is_open(Status(c.status))],
-        "schedules": list_schedules(conn),
+        "open_children": [c for c in incidents.children(conn, state.id) if is_open(Status(c.status))],
+        "schedules": oncall.schedules(conn),
         "paging": paging_health(conn, [state]).get(state.id),
     }
 
 
 def page_context(app: App, conn: Connection, state: IncidentState) -> dict[str, Any]:
     ctx = summary_context(app, conn, state)
-    events = st.events_of(conn, state.id, limit=None)
+    events = incidents.events(conn, state.id)
     shown = events[-TIMELINE_LIMIT:]
     panels = run_panels(PANELS, app, state)
     ctx.update(events=list(reversed(shown)), hidden_events=len(events) - len(shown),
-               after=events[-1].seq if events else 0, children=st.children_of(conn, state.id),
-               duplicates=st.duplicates_of(conn, state.id), panels=panels)
+               after=events[-1].seq if events else 0, children=incidents.children(conn, state.id),
+               duplicates=incidents.duplicates(conn, state.id), panels=panels)
     return ctx
 
 

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from warroom.errors import Conflict, Invalid, WarroomError
 from warroom.escalation import responders
+from warroom.incidents import queries as incidents
 from warroom.incidents import service
-from warroom.incidents import store as st
 from warroom.incidents.events import IncidentState
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
@@ -57,8 +57,7 @@ def explain(exc: WarroomError) -> str:
 
 def act(request: Request, app: App, c: FormCtx, ref: int, fn: Callable[[IncidentState], Any]) -> Response:
     """Run one use case for INC-ref; redirect on success, re-render with the reason on refusal."""
-    with app.db.read() as conn:
-        state = load_state(conn, ref)
+    state = load_state(app, ref)
     try:
         fn(state)
     except WarroomError as exc:
@@ -146,8 +145,7 @@ def add_note(ref: PathId, request: Request, app: App = Depends(get_app), c: Form
 def other_incident(app: App, c: FormCtx, name: str) -> int:
     """The id of the incident named in field `name` by its number (42 or INC-42)."""
     ref = parse_int(c.get(name).upper().removeprefix("INC-"), name, problem="give an incident number such as INC-42")
-    with app.db.read() as conn:
-        other = st.load_by_ref(conn, ref)
+    other = incidents.by_ref(app, ref)
     if other is None:
         raise Invalid(name, f"there is no incident INC-{ref}")
     return other.id

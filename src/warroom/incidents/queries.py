@@ -1,0 +1,69 @@
+"""The incidents' read side: what the API, the pages and the live stream show. Each function reads from the app
+(its own read transaction) or from an open connection (a page reading several domains in one), and returns
+domain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import RowMapping
+
+from warroom.incidents import store as st
+from warroom.incidents.events import Event, IncidentState
+from warroom.incidents.filters import IncidentFilter
+from warroom.platform.reads import Source, reading
+
+
+@dataclass(frozen=True)
+class Found:
+    items: list[IncidentState]
+    total: int                           # every match, however many were returned
+
+
+def search(src: Source, f: IncidentFilter, *, limit: int = 50, offset: int = 0) -> Found:
+    with reading(src) as conn:
+        items, total = st.search(conn, statuses=list(f.statuses) or None, open_only=f.open_only,
+                                 priorities=list(f.priorities) or None, major=f.major, service_id=f.service_id,
+                                 team_id=f.team_id, text=f.q or None, limit=limit, offset=offset, order=f.order)
+    return Found(items, total)
+
+
+def by_ref(src: Source, ref: int) -> IncidentState | None:
+    with reading(src) as conn:
+        return st.load_by_ref(conn, ref)
+
+
+def many(src: Source, ids: list[int]) -> list[IncidentState]:
+    with reading(src) as conn:
+        return st.load_many(conn, ids)
+
+
+def refs(src: Source, incident_ids: set[int]) -> dict[int, int]:
+    """id -> INC number, for linking rows of other domains to war rooms."""
+    return {s.id: s.ref for s in many(src, sorted(incident_ids))}
+
+
+def children(src: Source, incident_id: int) -> list[IncidentState]:
+    with reading(src) as conn:
+        return st.children_of(conn, incident_id)
+
+
+def duplicates(src: Source, incident_id: int) -> list[IncidentState]:
+    with reading(src) as conn:
+        return st.duplicates_of(conn, incident_id)
+
+
+def events(src: Source, incident_id: int, *, after_seq: int = 0, limit: int | None = None) -> list[Event]:
+    """The timeline after `after_seq` (the whole of it by default), oldest first."""
+    with reading(src) as conn:
+        return st.events_of(conn, incident_id, after_seq=after_seq, limit=limit)
+
+
+def last_event_id(src: Source) -> int:
+    with reading(src) as conn:
+        return st.last_event_id(conn)
+
+
+def events_since(src: Source, after_id: int, limit: int = 500) -> list[RowMapping]:
+    with reading(src) as conn:
+        return st.events_since(conn, after_id, limit)

@@ -1,0 +1,22 @@
+"""What a read-side function (a domain's `queries.py`) reads from: the app, when it is the only read of a request
+(it opens its own read transaction), or an open connection, when a page reads several domains in one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection
+
+from warroom.platform.app import App
+
+Source = App | Connection
+
+
+@contextmanager
+def reading(src: Source) -> Iterator[Connection]:
+    if isinstance(src, Connection):
+        yield src
+    else:
+        with src.db.read() as conn:
+            yield conn
