@@ -60,4 +60,7 @@ def one_line_usage_errors() -> None:
         from typer import rich_utils
     except ImportError:  # rich not installed: typer calls show()
         return
-    rich_utils.rich_format_error = lambda exc: exc.show()
+    def format_error(self: Any) -> None:  # typer's own ClickException (it may vendor click)
+        self.show()
+
+    rich_utils.rich_format_error = format_error

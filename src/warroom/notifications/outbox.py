@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
@@ -270,7 +271,7 @@ def deliver_due(app: App, now: datetime, limit: int = 50, wait: float = 0.05) ->
         fut = _pool.submit(_send, app, row, secret)
         with fl.lock:
             fl.running.add(fut)
-        fut.add_done_callback(lambda f, row=row, aid=aid: _landed(fl, f, row, aid))
+        fut.add_done_callback(partial(_landed, fl, row=row, aid=aid))
         started.append(fut)
     if started and wait > 0:
         futures_wait(started, timeout=wait)

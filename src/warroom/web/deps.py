@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -62,7 +62,7 @@ def needs(role: UserRole) -> Callable[..., Principal]:
     return dep
 
 
-def public(reason: str) -> Callable[..., None]:
+def public(reason: str) -> Callable[..., Awaitable[None]]:
     """Dependency that marks a route as deliberately open (health checks, key-authenticated intake)."""
 
     async def dep() -> None:  # async: FastAPI would run a plain function in its thread pool on every request
