@@ -36,6 +36,7 @@ from http.client import HTTPConnection
 from multiprocessing import Process, Queue
 from pathlib import Path
 
+import ingest_workers
 from servers import HERE, ROOT, Server, cpu_seconds, drop, free_port, prepare, start_reference, start_warroom
 
 # scenario -> wrk script, its environment (the key or path is added per database), alerts per request
@@ -329,7 +330,9 @@ def main() -> int:
     ap.add_argument("--budget", type=int, help="stop measuring after this many seconds in all (0: no limit)")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--workers", type=int, default=1, help="warroom serve --workers (default: its default, 1)")
+    ap.add_argument("--workers", default="1", help="warroom serve --workers (default: its default, 1); a list such as "
+                    "1,2 serves each count on PostgreSQL, interleaved, and reports each over the first "
+                    "(bench/ingest_workers.py)")
     ap.add_argument("--no-worker", action="store_true", help="warroom serve --no-worker (default: worker on)")
     ap.add_argument("--profile", type=Path, metavar="DIR", help="after the measurements, one more run per scenario "
                     "with py-spy on the warroom server: DIR/ingest-<db>-<scenario>.txt and its top 25 functions")
@@ -339,10 +342,14 @@ def main() -> int:
                     "the schemas must match")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
+    if "," in args.workers and args.db is None:
+        args.db = "postgres"  # several processes: PostgreSQL only
     for k, v in (SHORT if args.short else FULL).items():
         if getattr(args, k) is None:
             setattr(args, k, v)
     args.scenarios = args.scenarios.split(",")
+    args.worker_counts = [int(n) for n in args.workers.split(",")]
+    args.workers = args.worker_counts[0]
     if args.profile:
         from profile_ingest import py_spy
 
@@ -355,7 +362,8 @@ def main() -> int:
             "loadavg_start": [round(x, 2) for x in os.getloadavg()],
             "wrk": f"{args.threads} threads, {args.connections} connections",
             "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds,
-            "warroom": f"warroom serve (workers {args.workers}, embedded worker {'off' if args.no_worker else 'on'})",
+            "warroom": f"warroom serve (workers {','.join(map(str, args.worker_counts))}, embedded worker "
+                       f"{'off' if args.no_worker else 'on'})",
             "reference": "bench/reference_app.py (uvicorn, uvloop, httptools, 1 worker)",
             "baseline": _commit(args.baseline) if args.baseline else None}
     print(f"ingest benchmark {head['date']}, commit {head['commit']}, Python {head['python']}, {head['cpus']} CPUs, "
@@ -372,7 +380,11 @@ def main() -> int:
                 wrk(ref.port, "ingest_pd.lua", {"WR_KEY": "warm-up", "WR_MODE": "dup"}, 1, args)
                 for db in args.db.split(","):
                     try:
-                        run_db(db, ref, args, Path(tmp), deadline, rows)
+                        if len(args.worker_counts) > 1:
+                            ingest_workers.run_db(db, ref, args, Path(tmp), deadline, rows, workloads=WORKLOADS,
+                                                  measure=measure, wrk=wrk, need=_need, env_for=_env)
+                        else:
+                            run_db(db, ref, args, Path(tmp), deadline, rows)
                     except OutOfTime:
                         raise
                     except Exception as exc:  # noqa: BLE001 - report it and measure the other database
@@ -387,7 +399,8 @@ def main() -> int:
     print(f"\nwarroom / reference: warroom's alerts/s over the reference's requests/s for the same requests, measured "
           f"in turn{am}. Load average at the end {' '.join(map(str, head['loadavg_end']))}; {head['seconds']} s in "
           f"all.\n")
-    print(summary(rows, args.short))
+    print(ingest_workers.summary(rows) if len(args.worker_counts) > 1 else summary(rows, args.short))
+    print(f"\nto measure again: .venv/bin/python bench/ingest.py {' '.join(sys.argv[1:])}")
     for p in problems:
         print(f"\n{p}")
     if args.json:
