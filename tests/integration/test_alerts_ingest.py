@@ -209,7 +209,7 @@ def test_generic_payload_ingests_through_the_same_path(app):
 def test_a_mixed_batch_from_several_integrations(app):
     one, k1 = integration(app, name="one")
     two, k2 = integration(app, name="two")
-    from warroom.alerts.ingest import Submission
+    from warroom.alerts.batch import Submission
     from warroom.alerts.writer import commit
 
     subs = [Submission(one, [AlertIn("same", Action.TRIGGER, "x", "error")]),

@@ -15,7 +15,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.alerts import store
-from warroom.alerts.ingest import Submission
+from warroom.alerts.batch import Submission
 from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
 from warroom.alerts.rules import Config, Integration, classify, parse_config
 from warroom.alerts.runtime import KeyCache, RateLimiter

@@ -20,7 +20,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from warroom.alerts import catalog_view
-from warroom.alerts.ingest import StaleGroups, Submission, process
+from warroom.alerts.batch import Submission
+from warroom.alerts.ingest import StaleGroups, process
 from warroom.platform.app import App
 from warroom.platform.db import Tx
 
