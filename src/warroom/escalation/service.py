@@ -383,6 +383,7 @@ def _escalation_step(app: App, tx: Tx, state: IncidentState, row: RowMapping, no
         events = [Event(EXHAUSTED, {"escalation_id": esc_id, "policy_id": row["policy_id"],
                                     "level": row["level"] + 1, "cycle": row["cycle"]}, SYSTEM_ACTOR, now)]
     else:
+        assert policy is not None  # a step comes from a policy
         level, cycle = step
         st.update_escalation(tx.conn, esc_id, level=level, cycle=cycle, updated_at=now,
                              next_at=now + timedelta(minutes=policy.levels[level].timeout_minutes))

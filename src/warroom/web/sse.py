@@ -76,9 +76,10 @@ async def _stream(request: Request, app: App, matches: Callable[[dict[str, Any]]
                 yield f
             if frames and min_gap:
                 await asyncio.sleep(min_gap)
-            notified = await _wait(request, woken, KEEPALIVE_SECONDS if app.live.cross_process else POLL_SECONDS)
-            if notified is None:
+            woke = await _wait(request, woken, KEEPALIVE_SECONDS if app.live.cross_process else POLL_SECONDS)
+            if woke is None:
                 return
+            notified = woke
             if not notified:
                 yield ": keepalive\n\n"
     finally:

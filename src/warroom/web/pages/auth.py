@@ -57,10 +57,10 @@ async def login_submit(request: Request, app: App = Depends(get_app)) -> Respons
     try:
         result = await sessions.login_async(app, username, password, sessions.client_ip(request))
     except (sessions.Throttled, Busy) as exc:
-        resp = _login_form(request, next_url=next_url, username=username, status=429, error=str(exc).capitalize()
-                           + ".")
-        resp.headers["Retry-After"] = str(exc.retry_after)
-        return resp
+        refused = _login_form(request, next_url=next_url, username=username, status=429,
+                              error=str(exc).capitalize() + ".")
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if result is None:
         return _login_form(request, next_url=next_url, username=username, status=401,
                            error="Wrong username or password.")

@@ -50,10 +50,10 @@ def service_page(service_id: PathId, request: Request, app: App = Depends(get_ap
         row = cat_store.get_service(conn, service_id)
         if row is None:
             raise PageError(404, f"There is no service {service_id}.")
-        ctx = {"svc": row, "depends_on": cat_store.dependencies_of(conn, service_id),
-               "dependents": cat_store.dependents_of(conn, service_id),
-               "incidents": st.open_for_service(conn, service_id), "names": load_names(conn),
-               "now": app.clock.now()}
+        ctx: dict[str, Any] = {"svc": row, "depends_on": cat_store.dependencies_of(conn, service_id),
+                               "dependents": cat_store.dependents_of(conn, service_id),
+                               "incidents": st.open_for_service(conn, service_id), "names": load_names(conn),
+                               "now": app.clock.now()}
     return render(request, "service.html", **ctx)
 
 
