@@ -60,6 +60,7 @@ demo: $(RUN_STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
+	$(MAKE) --no-print-directory typecheck
 	$(BIN)/python tools/audit_deps.py requirements-dev.lock
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
