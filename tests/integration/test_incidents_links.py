@@ -150,18 +150,14 @@ def test_closed_incidents_refuse_roles_but_keep_their_history(app) -> None:
 
 def test_add_note_returns_the_note_even_when_a_reactor_appends_after_it(app) -> None:
     from warroom.incidents.events import Event
+    from warroom.platform.app import Reactor
 
-    def reactor(app_, tx, state, events):  # noqa: ANN001, ANN202 - a downstream domain reacting to notes
-        if any(e.kind == "note.added" for e in events):
-            return svc.append_in(app_, tx, state, [Event("test.reacted", {}, "warroom", app_.clock.now())])
-        return None
+    def react(app_, tx, state, events):  # noqa: ANN001, ANN202 - a downstream domain reacting to notes
+        return [Event("test.reacted", {}, "warroom", app_.clock.now())]
 
     s = declare(app)
-    app.reactors.append(reactor)
-    try:
-        state, note = svc.add_note(app, RUI, s.id, "hello")
-    finally:
-        app.reactors.remove(reactor)
+    app.reactors = (*app.reactors, Reactor("test", frozenset({"note.added"}), react))
+    state, note = svc.add_note(app, RUI, s.id, "hello")
     assert (note.kind, note.seq, note.data["text"]) == ("note.added", 2, "hello")
     assert note.recorded_at is not None and state.version == 3
     assert kinds(app, s.id) == ["incident.declared", "note.added", "test.reacted"]

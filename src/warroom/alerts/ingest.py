@@ -175,9 +175,11 @@ def _timeline(app: App, tx: Tx, inc: _Incidents, touched: dict[int, Touch], view
         f = batch.facts(s, t, matrix, unresolved.get(incident_id), now)
         # Alert events change nothing promotion looks at (priority, services, status), so it can be decided first.
         promote = batch.promotion(s, t, view) if f.only_alert_facts else None
-        if f.only_alert_facts and not f.auto_resolve and not promote and not incidents.is_held(tx, incident_id):
-            # Nothing after this reads the database (no reactor acts on alert events): on PostgreSQL these
-            # writes go out together, and for the batch's last incident together with the COMMIT.
+        if f.only_alert_facts and not f.auto_resolve and not promote and not incidents.is_held(tx, incident_id) \
+                and not incidents.reacts_to(app, {e.kind for e in f.events}):
+            # Nothing after this reads the database (no reactor handles alert events: tests/integration/
+            # test_incidents_reactors.py holds bootstrap.REACTORS to that): on PostgreSQL these writes go out
+            # together, and for the batch's last incident together with the COMMIT.
             if incident_id == last:
                 tx.pipeline_until_commit()
                 inc.put(incidents.append_in(app, tx, s, f.events))

@@ -1,13 +1,12 @@
 """Pulling people into an incident: tell a person they now hold a role in it, tell the right people that it
 became a major incident, and page a person, a team or a schedule's on-call into it on request.
 
-`react` runs inside the incident transaction (it declares its kinds in `react.kinds`) and only writes outbox
-rows: an assignment or a promotion is not a page, so it goes at once through every contact method the person's
-rules name for the incident's priority, and acknowledging the incident does not cancel it. Nobody is told of
-what they did themselves. `page` is a use case: the request and whom it reached go on the timeline as
-`responders.paged`; its notifications are pages like any other (acknowledging the incident cancels the
-undelivered ones); a team with an escalation policy is paged through that policy, which escalates until
-someone acknowledges."""
+`reactor` answers assignments and promotions inside the incident transaction and only writes outbox rows:
+an assignment or a promotion is not a page, so it goes at once through every contact method the person's rules
+name for the incident's priority, and acknowledging the incident does not cancel it. Nobody is told of what they
+did themselves. `page` is a use case: the request and whom it reached go on the timeline as `responders.paged`;
+its notifications are pages like any other (acknowledging the incident cancels the undelivered ones); a team
+with an escalation policy is paged through that policy, which escalates until someone acknowledges."""
 
 from __future__ import annotations
 
@@ -31,7 +30,7 @@ from warroom.notifications import outbox
 from warroom.notifications.contacts import planned_sends
 from warroom.oncall.service import on_call_user_in
 from warroom.oncall.store import get_schedule
-from warroom.platform.app import App
+from warroom.platform.app import App, Reactor
 from warroom.platform.db import Tx
 
 PAGED = "responders.paged"
@@ -40,7 +39,7 @@ MAX_MESSAGE = 2000
 
 # -- telling people: the reactor ------------------------------------------------------------------
 
-def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> None:
+def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> list[Event]:
     """An assignee hears they hold the role; a promotion reaches the coordinator, or else level 1 of the
     incident's services' escalation policies."""
     for e in events:
@@ -56,9 +55,10 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> None:
                 who, why = level_one(app, tx.conn, state), "on call"
             payload = {"event": "promoted", "reason": e.data.get("reason"), "by": e.actor, "as": why}
             _tell(app, tx, state, e, who, payload)
+    return []  # the notices are not timeline facts
 
 
-react.kinds = frozenset({ev.ROLE_ASSIGNED, ev.MAJOR_PROMOTED})  # type: ignore[attr-defined]
+reactor = Reactor("responders", frozenset({ev.ROLE_ASSIGNED, ev.MAJOR_PROMOTED}), react)
 
 
 def level_one(app: App, conn: Connection, state: IncidentState) -> list[int]:
@@ -116,7 +116,7 @@ def page(app: App, p: Principal, incident_id: int, *, user_id: int | None = None
         extra = {"requested_by": p.actor, "message": message, "target": target["name"]}
         events: list[Event] = []
         if policy_id is not None:
-            from warroom.escalation.service import start_in  # the escalation service installs this module
+            from warroom.escalation.service import start_in  # late: service -> failures -> this module
 
             paged = start_in(app, tx, s, policy_id, "requested", extra)
             assert paged is not None  # _target checked the policy exists

@@ -19,13 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from warroom.auth.permissions import Principal
 from warroom.catalog.store import services
 from warroom.errors import Conflict, Invalid, NotFound
-from warroom.escalation import failures, responders
+from warroom.escalation import failures
 from warroom.escalation import store as st
 from warroom.escalation.paging import (
     BREACHED,
     EXHAUSTED,
     NONE,
-    OWN_KINDS,
     STOPPED,
     SYSTEM_ACTOR,
     PoliciesInTx,
@@ -47,7 +46,7 @@ from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status, is_open
 from warroom.notifications import outbox
 from warroom.platform import kv
-from warroom.platform.app import App
+from warroom.platform.app import App, Reactor
 from warroom.platform.db import Tx
 
 TARGETS_KEY = "response_targets"
@@ -293,14 +292,12 @@ def _retarget(tx: Tx, state: IncidentState, priority: str) -> None:
                             due_at=state.detected_at + timedelta(minutes=minutes))
 
 
-def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState | None:
+def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> list[Event]:
     """Page on declaration and on reopening, stop on acknowledgement, settle targets on resolution (an
-    acknowledgement target only a person's acknowledgement meets); log it all on the timeline."""
+    acknowledgement target only a person's acknowledgement meets). Returns what it did, for the timeline."""
     out: list[Event] = []
     now = app.clock.now()
     for e in events:
-        if e.kind in OWN_KINDS:
-            continue
         if e.kind == ev.DECLARED:
             out += _on_declared(app, tx, state)
         elif e.kind == ev.ACKNOWLEDGED:
@@ -317,15 +314,18 @@ def react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> Incide
             st.unacknowledged_timers(tx.conn, state.id, now)  # an acknowledgement settled it already if any
             why = "merged" if any(x.kind == ev.MERGED for x in events) else e.data["new"]
             out += _stop_all(app, tx, state, why, e.actor)
-    return incidents.append_in(app, tx, state, out) if out else None
+    return out
+
+
+# incident.merged only tells a resolution that came with it why the paging stops
+reactor = Reactor("escalation", frozenset({ev.DECLARED, ev.ACKNOWLEDGED, ev.PRIORITY_CHANGED, ev.FIELDS_CHANGED,
+                                           ev.STATUS_CHANGED, ev.MERGED}), react)
 
 
 def install(app: App) -> None:
-    """Wire paging into incident changes, and the notification channels it uses."""
+    """Wire the notification channels paging uses (the reactors are in bootstrap.REACTORS)."""
     outbox.install(app, on_dead=failures.report_dead)
     outbox.add_check(app, stale_pages)
-    app.reactors.append(react)
-    app.reactors.append(responders.react)  # assignments and promotions reach their people
 
 
 # -- worker jobs ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ one transaction, let reactors add their side effects there too, and announce aft
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -67,14 +68,19 @@ def record(app: App, tx: Tx, before: IncidentState, events: list[Event], *, reac
     incident declared, then its alerts attached) comes before its effects (pages) on the timeline."""
     if not events:
         return before
-    now = app.clock.now()
+    after, numbered = _append(app, tx, before, events)
+    return _react_or_hold(app, tx, after, numbered, react)
+
+
+def _append(app: App, tx: Tx, before: IncidentState, events: list[Event]) -> tuple[IncidentState, list[Event]]:
+    """Number `events` after `before`, fold them, and write the snapshot and the events in `tx`."""
     numbered = [e.at_seq(before.version + i + 1) for i, e in enumerate(events)]
     after = before
     for e in numbered:
         after = apply(after, e)
     st.save_snapshot(tx.conn, before, after)
-    st.append_events(tx.conn, before.id, numbered, now)
-    return _react_or_hold(app, tx, after, numbered, react)
+    st.append_events(tx.conn, before.id, numbered, app.clock.now())
+    return after, numbered
 
 
 def _react_or_hold(app: App, tx: Tx, state: IncidentState, events: list[Event], react: bool) -> IncidentState:
@@ -96,14 +102,37 @@ def react_held_in(app: App, tx: Tx, state: IncidentState) -> IncidentState:
     return _react(app, tx, state, held) if held else state
 
 
+MAX_DEPTH = 3  # effects of effects of effects: deeper is a loop between reactors, refused
+
+
+class ReactorLoop(RuntimeError):
+    """Reactors kept answering each other's effects: a wiring error, never a user's."""
+
+
+def reacts_to(app: App, kinds: Iterable[str]) -> bool:
+    """Whether a registered reactor handles any of these kinds (if not, recording them reads nothing)."""
+    return any(not r.kinds.isdisjoint(kinds) for r in app.reactors)
+
+
 def _react(app: App, tx: Tx, state: IncidentState, events: list[Event]) -> IncidentState:
-    """Run reactors; one that appends its own events (via append_in) returns the newer state."""
-    for reactor in app.reactors:
-        newer = reactor(app, tx, state, events)
-        if isinstance(newer, IncidentState):
-            state = newer
+    """Call each reactor with the events of its kinds; append the effects they return after their causes
+    (one append per round), offer those to the reactors in turn, up to MAX_DEPTH; then announce once."""
+    kinds = [e.kind for e in events]
+    causes = events
+    for depth in range(MAX_DEPTH + 1):
+        effects: list[Event] = []
+        for reactor in app.reactors:
+            mine = [e for e in causes if e.kind in reactor.kinds]
+            if mine:
+                effects += reactor.react(app, tx, state, mine)
+        if not effects:
+            break
+        if depth == MAX_DEPTH:
+            raise ReactorLoop(f"reactors still answering after {MAX_DEPTH} rounds: {[e.kind for e in effects]}")
+        state, causes = _append(app, tx, state, effects)
+        kinds += [e.kind for e in causes]
     app.live.announce(tx, {"type": "incident", "incident_id": state.id, "ref": state.ref,
-                           "seq": state.version, "kinds": [e.kind for e in events]})
+                           "seq": state.version, "kinds": kinds})
     return state
 
 

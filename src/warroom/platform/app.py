@@ -15,9 +15,17 @@ from warroom.platform.settings import Settings
 if TYPE_CHECKING:  # the domains' runtime types; the domains import this module, never the reverse at run time
     from warroom.alerts.runtime import AlertsRuntime
 
-# A reactor runs inside the transaction that appended incident events, so its own writes
-# (pages to send, timers to set) commit or roll back with them.
-Reactor = Callable[["App", Tx, Any, list[Any]], Any]  # may return the newer incident state
+
+@dataclass(frozen=True)
+class Reactor:
+    """A downstream answer to incident events. The incident service calls `react(app, tx, state, events)` only
+    with the recorded events whose kind is in `kinds` (never with an empty list), inside the transaction that
+    recorded them, so the reactor's own writes (pages to send, timers to set) commit or roll back with them.
+    `react` returns its effects, events the service appends after their causes; it never appends them itself."""
+
+    name: str
+    kinds: frozenset[str]
+    react: Callable[[App, Tx, Any, list[Any]], list[Any]]  # (app, tx, IncidentState, [Event]) -> [Event]
 
 
 @dataclass
@@ -27,7 +35,7 @@ class App:
     clock: Clock
     alerts: AlertsRuntime
     live: LiveHub = field(default_factory=LiveHub)
-    reactors: list[Reactor] = field(default_factory=list)
+    reactors: tuple[Reactor, ...] = ()  # bootstrap.REACTORS
     extras: dict[str, Any] = field(default_factory=dict)
     passwords: Any = None  # auth.passwords.PasswordChecks, made on the first password check
 
