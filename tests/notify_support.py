@@ -35,13 +35,20 @@ class Recorder:
     def __init__(self, app: App, fail: set[str] | None = None) -> None:
         self.sent: list[dict[str, Any]] = []
         self.fail = fail or set()
-        app.extras["channels"] = {k: self._channel(k) for k in ("email", "webhook", "slack", "teams", "apprise")}
+        app.notifications.channels = {k: self._channel(k) for k in ("email", "webhook", "slack", "teams", "apprise")}
+
+    @classmethod
+    def of(cls, app: App) -> Recorder:
+        """The recorder already in place of the app's channels, or a new one."""
+        found = getattr(app.notifications.channels.get("email"), "recorder", None)
+        return found if isinstance(found, cls) else cls(app)
 
     def _channel(self, kind: str):  # noqa: ANN202
         def send(row: dict[str, Any], secret: str) -> None:
             if kind in self.fail:
                 raise DeliveryFailed(f"{kind} is down")  # as a real channel reports it (platform/outbound.py)
             self.sent.append({"channel": kind, "address": row["address"], "key": row["key"], **row["payload"]})
+        send.recorder = self  # type: ignore[attr-defined]  # Recorder.of finds it
         return send
 
     def to(self, address: str) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from warroom.alerts.runtime import AlertsRuntime
 from warroom.escalation import responders
 from warroom.escalation import service as escalation
+from warroom.notifications.runtime import NotificationsRuntime
 from warroom.platform.app import App, Reactor
 from warroom.platform.clock import Clock, SystemClock
 from warroom.platform.db import Database
@@ -24,7 +25,7 @@ INSTALLERS: tuple[Callable[[App], None], ...] = (escalation.install,)
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     settings = settings or Settings()
     app = App(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock(),
-              alerts=AlertsRuntime(), reactors=REACTORS)
+              alerts=AlertsRuntime(), notifications=NotificationsRuntime(), reactors=REACTORS)
     for install in INSTALLERS:
         install(app)
     return app

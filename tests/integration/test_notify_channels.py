@@ -71,7 +71,7 @@ def smtp_server(mode: str, cert: tuple[Path, Path]) -> tuple[Controller, Inbox]:
 def test_page_arrives_by_email(app, clock, mode, cert):
     ctl, inbox = smtp_server(mode, cert)
     try:
-        app.extras["channels"]["email"] = EmailChannel(SmtpConfig("127.0.0.1", ctl.port, mode, cafile=str(cert[0])))
+        app.notifications.channels["email"] = EmailChannel(SmtpConfig("127.0.0.1", ctl.port, mode, cafile=str(cert[0])))
         ana = person(app, "ana")
         inc = declare(app, service_with(app, "web", policy(app, "p", [[{"kind": "user", "id": ana}]])))
         run_ticks(app)
@@ -124,7 +124,7 @@ def test_slack_and_teams_payload_shapes(app, clock, receiver):
 
 
 def test_failures_back_off_then_dead_letter_then_retry(app, clock, receiver):
-    app.extras["notify_retry"] = Retry(base_seconds=10, cap_seconds=600, max_attempts=3, lease_seconds=60)
+    app.notifications.retry = Retry(base_seconds=10, cap_seconds=600, max_attempts=3, lease_seconds=60)
     receiver.status = 503
     ana = person(app, "ana")
     hook = contacts.add_method(app, ADMIN, ana, kind="webhook", address=receiver.url(), secret="k")

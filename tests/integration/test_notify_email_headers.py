@@ -122,7 +122,7 @@ def test_alertmanager_multiline_description_pages_by_email(app, clock, api, smtp
     ctl, inbox = smtp
     with inbox.cond:
         inbox.messages.clear()
-    app.extras["channels"]["email"] = EmailChannel(SmtpConfig("127.0.0.1", ctl.port, "plain"))
+    app.notifications.channels["email"] = EmailChannel(SmtpConfig("127.0.0.1", ctl.port, "plain"))
     ana = person(app, "ana")
     sid = service_with(app, "db", policy(app, "db", [[{"kind": "user", "id": ana}]]))
     _, key = integration(app, "alertmanager", service_id=sid)

@@ -189,7 +189,7 @@ def test_a_failed_delivery_keeps_the_status_not_the_answer_or_the_url(db_url, cl
     r = Receiver(status=500, answer=answer)
     try:
         with app_with(db_url, clock) as app:  # tests allow 127.0.0.1 by default
-            app.extras["notify_retry"] = Retry(base_seconds=1, max_attempts=1)
+            app.notifications.retry = Retry(base_seconds=1, max_attempts=1)
             ana = person(app, "ana")
             url = r.url("/hooks/T000/B000/XXXXSECRETXXXX")
             contacts.add_rule(app, ADMIN, ana, method_id=contacts.add_method(app, ADMIN, ana, kind="slack",
@@ -215,7 +215,7 @@ def test_apprise_failures_log_neither_the_address_nor_the_answer(db_url, clock, 
     r = Receiver(status=500, answer=b'{"error": "SECRET-ANSWER from inside", "code": 50001}')
     try:
         with app_with(db_url, clock, apprise_schemes="ntfy") as app:  # tests allow 127.0.0.1 by default
-            app.extras["notify_retry"] = Retry(base_seconds=1, max_attempts=1)
+            app.notifications.retry = Retry(base_seconds=1, max_attempts=1)
             ana = person(app, "ana")
             nid = page_one(app, ana, r.url("/SECRETTOPIC").replace("http://", "ntfy://"), kind="apprise")
             logs.quiet_libraries()  # as `warroom serve` and `warroom worker` do (logs.setup)

@@ -62,7 +62,7 @@ def inbox(app):  # noqa: ANN001, ANN201
     box = Inbox()
     ctl = Controller(box, hostname="127.0.0.1", port=port)
     ctl.start()
-    app.extras["channels"]["email"] = EmailChannel(SmtpConfig("127.0.0.1", port))
+    app.notifications.channels["email"] = EmailChannel(SmtpConfig("127.0.0.1", port))
     yield box
     ctl.stop()
 

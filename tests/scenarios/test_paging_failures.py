@@ -35,8 +35,8 @@ def health(app, incident_id):
 @pytest.fixture
 def dead_smtp(app):
     outbox.install(app)
-    app.extras["channels"]["email"] = EmailChannel(SmtpConfig(host="127.0.0.1", port=dead_port(), timeout=2))
-    app.extras["notify_retry"] = Retry(base_seconds=10, cap_seconds=600, max_attempts=3, lease_seconds=60)
+    app.notifications.channels["email"] = EmailChannel(SmtpConfig(host="127.0.0.1", port=dead_port(), timeout=2))
+    app.notifications.retry = Retry(base_seconds=10, cap_seconds=600, max_attempts=3, lease_seconds=60)
 
 
 def test_a_page_to_a_dead_smtp_server_goes_dead_onto_the_timeline(app, clock, dead_smtp):
@@ -71,7 +71,7 @@ def test_a_page_to_a_dead_smtp_server_goes_dead_onto_the_timeline(app, clock, de
 
 def test_a_retried_dead_page_that_arrives_clears_the_flag(app, clock):
     rec = Recorder(app, fail={"email"})
-    app.extras["notify_retry"] = Retry(base_seconds=1, cap_seconds=1, max_attempts=1, lease_seconds=60)
+    app.notifications.retry = Retry(base_seconds=1, cap_seconds=1, max_attempts=1, lease_seconds=60)
     ana = person(app, "ana")
     inc = declare(app, service_with(app, "db", policy(app, "db", [[{"kind": "user", "id": ana}]], timeout=60)))
     run_ticks(app)
@@ -188,7 +188,7 @@ def test_an_acknowledgement_racing_a_dying_page_waits_and_wins(app, clock):
     from warroom.incidents import decide
 
     Recorder(app)
-    app.extras["notify_retry"] = Retry(base_seconds=1, cap_seconds=1, max_attempts=1, lease_seconds=60)
+    app.notifications.retry = Retry(base_seconds=1, cap_seconds=1, max_attempts=1, lease_seconds=60)
     inc = declare(app, service_with(app, "db", policy(app, "db", [[{"kind": "user", "id": person(app, "ana")}]])))
     ((row, aid, _),) = outbox._claim(app, clock.now(), 10)
     errors: list[BaseException] = []

@@ -22,7 +22,7 @@ def receiver():
 
 def _hooked(app, receiver, name: str = "ana") -> int:
     """A person reached by a webhook on loopback, paged by the policy of a new service; returns the service id."""
-    app.extras["notify_retry"] = Retry(base_seconds=30, cap_seconds=600, max_attempts=5, lease_seconds=60)
+    app.notifications.retry = Retry(base_seconds=30, cap_seconds=600, max_attempts=5, lease_seconds=60)
     uid = person(app, name)
     hook = contacts.add_method(app, ADMIN, uid, kind="webhook", address=receiver.url(), secret="k")
     contacts.add_rule(app, ADMIN, uid, method_id=hook["id"])
@@ -118,7 +118,7 @@ def _alerting(app, name: str, *, tier: int = 3, major: bool = False):
     from tests.notify_support import Recorder
     from warroom.catalog import service as catalog
 
-    rec = app.extras.get("_rec") or app.extras.setdefault("_rec", Recorder(app))
+    rec = Recorder.of(app)
     uid = person(app, name)
     pid = policy(app, f"p-{name}", [[{"kind": "user", "id": uid}]], timeout=10)
     sid = catalog.create_service(app, name=f"svc-{name}", tier=tier, escalation_policy_id=pid)["id"]

@@ -23,7 +23,7 @@ MAIL = "rui.private@example.test"
 def paged(app, users, clock):
     """rui (responder) has a Slack webhook and an Apprise URL; an incident paged him; both sends are dead."""
     Recorder(app, fail={"slack", "apprise"})  # installs failing channels
-    app.extras["notify_retry"] = Retry(base_seconds=1, max_attempts=1)
+    app.notifications.retry = Retry(base_seconds=1, max_attempts=1)
     rui = users.ids["responder"]
     for kind, address in (("slack", SLACK), ("apprise", APPRISE)):
         m = contacts.add_method(app, users.principal("responder"), rui, kind=kind, address=address)

@@ -165,7 +165,7 @@ def test_a_policy_is_deleted_only_once_nothing_relies_on_it(api, users, app, clo
 
 def test_contacts_and_notifications_with_retry(api, users, app, clock):
     rec = Recorder(app, fail={"webhook"})
-    app.extras["notify_retry"] = __import__("warroom.notifications.outbox", fromlist=["Retry"]).Retry(
+    app.notifications.retry = __import__("warroom.notifications.outbox", fromlist=["Retry"]).Retry(
         base_seconds=1, max_attempts=1)
     rid = users.ids["responder"]
     h = users.headers("responder")

@@ -83,7 +83,7 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
         listed = run("notification", "list", "--state", "delivered")
         assert "webhook" in listed and "delivered" in listed
         receiver.status = 500
-        app.extras["notify_retry"] = outbox.Retry(max_attempts=1)
+        app.notifications.retry = outbox.Retry(max_attempts=1)
         run("incident", "declare", "again", "--impact", "extensive", "--urgency", "critical",
             "--service", str(svc["id"]))
         receiver.wait_for(2, timeout=15)

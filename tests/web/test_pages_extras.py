@@ -106,7 +106,7 @@ def test_dead_pages_can_be_sent_again_and_people_show_shifts_and_contacts(api, a
     from warroom.alerts.model import Action, AlertIn
     from warroom.notifications.outbox import Retry
 
-    app.extras["notify_retry"] = Retry(max_attempts=1)
+    app.notifications.retry = Retry(max_attempts=1)
     recorder = Recorder(app, fail={"email"})
     ana = person(app, "ana")
     sid = service_with(app, "db", policy(app, "DB primary", [[{"kind": "user", "id": ana}]]))

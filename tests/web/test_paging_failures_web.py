@@ -26,8 +26,8 @@ def dead_port() -> int:
 @pytest.fixture
 def dead_smtp(app):
     outbox.install(app)
-    app.extras["channels"]["email"] = EmailChannel(SmtpConfig(host="127.0.0.1", port=dead_port(), timeout=2))
-    app.extras["notify_retry"] = Retry(base_seconds=10, cap_seconds=600, max_attempts=2, lease_seconds=60)
+    app.notifications.channels["email"] = EmailChannel(SmtpConfig(host="127.0.0.1", port=dead_port(), timeout=2))
+    app.notifications.retry = Retry(base_seconds=10, cap_seconds=600, max_attempts=2, lease_seconds=60)
 
 
 def paged_by_dead_smtp(app, clock, users) -> incidents.IncidentState:
@@ -129,7 +129,7 @@ def test_admin_banner_and_readyz_after_failed_email(api, app, clock, users, dead
 
 def test_admin_banner_when_email_is_not_configured(api, app, users, monkeypatch) -> None:
     monkeypatch.delenv("WARROOM_SMTP_HOST", raising=False)
-    app.extras["channels"]["email"] = EmailChannel(SmtpConfig.from_env())
+    app.notifications.channels["email"] = EmailChannel(SmtpConfig.from_env())
     login_as(api, "admin")
     assert "data-banner" not in api.get("/").text  # nobody could be e-mailed yet
     assert api.get("/readyz").json()["notifications"]["email"]["configured"] is False
@@ -137,7 +137,7 @@ def test_admin_banner_when_email_is_not_configured(api, app, users, monkeypatch)
     html = api.get("/teams").text
     assert 'data-banner="email_unconfigured"' in html and "WARROOM_SMTP_HOST is not set" in html
     monkeypatch.setenv("WARROOM_SMTP_HOST", "127.0.0.1")  # a local relay, on purpose
-    app.extras["channels"]["email"] = EmailChannel(SmtpConfig.from_env())
+    app.notifications.channels["email"] = EmailChannel(SmtpConfig.from_env())
     assert "data-banner" not in api.get("/").text
     assert api.get("/readyz").json()["notifications"]["email"]["configured"] is True
 

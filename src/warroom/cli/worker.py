@@ -30,7 +30,7 @@ def worker(once: bool = typer.Option(False, "--once", help="Run every job once, 
         listener = PgListener(wr.live, settings.database_url)
         listener.start()
     stop = threading.Event()
-    wake = wr.extras.setdefault("worker_wake", threading.Event())
+    wake = wr.notifications.wake
 
     def _halt(*_: object) -> None:  # end the wait for the next tick too, however long the tick
         stop.set()

@@ -22,7 +22,7 @@ WINDOW = timedelta(hours=1)
 
 
 def email_configured(app: App) -> bool:
-    channel = app.extras.get("channels", {}).get("email")
+    channel = app.notifications.channels.get("email")
     if channel is None:
         return False
     return bool(getattr(getattr(channel, "config", None), "configured", True))  # a custom channel is configured

@@ -16,11 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -31,6 +29,7 @@ from warroom.auth.permissions import Principal
 from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.notifications import store as st
 from warroom.notifications.redact import may_see, shown
+from warroom.notifications.runtime import Flight, Retry
 from warroom.platform.app import App
 from warroom.platform.db import Tx
 
@@ -57,33 +56,16 @@ MarkDead = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 DeadHook = Callable[[App, Tx, list[dict[str, Any]], MarkDead], None]
 
 
-@dataclass(frozen=True)
-class Retry:
-    base_seconds: float = 5.0
-    cap_seconds: float = 600.0
-    max_attempts: int = 6
-    lease_seconds: float = 60.0  # a claimed row is due again after this if its worker vanished
-
-    def backoff(self, attempt: int) -> timedelta:
-        return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1)))
-
-    @classmethod
-    def from_env(cls) -> Retry:
-        env = os.environ.get
-        return cls(float(env("WARROOM_NOTIFY_BACKOFF_SECONDS", "5")), 600.0,
-                   int(env("WARROOM_NOTIFY_MAX_ATTEMPTS", "6")), float(env("WARROOM_NOTIFY_LEASE_SECONDS", "60")))
-
-
 def retry_policy(app: App) -> Retry:
-    return app.extras.setdefault("notify_retry", Retry.from_env())
+    return app.notifications.retry
 
 
 def channels(app: App) -> dict[str, Channel]:
-    return app.extras["channels"]
+    return app.notifications.channels
 
 
 def checks(app: App) -> list[Check]:
-    return app.extras.setdefault("notify_checks", [])
+    return app.notifications.checks
 
 
 def add_check(app: App, check: Check) -> None:
@@ -110,9 +92,7 @@ def enqueue(app: App, tx: Tx, rows: list[dict[str, Any]]) -> None:
 
 def _wake_after(app: App, tx: Tx) -> None:
     """Wake this process's worker loop once `tx` commits (a separate worker finds the rows on its next tick)."""
-    wake = app.extras.get("worker_wake")
-    if wake is not None:
-        tx.after_commit(wake.set)
+    tx.after_commit(app.notifications.wake.set)
 
 
 def cancel_pages(app: App, tx: Tx, incident_id: int, reason: str) -> int:
@@ -127,17 +107,8 @@ SEND_THREADS = 32
 _pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="warroom-send")
 
 
-@dataclass
-class _Flight:
-    """Sends started by this process and not yet recorded: a slow channel never holds up the loop."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    running: set[Future] = field(default_factory=set)
-    done: list[tuple[dict[str, Any], int, str | None]] = field(default_factory=list)
-
-
-def _flight(app: App) -> _Flight:
-    return app.extras.setdefault("notify_flight", _Flight())
+def _flight(app: App) -> Flight:
+    return app.notifications.flight
 
 
 def _claim(app: App, now: datetime, limit: int) -> list[tuple[dict[str, Any], int, str]]:
@@ -238,7 +209,7 @@ def _write_outcomes(app: App, done: list[tuple[dict[str, Any], int, str | None]]
             log.warning("notification dead", extra={"notification_id": r["id"], "error": r["error"]})
         return marked
 
-    hook: DeadHook | None = app.extras.get("notify_on_dead")
+    hook = app.notifications.on_dead
     with app.db.transaction() as tx:
         of_incidents = [r for r in dying if r["incident_id"] is not None]
         if hook is not None and of_incidents:
@@ -279,7 +250,7 @@ def deliver_due(app: App, now: datetime, limit: int = 50, wait: float = 0.05) ->
     return len(claimed)
 
 
-def _landed(fl: _Flight, fut: Future, row: dict[str, Any], aid: int) -> None:
+def _landed(fl: Flight, fut: Future, row: dict[str, Any], aid: int) -> None:
     with fl.lock:
         fl.running.discard(fut)
         fl.done.append((row, aid, fut.result()))
@@ -342,16 +313,16 @@ def install(app: App, *, on_dead: DeadHook | None = None) -> None:
     """Default channels, from the environment; tests and bootstrap may replace entries. `on_dead` reports
     notifications of incidents that went dead (see DeadHook)."""
     if on_dead is not None:
-        app.extras["notify_on_dead"] = on_dead
+        app.notifications.on_dead = on_dead
     from warroom.notifications.channels import chat
     from warroom.notifications.channels.apprise_url import AppriseChannel
     from warroom.notifications.channels.email import EmailChannel, SmtpConfig
     from warroom.notifications.channels.webhook import Poster
     from warroom.platform.outbound import policy_of
 
-    if "channels" not in app.extras:
+    if not app.notifications.channels:
         guard = policy_of(app.settings)
         poster = Poster(guard)
-        app.extras["channels"] = {"email": EmailChannel(SmtpConfig.from_env()), "webhook": poster.send,
-                                  "slack": chat.slack(poster), "teams": chat.teams(poster),
-                                  "apprise": AppriseChannel(guard)}
+        app.notifications.channels = {"email": EmailChannel(SmtpConfig.from_env()), "webhook": poster.send,
+                                      "slack": chat.slack(poster), "teams": chat.teams(poster),
+                                      "apprise": AppriseChannel(guard)}

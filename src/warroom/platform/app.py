@@ -14,6 +14,7 @@ from warroom.platform.settings import Settings
 
 if TYPE_CHECKING:  # the domains' runtime types; the domains import this module, never the reverse at run time
     from warroom.alerts.runtime import AlertsRuntime
+    from warroom.notifications.runtime import NotificationsRuntime
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class App:
     db: Database
     clock: Clock
     alerts: AlertsRuntime
+    notifications: NotificationsRuntime
     live: LiveHub = field(default_factory=LiveHub)
     reactors: tuple[Reactor, ...] = ()  # bootstrap.REACTORS
-    extras: dict[str, Any] = field(default_factory=dict)
     passwords: Any = None  # auth.passwords.PasswordChecks, made on the first password check
 
     def close(self) -> None:

@@ -39,7 +39,7 @@ def tick(app: App, now: datetime | None = None, jobs: tuple[Job, ...] = JOBS) ->
 
 def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> None:
     """Tick until `stop` is set (or `max_ticks` ran), sleeping tick_seconds or until woken."""
-    wake: threading.Event = app.extras.setdefault("worker_wake", threading.Event())
+    wake = app.notifications.wake
     unsubscribe = app.live.subscribe(lambda message: wake.set() if _pages(message) else None)
     try:
         _loop(app, stop, wake, max_ticks)
@@ -79,14 +79,13 @@ def start_embedded(app: App) -> Callable[[], None]:
     if not app.settings.embedded_worker:
         return lambda: None
     stop = threading.Event()
-    app.extras.setdefault("worker_wake", threading.Event())
     thread = threading.Thread(target=run, args=(app, stop), name="warroom-worker", daemon=True)
     thread.start()
     log.info("embedded worker started")
 
     def halt() -> None:
         stop.set()
-        app.extras["worker_wake"].set()
+        app.notifications.wake.set()
         thread.join(timeout=15)
 
     return halt
