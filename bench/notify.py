@@ -20,6 +20,7 @@ recorded outcome; idle ticks included), the load average; and the ratios warroom
     .venv/bin/python bench/notify.py                                  # SQLite and PostgreSQL, 2 rounds of 20 s
     .venv/bin/python bench/notify.py --db sqlite --rounds 3 --seconds 10
     .venv/bin/python bench/notify.py --db sqlite --profile var/profile  # + one py-spy'd run, top 25 functions
+    .venv/bin/python bench/notify.py --baseline /tmp/before             # + that checkout's code, alternating
 
 Timer lateness (escalation steps coming due) is bench/timers.py. Only 127.0.0.1 traffic. Not part of `make test`."""
 
@@ -193,45 +194,55 @@ async def drive(port: int, token: str, service_id: int, rate: float, seconds: fl
     return out
 
 
-async def measure(server: Server, token: str, service_id: int, args: argparse.Namespace,
-                  box: Mailbox | None) -> dict:
+async def measure(server: Server, token: str, service_id: int, args: argparse.Namespace, box: Mailbox | None,
+                  profile: Path | None = None) -> dict:
     # warm-up, not measured: the first requests build FastAPI's route tables and SQLAlchemy's statement caches
     await drive(server.port, token, service_id, 20, args.warmup, None, server.pid, 0)
+    prof = None
+    if profile is not None:
+        from profile_ingest import record
+
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        prof = record(server.pid, int(args.seconds + args.idle + 3), profile)
     load = os.getloadavg()[0]
     idle0 = cpu_seconds(server.pid)
     await asyncio.sleep(args.idle)
     idle = (cpu_seconds(server.pid) - idle0) * 1000 / args.idle
     r = await drive(server.port, token, service_id, args.rate, args.seconds, box, server.pid, args.settle)
+    if prof is not None:
+        await asyncio.to_thread(prof.wait, args.seconds + 60)
     return {**r, "idle_cpu_ms_per_s": round(idle, 1), "loadavg_1m": round(load, 2)}
+
+
+async def run_warroom(db: str, rnd: int, smtp_port: int, args: argparse.Namespace, tmp: Path,
+                      checkout: Path | None = None) -> dict:
+    url, token, service_id = prepare(db, tmp, "oncall@example.org")
+    server = start_warroom(url, free_port(), tmp, checkout=checkout,
+                           settings={"WARROOM_SMTP_HOST": "127.0.0.1", "WARROOM_SMTP_PORT": str(smtp_port)})
+    target = "baseline" if checkout else "warroom"
+    try:
+        box = Mailbox()
+        args.mailbox[0] = box
+        profile = args.profile / f"notify-{db}-{target}.txt" if args.profile and rnd == 0 else None
+        return {"db": db, "round": rnd, "target": target,
+                **await measure(server, token, service_id, args, box, profile)}
+    finally:
+        server.stop()
+        drop(url)
 
 
 async def one_round(db: str, rnd: int, ref: Server, smtp_port: int, args: argparse.Namespace,
                     tmp: Path) -> list[dict]:
-    rows = [{"db": db, "round": rnd, "target": "reference",
-             **await measure(ref, "x", 0, args, None)}]
-    url, token, service_id = prepare(db, tmp, "oncall@example.org")
-    server = start_warroom(url, free_port(), tmp, settings={"WARROOM_SMTP_HOST": "127.0.0.1",
-                                                            "WARROOM_SMTP_PORT": str(smtp_port)})
-    try:
-        box = Mailbox()
-        args.mailbox[0] = box
-        prof = None
-        if args.profile and rnd == 0:
-            from profile_ingest import record
-
-            args.profile.mkdir(parents=True, exist_ok=True)
-            prof = record(server.pid, int(args.seconds + args.idle + 5), args.profile / f"notify-{db}.txt")
-        rows.append({"db": db, "round": rnd, "target": "warroom", **await measure(server, token, service_id, args,
-                                                                                   box)})
-        if prof is not None:
-            prof.wait(timeout=args.seconds + 60)
-    finally:
-        server.stop()
-        drop(url)
-    w, r = rows[1], rows[0]
-    w["ratio_cpu"] = round(w["server_cpu_ms_per_request"] / max(1e-9, r["server_cpu_ms_per_request"]), 1)
-    w["ratio_achieved"] = round(w["achieved_per_s"] / max(1e-9, r["achieved_per_s"]), 2)
-    w["ratio_api_p99"] = round((w["api_p99_ms"] or 0) / max(1e-9, r["api_p99_ms"] or 0), 1)
+    """The reference, then warroom (and the baseline checkout, in alternating order), one after the other."""
+    r = {"db": db, "round": rnd, "target": "reference", **await measure(ref, "x", 0, args, None)}
+    runs = [None, args.baseline] if args.baseline else [None]
+    if rnd % 2:
+        runs.reverse()
+    rows = [r, *[await run_warroom(db, rnd, smtp_port, args, tmp, checkout) for checkout in runs]]
+    for w in rows[1:]:
+        w["ratio_cpu"] = round(w["server_cpu_ms_per_request"] / max(1e-9, r["server_cpu_ms_per_request"]), 1)
+        w["ratio_achieved"] = round(w["achieved_per_s"] / max(1e-9, r["achieved_per_s"]), 2)
+        w["ratio_api_p99"] = round((w["api_p99_ms"] or 0) / max(1e-9, r["api_p99_ms"] or 0), 1)
     return rows
 
 
@@ -291,7 +302,9 @@ def main() -> None:
     ap.add_argument("--idle", type=float, default=2.0, help="seconds of idle CPU measured before each run")
     ap.add_argument("--settle", type=float, default=30.0, help="seconds to wait for pages after the last answer")
     ap.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the first warroom run of each database "
-                    "into DIR/notify-<db>.txt (collapsed stacks) and print its top 25 functions")
+                    "into DIR/notify-<db>-warroom.txt (collapsed stacks) and print its top 25 functions")
+    ap.add_argument("--baseline", type=Path, metavar="CHECKOUT", help="also measure the code of another checkout "
+                    "(e.g. `git worktree add /tmp/before HEAD~1`) in the same rounds, alternating with this one")
     args = ap.parse_args()
     started = datetime.now(UTC)
     rows = asyncio.run(main_async(args))
@@ -301,10 +314,8 @@ def main() -> None:
     if args.profile:
         from profile_ingest import top
 
-        for db in args.db.split(","):
-            f = args.profile / f"notify-{db}.txt"
-            if f.exists():
-                print(top(f))
+        for f in sorted(args.profile.glob("notify-*.txt")):
+            print(top(f))
 
 
 if __name__ == "__main__":
