@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, delete, select, update
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.platform.db import UTCDateTime, metadata
@@ -114,10 +126,23 @@ def update_service(conn: Connection, service_id: int, **values: Any) -> None:
     conn.execute(update(services).where(services.c.id == service_id).values(**values))
 
 
+_EXISTING = select(services.c.id).where(services.c.id.in_(bindparam("ids", expanding=True)))
+_POLICIES = (select(services.c.escalation_policy_id)
+             .where(services.c.id.in_(bindparam("ids", expanding=True)), services.c.escalation_policy_id.is_not(None))
+             .distinct())
+
+
 def existing_service_ids(conn: Connection, ids: set[int]) -> set[int]:
     if not ids:
         return set()
-    return set(conn.execute(select(services.c.id).where(services.c.id.in_(ids))).scalars())
+    return set(conn.execute(_EXISTING, {"ids": list(ids)}).scalars())
+
+
+def policy_ids_of(conn: Connection, ids: list[int]) -> set[int]:
+    """The escalation policies of these services (those that have one)."""
+    if not ids:
+        return set()
+    return set(conn.execute(_POLICIES, {"ids": list(ids)}).scalars())
 
 
 def dependencies_of(conn: Connection, service_id: int) -> list[int]:

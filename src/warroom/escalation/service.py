@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from warroom.auth.permissions import Principal
-from warroom.catalog.store import services
+from warroom.catalog.store import policy_ids_of, services
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.escalation import failures
 from warroom.escalation import store as st
@@ -208,17 +208,16 @@ def stale_pages(conn: Connection, rows: list[RowMapping]) -> dict[int, str]:
 
 
 def _page_services(app: App, tx: Tx, state: IncidentState, service_ids: list[int], reason: str,
-                   again: bool = False) -> list[Event]:
-    """Start the escalation policy of each of these services that this incident has not escalated yet (or, with
-    `again`, has no escalation running right now: a reopened incident pages from level 1 again)."""
-    if not service_ids:
+                   again: bool = False, policy_ids: set[int] | None = None) -> list[Event]:
+    """Start the escalation policy of each of these services (`policy_ids`, when the caller has read them) that
+    this incident has not escalated yet (or, with `again`, has no escalation running right now: a reopened
+    incident pages from level 1 again)."""
+    policy_ids = policy_ids_of(tx.conn, service_ids) if policy_ids is None else policy_ids
+    if not policy_ids:
         return []
-    q = (select(services.c.escalation_policy_id).where(services.c.id.in_(service_ids),
-                                                       services.c.escalation_policy_id.is_not(None))
-         .distinct())
     started = {row["policy_id"] for row in st.escalations_of(tx.conn, state.id, active_only=again)}
     out = []
-    for pid in sorted(set(tx.conn.execute(q).scalars()) - started):
+    for pid in sorted(policy_ids - started):
         page = start_in(app, tx, state, pid, reason)
         if page is not None:
             out.append(page)
@@ -240,11 +239,9 @@ def _page_or_default(app: App, tx: Tx, state: IncidentState, reason: str, again:
     priorities reach them. Without a default, a P1/P2 on services without a policy records `escalation.none`
     (the war room and the queue then say nobody was paged; they also flag an open P1/P2 or major incident
     that names no service and was never paged, see failures.paging_health). A P3-P5 stays quiet."""
-    out = _page_services(app, tx, state, list(state.service_ids), reason, again=again)
-    has_policy = state.service_ids and tx.conn.execute(
-        select(services.c.id).where(services.c.id.in_(state.service_ids),
-                                    services.c.escalation_policy_id.is_not(None)).limit(1)).first()
-    if out or has_policy:
+    policy_ids = policy_ids_of(tx.conn, list(state.service_ids))
+    out = _page_services(app, tx, state, list(state.service_ids), reason, again=again, policy_ids=policy_ids)
+    if out or policy_ids:
         return out
     default_id = default_policy_in(tx)
     why = "default_policy" if reason == "declared" else f"{reason}_default_policy"

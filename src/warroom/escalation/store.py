@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, delete, select, update
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents.events import IncidentState
@@ -59,6 +72,14 @@ sla_timers = Table(
 
 NOT_ACKNOWLEDGED = "not_acknowledged"  # an ack target of an incident resolved or merged without an acknowledgement
 
+# Run in every declaration's transaction: built once, as building a statement costs SQLAlchemy more than running it.
+_POLICY = select(policies).where(policies.c.id == bindparam("id"))
+_INSERT_ESCALATION = escalations.insert().returning(escalations.c.id)
+_ESCALATIONS_OF = (select(escalations).where(escalations.c.incident_id == bindparam("incident_id"))
+                   .order_by(escalations.c.id))
+_ACTIVE_OF = _ESCALATIONS_OF.where(escalations.c.state == "active")
+_INSERT_TIMERS = sla_timers.insert()
+
 
 def insert_policy(conn: Connection, **values: Any) -> int:
     return conn.execute(policies.insert().values(**values).returning(policies.c.id)).scalar_one()
@@ -82,7 +103,7 @@ def active_escalations_of_policy(conn: Connection, policy_id: int) -> list[int]:
 
 
 def get_policy(conn: Connection, policy_id: int) -> RowMapping | None:
-    return conn.execute(select(policies).where(policies.c.id == policy_id)).mappings().first()
+    return conn.execute(_POLICY, {"id": policy_id}).mappings().first()
 
 
 def list_policies(conn: Connection) -> list[RowMapping]:
@@ -90,7 +111,7 @@ def list_policies(conn: Connection) -> list[RowMapping]:
 
 
 def insert_escalation(conn: Connection, **values: Any) -> int:
-    return conn.execute(escalations.insert().values(**values).returning(escalations.c.id)).scalar_one()
+    return conn.execute(_INSERT_ESCALATION, values).scalar_one()
 
 
 def update_escalation(conn: Connection, esc_id: int, **values: Any) -> None:
@@ -98,10 +119,7 @@ def update_escalation(conn: Connection, esc_id: int, **values: Any) -> None:
 
 
 def escalations_of(conn: Connection, incident_id: int, *, active_only: bool = False) -> list[RowMapping]:
-    q = select(escalations).where(escalations.c.incident_id == incident_id)
-    if active_only:
-        q = q.where(escalations.c.state == "active")
-    return list(conn.execute(q.order_by(escalations.c.id)).mappings())
+    return list(conn.execute(_ACTIVE_OF if active_only else _ESCALATIONS_OF, {"incident_id": incident_id}).mappings())
 
 
 def due_ids(conn: Connection, table: Table, when_col: str, now: datetime, limit: int) -> list[tuple[int, int]]:
@@ -144,7 +162,7 @@ def incident_standing(conn: Connection, ids: set[int]) -> dict[int, tuple[str, d
 
 def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(sla_timers.insert(), rows)
+        conn.execute(_INSERT_TIMERS, rows)
 
 
 def timers_of(conn: Connection, incident_id: int) -> list[RowMapping]:

@@ -125,15 +125,20 @@ def escape_like(text: str) -> str:
 
 
 
+_NEXTVAL = text("SELECT nextval('incident_ref_seq')")
+_MAX_REF = select(func.max(incidents.c.ref))
+
+
 def next_ref(conn: Connection) -> int:
     """The next INC number: a sequence on PostgreSQL (no lock held while the declaration runs); on SQLite
     writers are serialised (BEGIN IMMEDIATE), so the highest number plus one is safe."""
     if conn.dialect.name == "postgresql":
-        return conn.execute(text("SELECT nextval('incident_ref_seq')")).scalar_one()
-    return (conn.execute(select(func.max(incidents.c.ref))).scalar() or 0) + 1
+        return conn.execute(_NEXTVAL).scalar_one()
+    return (conn.execute(_MAX_REF).scalar() or 0) + 1
 
 
 _INSERT_SNAPSHOT = incidents.insert().returning(incidents.c.id)
+_INSERT_SERVICES = incident_services.insert()
 
 
 def insert_snapshot(conn: Connection, s: IncidentState) -> int:
@@ -161,7 +166,7 @@ def _sync_services(conn: Connection, incident_id: int, new: tuple[int, ...], old
         conn.execute(delete(incident_services).where(incident_services.c.incident_id == incident_id,
                                                      incident_services.c.service_id.in_(gone)))
     if added:
-        conn.execute(incident_services.insert(), [{"incident_id": incident_id, "service_id": s} for s in added])
+        conn.execute(_INSERT_SERVICES, [{"incident_id": incident_id, "service_id": s} for s in sorted(added)])
 
 
 class StaleVersion(Exception):

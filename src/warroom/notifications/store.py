@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     select,
@@ -106,12 +107,16 @@ def insert_rule(conn: Connection, **values: Any) -> int:
     return conn.execute(contact_rules.insert().values(**values).returning(contact_rules.c.id)).scalar_one()
 
 
+# Run on every page: built once, as building a statement costs SQLAlchemy more than running it.
+_RULES_OF = (select(contact_rules, contact_methods.c.kind, contact_methods.c.address)
+             .join(contact_methods, contact_methods.c.id == contact_rules.c.method_id)
+             .where(contact_rules.c.user_id.in_(bindparam("user_ids", expanding=True)))
+             .order_by(contact_rules.c.user_id, contact_rules.c.id))
+
+
 def rules_of(conn: Connection, user_ids: list[int]) -> list[RowMapping]:
     """Rules joined with their method, for the given users."""
-    q = (select(contact_rules, contact_methods.c.kind, contact_methods.c.address)
-         .join(contact_methods, contact_methods.c.id == contact_rules.c.method_id)
-         .where(contact_rules.c.user_id.in_(user_ids)).order_by(contact_rules.c.user_id, contact_rules.c.id))
-    return list(conn.execute(q).mappings())
+    return list(conn.execute(_RULES_OF, {"user_ids": list(user_ids)}).mappings())
 
 
 def delete_rule(conn: Connection, user_id: int, rule_id: int) -> bool:
@@ -121,9 +126,11 @@ def delete_rule(conn: Connection, user_id: int, rule_id: int) -> bool:
 
 # -- outbox -------------------------------------------------------------------------------------
 
+_INSERT_NOTIFICATIONS = notifications.insert()
+
 def insert_notifications(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(notifications.insert(), rows)
+        conn.execute(_INSERT_NOTIFICATIONS, rows)
 
 
 def get_notification(conn: Connection, nid: int) -> RowMapping | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, String, Table, select, update
+from sqlalchemy import Column, String, Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from warroom.platform.db import JSONType, UTCDateTime, metadata
@@ -20,8 +20,12 @@ org_settings = Table(
 )
 
 
+# Read on every declaration: built once, as building a statement costs SQLAlchemy more than running it.
+_GET = select(org_settings.c.value).where(org_settings.c.key == bindparam("key"))
+
+
 def get(conn: Connection, key: str) -> Any | None:
-    return conn.execute(select(org_settings.c.value).where(org_settings.c.key == key)).scalar_one_or_none()
+    return conn.execute(_GET, {"key": key}).scalar_one_or_none()
 
 
 def put(conn: Connection, key: str, value: Any, *, at: datetime, by: str) -> None:
