@@ -152,45 +152,67 @@ def attempts_of(conn: Connection, nid: int) -> list[RowMapping]:
     return list(conn.execute(q).mappings())
 
 
+# The worker runs these for every page it sends: built once, as building a statement costs SQLAlchemy more
+# than running it.
+_DUE = (notifications.c.state == "pending", notifications.c.next_attempt_at <= bindparam("now"))
+_CLAIM = (select(notifications).where(*_DUE).order_by(notifications.c.next_attempt_at, notifications.c.id)
+          .limit(bindparam("limit")))
+_CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True)
+_ANY_DUE = select(notifications.c.id).where(*_DUE).limit(1)
+_LEASE = (update(notifications).where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+          .values(attempts=notifications.c.attempts + 1,
+                  next_attempt_at=bindparam("until", type_=notifications.c.next_attempt_at.type)))
+_OPEN_ATTEMPTS = attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True)
+_SECRETS = (select(contact_methods.c.id, contact_methods.c.secret)
+            .where(contact_methods.c.id.in_(bindparam("ids", expanding=True))))
+
+
 def claim_due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
     """Pending notifications due by `now`, locked (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
-    q = (select(notifications).where(notifications.c.state == "pending", notifications.c.next_attempt_at <= now)
-         .order_by(notifications.c.next_attempt_at, notifications.c.id).limit(limit))
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    return list(conn.execute(q).mappings())
+    q = _CLAIM_SKIP_LOCKED if conn.dialect.name == "postgresql" else _CLAIM
+    return list(conn.execute(q, {"now": now, "limit": limit}).mappings())
 
 
 def any_due(conn: Connection, now: datetime) -> bool:
-    q = select(notifications.c.id).where(notifications.c.state == "pending", notifications.c.next_attempt_at <= now)
-    return conn.execute(q.limit(1)).first() is not None
+    return conn.execute(_ANY_DUE, {"now": now}).first() is not None
 
 
 def lease(conn: Connection, claimed: list[tuple[int, int]], until: datetime, now: datetime, worker: str) -> list[int]:
     """Push each claimed row's next attempt to `until`, count the attempt, open its record; returns attempt ids."""
-    conn.execute(update(notifications).where(notifications.c.id.in_([c[0] for c in claimed]))
-                 .values(attempts=notifications.c.attempts + 1, next_attempt_at=until))
-    res = conn.execute(attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True),
-                       [{"notification_id": nid, "attempt": n, "worker": worker, "started_at": now}
-                        for nid, n in claimed])
+    conn.execute(_LEASE, {"ids": [c[0] for c in claimed], "until": until})
+    res = conn.execute(_OPEN_ATTEMPTS, [{"notification_id": nid, "attempt": n, "worker": worker, "started_at": now}
+                                        for nid, n in claimed])
     return [r[0] for r in res]
 
 
 def secrets_of(conn: Connection, method_ids: set[int]) -> dict[int, str]:
     if not method_ids:
         return {}
-    q = select(contact_methods.c.id, contact_methods.c.secret).where(contact_methods.c.id.in_(method_ids))
-    return {r[0]: r[1] for r in conn.execute(q)}
+    return {r[0]: r[1] for r in conn.execute(_SECRETS, {"ids": list(method_ids)})}
+
+
+_UPDATES: dict[tuple[Any, ...], Any] = {}
+
+
+def _update(table: Table, names: tuple[str, ...], states: bool) -> Any:
+    """UPDATE table SET names WHERE id = :b_id [AND state IN :b_states], built once per shape."""
+    key = (table.name, names, states)
+    q = _UPDATES.get(key)
+    if q is None:
+        q = update(table).where(table.c.id == bindparam("b_id"))
+        if states:
+            q = q.where(table.c.state.in_(bindparam("b_states", expanding=True)))
+        q = _UPDATES[key] = q.values({n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names})
+    return q
 
 
 def update_notification(conn: Connection, nid: int, *, only_state: str | tuple[str, ...] | None = None,
                         **values: Any) -> bool:
-    q = update(notifications).where(notifications.c.id == nid)
-    if isinstance(only_state, str):
-        q = q.where(notifications.c.state == only_state)
-    elif only_state:
-        q = q.where(notifications.c.state.in_(only_state))
-    return conn.execute(q.values(**values)).rowcount == 1
+    states = (only_state,) if isinstance(only_state, str) else tuple(only_state or ())
+    params = {"b_id": nid, **{f"b_{n}": v for n, v in values.items()}}
+    if states:
+        params["b_states"] = list(states)
+    return conn.execute(_update(notifications, tuple(values), bool(states)), params).rowcount == 1
 
 
 def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], reason: str) -> int:
@@ -203,7 +225,8 @@ def cancel_pending(conn: Connection, incident_id: int, kinds: tuple[str, ...], r
 
 
 def finish_attempt(conn: Connection, attempt_id: int, **values: Any) -> None:
-    conn.execute(update(attempts).where(attempts.c.id == attempt_id).values(**values))
+    params = {"b_id": attempt_id, **{f"b_{n}": v for n, v in values.items()}}
+    conn.execute(_update(attempts, tuple(values), False), params)
 
 
 def count_by_state(conn: Connection) -> dict[str, int]:
