@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, column, delete, or_, select, table, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    column,
+    delete,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.platform.db import UTCDateTime, metadata
@@ -84,14 +98,17 @@ def insert_token(conn: Connection, **values: Any) -> int:
     return conn.execute(api_tokens.insert().values(**values).returning(api_tokens.c.id)).scalar_one()
 
 
+# Run on every API request: built once, as building a statement costs SQLAlchemy more than running it.
+_PRINCIPAL_FOR_TOKEN = (
+    select(api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at, *USER_COLS)
+    .join(users, users.c.id == api_tokens.c.user_id)
+    .where(api_tokens.c.token_hash == bindparam("token_hash"), api_tokens.c.revoked_at.is_(None),
+           users.c.active.is_(True), or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > bindparam("now")))
+)
+
+
 def principal_row_for_token(conn: Connection, token_hash: str, now: datetime) -> RowMapping | None:
-    q = (
-        select(api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at, *USER_COLS)
-        .join(users, users.c.id == api_tokens.c.user_id)
-        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None), users.c.active.is_(True),
-               or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now))
-    )
-    return conn.execute(q).mappings().first()
+    return conn.execute(_PRINCIPAL_FOR_TOKEN, {"token_hash": token_hash, "now": now}).mappings().first()
 
 
 def touch_token(conn: Connection, token_id: int, at: datetime) -> None:
