@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -75,10 +77,18 @@ def message(row: dict[str, Any], sender: str) -> EmailMessage:
     return msg
 
 
+IDLE_SECONDS = 30.0  # a connection unused this long is closed and a new one opened (relays drop idle ones)
+
+
 class EmailChannel:
+    """Sends over one SMTP connection per sending thread, kept open between messages: a new connection per page
+    (connect, EHLO, STARTTLS, login, QUIT) cost about as much CPU as the message itself. A connection the relay
+    has closed meanwhile is replaced once, at once; a message the relay refused is not sent again here."""
+
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self._ctx: ssl.SSLContext | None = None
+        self._local = threading.local()
 
     def _tls(self) -> ssl.SSLContext:
         """Built once: loading the CA store costs tens of milliseconds."""
@@ -91,15 +101,54 @@ class EmailChannel:
             self._ctx = ctx
         return self._ctx
 
-    def __call__(self, row: dict[str, Any], secret: str) -> None:
+    def _connect(self) -> smtplib.SMTP:
         c = self.config
         if c.mode == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
         else:
             smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
-        with smtp:
+        try:
             if c.mode == "starttls":
                 smtp.starttls(context=self._tls())
             if c.username:
                 smtp.login(c.username, c.password)
-            smtp.send_message(message(row, c.sender))
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _kept(self) -> smtplib.SMTP | None:
+        """This thread's open connection, unless it sat idle too long (then it is closed)."""
+        smtp, used_at = getattr(self._local, "conn", (None, 0.0))
+        if smtp is not None and time.monotonic() - used_at > IDLE_SECONDS:
+            self._drop(smtp)
+            smtp = None
+        return smtp
+
+    def _drop(self, smtp: smtplib.SMTP) -> None:
+        self._local.conn = (None, 0.0)
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def __call__(self, row: dict[str, Any], secret: str) -> None:
+        msg = message(row, self.config.sender)
+        smtp = self._kept()
+        if smtp is not None:
+            try:
+                smtp.send_message(msg)
+                self._local.conn = (smtp, time.monotonic())
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self._drop(smtp)  # the relay closed it meanwhile: a new connection, below
+            except BaseException:
+                self._drop(smtp)
+                raise
+        smtp = self._connect()
+        try:
+            smtp.send_message(msg)
+        except BaseException:
+            self._drop(smtp)
+            raise
+        self._local.conn = (smtp, time.monotonic())
