@@ -65,31 +65,63 @@ def setup(demo_if_empty: bool = typer.Option(False, "--demo-if-empty", help="Loa
 def serve(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
-    workers: int = typer.Option(1, help="Server processes on one socket (PostgreSQL only; docs/deploy.md)"),
+    workers: int = typer.Option(1, help="Server processes on this port (PostgreSQL only; docs/deploy.md)"),
     no_worker: bool = typer.Option(False, "--no-worker", help="Do not run the embedded background worker"),
+    supervised_by: int = typer.Option(0, "--supervised-by", hidden=True, help="Run as a child of `--workers N`"),
 ) -> None:
     """Serve the web app and API."""
     import os
 
-    import uvicorn
-
     from warroom.platform import logs
-    from warroom.web.processes import refusal, start_supervisor_worker
+    from warroom.web import processes
 
     settings = Settings()
-    refused = refusal(workers, settings.database_url)
+    refused = processes.refusal(workers, settings.database_url)
     if refused:
         typer.echo(refused, err=True)
         raise typer.Exit(2)
     if no_worker:
         os.environ["WARROOM_EMBEDDED_WORKER"] = "0"
     logs.setup(settings.log_json)
-    stop_worker = start_supervisor_worker() if workers > 1 else None
-    typer.echo(f"warroom serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
-               + (f", {workers} processes" if workers > 1 else ""))
-    try:
-        uvicorn.run("warroom.web.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                    access_log=False, proxy_headers=False, timeout_graceful_shutdown=5)
-    finally:
-        if stop_worker is not None:
+    if workers > 1:
+        typer.echo(f"warroom serving on http://{host}:{port} with {workers} processes  (API docs: "
+                   f"http://{host}:{port}/docs)")
+        stop_worker = processes.start_supervisor_worker()
+        try:
+            code = processes.supervise(workers, host, port)
+        finally:
             stop_worker()
+        raise typer.Exit(code)
+    if supervised_by:
+        _serve_child(host, port, supervised_by)
+        return
+    import uvicorn
+
+    typer.echo(f"warroom serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("warroom.web.asgi:app", **_UVICORN, host=host, port=port)
+
+
+_UVICORN = {"log_config": None, "access_log": False, "proxy_headers": False, "timeout_graceful_shutdown": 5}
+
+
+def _serve_child(host: str, port: int, supervisor: int) -> None:
+    """One of `--workers N`: its own SO_REUSEPORT socket on the shared port; exit status 3 if it never served."""
+    import uvicorn
+
+    from warroom.web import processes
+
+    processes.die_with(supervisor)
+    try:
+        sock = processes.reuse_port_socket(host, port)
+    except OSError as exc:
+        typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(processes.STARTUP_FAILURE) from None
+    server = uvicorn.Server(uvicorn.Config("warroom.web.asgi:app", **_UVICORN, host=host, port=port))
+    code: object = 0
+    try:
+        server.run(sockets=[sock])
+    except SystemExit as exc:  # uvicorn exits when the app cannot be imported or its startup fails
+        code = exc.code
+    if not server.started:
+        raise typer.Exit(processes.STARTUP_FAILURE)
+    raise typer.Exit(code if isinstance(code, int) else 1)
