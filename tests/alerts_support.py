@@ -77,8 +77,8 @@ def free_port() -> int:
 class LiveServer:
     """warroom served for real by uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, app: App, tls: tuple[Any, Any] | None = None) -> None:
-        """`tls`: (certificate file, key file) to serve https."""
+    def __init__(self, app: App, tls: tuple[Any, Any] | None = None, **options: Any) -> None:
+        """`tls`: (certificate file, key file) to serve https; `options`: more uvicorn.Config settings."""
         import threading
 
         import uvicorn
@@ -89,7 +89,7 @@ class LiveServer:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(app, background=False), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="on", ssl_certfile=tls[0] if tls else None,
-                                ssl_keyfile=tls[1] if tls else None)
+                                ssl_keyfile=tls[1] if tls else None, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
