@@ -122,13 +122,20 @@ def escalations_of(conn: Connection, incident_id: int, *, active_only: bool = Fa
     return list(conn.execute(_ACTIVE_OF if active_only else _ESCALATIONS_OF, {"incident_id": incident_id}).mappings())
 
 
+_DUE_IDS: dict[tuple[str, str], Any] = {}
+
+
 def due_ids(conn: Connection, table: Table, when_col: str, now: datetime, limit: int) -> list[tuple[int, int]]:
-    """(row id, incident id) of pending/active timers due by `now`, oldest first (no locks taken)."""
-    col = table.c[when_col]
-    state = "active" if table is escalations else "pending"
-    q = (select(table.c.id, table.c.incident_id).where(table.c.state == state, col <= now)
-         .order_by(col).limit(limit))
-    return [(r[0], r[1]) for r in conn.execute(q)]
+    """(row id, incident id) of pending/active timers due by `now`, oldest first (no locks taken). Every worker
+    tick asks, so the statement is built once per table."""
+    q = _DUE_IDS.get((table.name, when_col))
+    if q is None:
+        col = table.c[when_col]
+        state = "active" if table is escalations else "pending"
+        q = _DUE_IDS[table.name, when_col] = (
+            select(table.c.id, table.c.incident_id).where(table.c.state == state, col <= bindparam("now"))
+            .order_by(col).limit(bindparam("limit")))
+    return [(r[0], r[1]) for r in conn.execute(q, {"now": now, "limit": limit})]
 
 
 def claim(conn: Connection, table: Table, row_id: int, when_col: str, now: datetime) -> RowMapping | None:
