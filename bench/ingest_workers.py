@@ -1,7 +1,10 @@
 """`bench/ingest.py --workers 1,2`: the same scenarios against `warroom serve --workers N` for each N, in the same
 rounds as the reference (reference, then each warroom, the order of the warrooms reversed every other round), each
 on its own fresh PostgreSQL database; reports each N's alerts/s over the first N's (docs/bench-ingest.md, "Every
-core"). PostgreSQL only: `warroom serve` refuses N > 1 on SQLite."""
+core"). PostgreSQL only: `warroom serve` refuses N > 1 on SQLite.
+
+A count may name the alert writer threads per process too: `2w1` is `warroom serve --workers 2` with
+WARROOM_ALERTS_PG_WRITERS=1 (the default is 2 per process)."""
 
 from __future__ import annotations
 
@@ -17,14 +20,17 @@ Measure = Callable[[Server, str, dict[str, str], int, argparse.Namespace], dict]
 def run_db(db: str, ref: Server, args: argparse.Namespace, tmp: Path, deadline: float, rows: list[dict], *,
            workloads: dict, measure: Measure, wrk: Callable[..., dict], need: Callable[[float, float, str], None],
            env_for: Callable[[dict[str, str], dict[str, str], str], dict[str, str]]) -> None:
-    counts: list[int] = args.worker_counts
+    counts: list[str] = args.worker_counts
     if db != "postgres":
         raise RuntimeError("several --workers counts are measured on PostgreSQL only (SQLite: one process)")
     prepared = {n: prepare(db, tmp, f"workers{n}") for n in counts}
     servers: dict[int, Server] = {}
     try:
         for n in counts:
-            servers[n] = start_warroom(prepared[n][0], free_port(), tmp, workers=n, embedded_worker=not args.no_worker)
+            processes, _, writers = n.partition("w")
+            servers[n] = start_warroom(prepared[n][0], free_port(), tmp, workers=int(processes),
+                                       embedded_worker=not args.no_worker,
+                                       settings={"WARROOM_ALERTS_PG_WRITERS": writers} if writers else None)
         for sc in [s for s in args.scenarios if s in workloads]:
             script, env, per_request = workloads[sc]
             envs = {n: env_for(env, prepared[n][1], sc) for n in counts}
@@ -38,8 +44,8 @@ def run_db(db: str, ref: Server, args: argparse.Namespace, tmp: Path, deadline: 
                        for n in (counts if rnd % 2 else counts[::-1])}
                 first = max(got[counts[0]]["alerts_per_s"], 1)
                 row = {"db": db, "scenario": sc, "round": rnd, "reference": r,
-                       "workers": {str(n): got[n] for n in counts},
-                       "over_first": {str(n): round(got[n]["alerts_per_s"] / first, 3) for n in counts}}
+                       "workers": {n: got[n] for n in counts},
+                       "over_first": {n: round(got[n]["alerts_per_s"] / first, 3) for n in counts}}
                 rows.append(row)
                 print(line(row), flush=True)
     finally:
