@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 class Kind(StrEnum):
@@ -26,7 +26,8 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-SEVERITIES = ("critical", "error", "warning", "info")
+Severity = Literal["critical", "error", "warning", "info"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 
 _SEVERITY_ALIASES = {
     "critical": "critical", "crit": "critical", "page": "critical", "fatal": "critical", "disaster": "critical",

@@ -72,7 +72,9 @@ def create_integration(app: App, p: Principal, *, name: str, kind: str, service_
                                            created_at=now, created_by=p.actor, updated_at=now)
             _audit(tx, now, p, iid, "created", {"name": name.strip(), "kind": kind, "service_id": service_id,
                                                 "config": config})
-            return store.get_integration(tx.conn, iid), key  # type: ignore[return-value]
+            row = store.get_integration(tx.conn, iid)
+            assert row is not None  # written in this transaction
+            return row, key
     except IntegrityError:
         raise Conflict(f"an integration named {name.strip()!r} exists") from None
 
@@ -111,13 +113,14 @@ def update_integration(app: App, p: Principal, integration_id: int, *,
         except IntegrityError:
             raise Conflict(f"an integration named {changes.get('name')!r} exists") from None
         out = store.get_integration(tx.conn, integration_id)
-        diff = audit.changes(dict(row), {k: out[k] for k in changes})  # type: ignore[index]
+        assert out is not None  # locked above
+        diff = audit.changes(dict(row), {k: out[k] for k in changes})
         if diff or action:
             if action is None:
                 action = ("enabled" if diff["enabled"][1] else "disabled") if set(diff) == {"enabled"} else "edited"
             _audit(tx, now, p, integration_id, action, diff)
         _changed(app, tx, integration_id)
-    return out  # type: ignore[return-value]
+    return out
 
 
 def rotate_key(app: App, p: Principal, integration_id: int) -> tuple[RowMapping, str]:
@@ -129,9 +132,10 @@ def rotate_key(app: App, p: Principal, integration_id: int) -> tuple[RowMapping,
         now = app.clock.now()
         store.update_integration(tx.conn, integration_id, key_hash=hash_key(key), key_prefix=key[:6], updated_at=now)
         row = store.get_integration(tx.conn, integration_id)
+        assert row is not None  # locked above
         _audit(tx, now, p, integration_id, "key rotated", {"key_prefix": [old["key_prefix"], key[:6]]})
         _changed(app, tx, integration_id)
-    return row, key  # type: ignore[return-value]
+    return row, key
 
 
 def list_integrations(app: App) -> list[RowMapping]:
@@ -275,12 +279,13 @@ def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMappin
         if row is None:
             raise NotFound(f"alert {alert_id} not found")
         integ_row = store.get_integration(conn, row["integration_id"])
+        assert integ_row is not None  # an alert goes with its integration (ON DELETE CASCADE)
     if action is Action.ACKNOWLEDGE and row["status"] != AlertStatus.FIRING:
         raise Conflict(f"alert {alert_id} is {row['status']}; only a firing alert can be acknowledged")
     if action is Action.RESOLVE and row["status"] == AlertStatus.RESOLVED:
         raise Conflict(f"alert {alert_id} is already resolved")
     event = AlertIn(dedup_key=row["dedup_key"], action=action, summary=row["summary"], severity=row["severity"])
-    outcome = commit(app, [Submission(_integration(integ_row), [event], by=p.actor)])[0]  # type: ignore[arg-type]
+    outcome = commit(app, [Submission(_integration(integ_row), [event], by=p.actor)])[0]
     if outcome is not None:
         raise outcome
     return get_alert(app, alert_id)

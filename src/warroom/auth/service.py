@@ -73,7 +73,9 @@ def create_user(app: App, *, username: str, display_name: str = "", role: UserRo
                                     email=email, role=UserRole(role).value, active=True, time_zone=time_zone,
                                     password_hash=hash_password(password) if password else None,
                                     created_at=app.clock.now())
-            return store.get_user(tx.conn, uid)  # type: ignore[return-value]
+            user = store.get_user(tx.conn, uid)
+            assert user is not None  # written in this transaction
+            return user
     except IntegrityError:
         raise Conflict(f"username {username!r} is taken") from None
 
@@ -114,7 +116,9 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
         if "password_hash" in values:
             store.end_sessions_of(tx.conn, user_id)
             store.revoke_tokens_of(tx.conn, user_id, app.clock.now())
-        return store.get_user(tx.conn, user_id)  # type: ignore[return-value]
+        user = store.get_user(tx.conn, user_id)
+        assert user is not None  # written in this transaction
+        return user
 
 
 def _refuse_if_holding_roles(conn: Connection, user_id: int) -> None:

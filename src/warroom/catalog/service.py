@@ -22,7 +22,9 @@ def create_team(app: App, name: str, description: str = "") -> RowMapping:
     try:
         with app.db.transaction() as tx:
             tid = store.insert_team(tx.conn, name=name, description=description, created_at=app.clock.now())
-            return store.get_team(tx.conn, tid)  # type: ignore[return-value]
+            team = store.get_team(tx.conn, tid)
+            assert team is not None  # written in this transaction
+            return team
     except IntegrityError:
         raise Conflict(f"a team named {name!r} exists") from None
 
@@ -87,7 +89,9 @@ def create_service(app: App, *, name: str, description: str = "", team_id: int |
             sid = store.insert_service(tx.conn, name=name, description=description, team_id=team_id, tier=tier,
                                        escalation_policy_id=escalation_policy_id, created_at=app.clock.now())
             store.set_dependencies(tx.conn, sid, depends_on)
-            return store.get_service(tx.conn, sid)  # type: ignore[return-value]
+            svc = store.get_service(tx.conn, sid)
+            assert svc is not None  # written in this transaction
+            return svc
     except IntegrityError:
         raise Conflict(f"a service named {name!r} exists") from None
 
@@ -113,7 +117,9 @@ def update_service(app: App, service_id: int, *, depends_on: list[int] | None = 
                 store.update_service(tx.conn, service_id, **values)
             if depends_on is not None:
                 store.set_dependencies(tx.conn, service_id, depends_on)
-            return store.get_service(tx.conn, service_id)  # type: ignore[return-value]
+            svc = store.get_service(tx.conn, service_id)
+            assert svc is not None  # written in this transaction
+            return svc
     except IntegrityError:
         raise Conflict(f"a service named {values.get('name')!r} exists") from None
 

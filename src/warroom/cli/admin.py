@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import typer
 
 from warroom.auth.permissions import UserRole
 from warroom.cli.output import fail, print_table
 from warroom.errors import Invalid
+
+if TYPE_CHECKING:  # the API client commands start without the database layer
+    from warroom.platform.app import App
 
 user_app = typer.Typer(help="Users (acts on the database directly).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (acts on the database directly).", no_args_is_help=True)
@@ -21,7 +25,7 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
 
 
-def _app():  # noqa: ANN202
+def _app() -> App:
     from warroom.bootstrap import build_app
 
     return build_app()
@@ -70,7 +74,7 @@ def user_password(username: str, password: str = typer.Option(..., prompt=True, 
     typer.echo(f"password of {username} changed; their sessions ended and their API tokens were revoked")
 
 
-def _user_id(wr, username: str) -> int:  # noqa: ANN001
+def _user_id(wr: App, username: str) -> int:
     from warroom.auth import store
     from warroom.errors import NotFound
 

@@ -191,8 +191,8 @@ def page(incident: str, user: str | None = typer.Option(None, "--user", help="Us
         body["user_id"] = _lookup(client, "/api/v1/users", "username", user, "user")
     elif team is not None:
         body["team_id"] = _lookup(client, "/api/v1/teams", "name", team, "team")
-    else:
-        body["schedule_id"] = _lookup(client, "/api/v1/schedules", "name", schedule, "schedule")  # type: ignore[arg-type]
+    elif schedule is not None:
+        body["schedule_id"] = _lookup(client, "/api/v1/schedules", "name", schedule, "schedule")
     ev = client.call("POST", f"/api/v1/incidents/{incident}/pages", json=body)
     d = ev["data"]
     via = f" through its policy {d['policy']}" if d.get("policy") else ""

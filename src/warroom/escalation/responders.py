@@ -177,10 +177,11 @@ def _target(conn: Connection, app: App, user_id: int | None, team_id: int | None
             raise Invalid("team_id", f"{team['name']} has no active members and its services name no escalation "
                                      "policy: nobody to page")
         return target, members, None
-    schedule = get_schedule(conn, schedule_id)  # type: ignore[arg-type]
+    assert schedule_id is not None  # exactly one of the three, checked by the caller
+    schedule = get_schedule(conn, schedule_id)
     if schedule is None:
         raise Invalid("schedule_id", f"no such schedule: {schedule_id}")
-    who = on_call_user_in(conn, schedule_id, app.clock.now())  # type: ignore[arg-type]
+    who = on_call_user_in(conn, schedule_id, app.clock.now())
     if who is None:
         raise Invalid("schedule_id", f"nobody is on call in {schedule['name']} right now")
     return {"kind": "schedule", "id": schedule_id, "name": schedule["name"]}, [who], None

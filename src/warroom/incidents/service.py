@@ -364,11 +364,12 @@ def _ancestors(tx: Tx, s: IncidentState, limit: int = 100) -> tuple[int, ...]:
 def _load_pair(tx: Tx, a_id: int, b_id: int, field: str) -> tuple[IncidentState, IncidentState]:
     first, second = sorted((a_id, b_id))  # lock in id order: no deadlock between opposite links
     loaded = {i: st.load(tx.conn, i, for_update=True) for i in (first, second)}
-    if loaded[a_id] is None:
+    a, b = loaded[a_id], loaded[b_id]
+    if a is None:
         raise NotFound(f"incident {a_id} not found")
-    if loaded[b_id] is None:
+    if b is None:
         raise Invalid(field, f"no such incident: {b_id}")
-    return loaded[a_id], loaded[b_id]  # type: ignore[return-value]
+    return a, b
 
 
 # -- reads --------------------------------------------------------------------------------------

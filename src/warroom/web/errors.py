@@ -57,8 +57,9 @@ def install(app: FastAPI) -> None:
         else:
             body = error_body(type(exc).__name__.lower(), str(exc))
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if getattr(exc, "retry_after", None):  # e.g. auth.passwords.Busy
-            headers = {"Retry-After": str(exc.retry_after)}  # type: ignore[attr-defined]
+        retry_after = getattr(exc, "retry_after", None)  # e.g. auth.passwords.Busy
+        if retry_after:
+            headers = {"Retry-After": str(retry_after)}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(DataError)

@@ -190,8 +190,9 @@ def clear_cookie(app: App, response: Response) -> None:
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=app.settings.secure_cookies)
 
 
-def tokens_match(expected: str | None, given: str | None) -> bool:
-    """Constant-time, on bytes: a str of non-ASCII characters would make compare_digest raise (a 500)."""
+def tokens_match(expected: str | None, given: object) -> bool:
+    """Constant-time, on bytes: a str of non-ASCII characters would make compare_digest raise (a 500). `given` is
+    whatever the request carried (a form field may be a file): compared as its str()."""
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected).encode(), str(given).encode())
 
 

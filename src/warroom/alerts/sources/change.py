@@ -45,5 +45,6 @@ def parse_change(body: Any) -> ChangeIn:
     occurred = parse_timestamp(payload.get("timestamp"), errors)
     if errors:
         raise BadEvent(errors)
-    return ChangeIn(summary=summary.strip(), source=source.strip()[:255], occurred_at=occurred,  # type: ignore[union-attr]
+    assert isinstance(summary, str) and isinstance(source, str)  # checked above
+    return ChangeIn(summary=summary.strip(), source=source.strip()[:255], occurred_at=occurred,
                     details=details, links=links_of({"links": body.get("links") or []}))

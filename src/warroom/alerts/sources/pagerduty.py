@@ -79,6 +79,7 @@ def parse(body: Any) -> AlertIn:
             errors.append(f"{name}: must be a list")
     if errors:
         raise BadEvent(errors)
+    assert isinstance(summary, str) and isinstance(source, str) and isinstance(severity, str)  # checked above
     labels = scalar_labels({f: payload.get(f) for f in LABEL_FIELDS})
     service = None
     if isinstance(details, dict):
@@ -89,9 +90,9 @@ def parse(body: Any) -> AlertIn:
     return AlertIn(
         dedup_key=key,
         action=Action.TRIGGER,
-        summary=summary.strip(),  # type: ignore[union-attr]
-        severity=severity,  # type: ignore[arg-type]
-        source=source.strip(),  # type: ignore[union-attr]
+        summary=summary.strip(),
+        severity=severity,
+        source=source.strip(),
         labels=labels,
         payload=stored,
         group_hint=_group(payload.get("group"), key),

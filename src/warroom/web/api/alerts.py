@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from sqlalchemy.engine import RowMapping
 
 from warroom.alerts import changes, service
-from warroom.alerts.model import SEVERITIES, AlertStatus
+from warroom.alerts.model import AlertStatus, Severity
 from warroom.auth.permissions import Principal
 from warroom.errors import Invalid
 from warroom.platform.app import App
@@ -129,7 +129,7 @@ def list_alerts(
     app: App = Depends(get_app),
     p: Principal = Viewer,
     status: list[AlertStatus] | None = Query(None),
-    severity: list[Literal[SEVERITIES]] | None = Query(None),  # type: ignore[valid-type]
+    severity: list[Severity] | None = Query(None),
     integration_id: QueryId = None,
     incident_id: QueryId = None,
     service_id: QueryId = None,

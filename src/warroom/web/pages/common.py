@@ -99,7 +99,7 @@ def form_needs(role: UserRole) -> Callable[..., Any]:
 
     async def dep(request: Request, s: Session = Depends(base)) -> FormCtx:
         form = await request.form()
-        if not tokens_match(s.csrf_token, form.get("csrf")):  # type: ignore[arg-type]
+        if not tokens_match(s.csrf_token, form.get("csrf")):
             raise PageError(403, "This form has expired or did not come from this site. Reload the page and "
                                  "try again.")
         return FormCtx(s, form)
@@ -227,5 +227,6 @@ def install_handlers(api: FastAPI) -> None:
     async def _error(request: Request, exc: PageError) -> HTMLResponse:
         return render(request, "error.html", status=exc.status, message=exc.message)
 
+    # Starlette types a handler as taking any Exception, not the class it is registered for (its stub's gap).
     api.add_exception_handler(LoginRequired, _login)  # type: ignore[arg-type]
     api.add_exception_handler(PageError, _error)  # type: ignore[arg-type]

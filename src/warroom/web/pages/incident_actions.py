@@ -7,7 +7,7 @@ and a message naming the problem, with the domain's status: 409 for a stale vers
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -39,6 +39,10 @@ def choice(c: FormCtx, name: str, kind: Any) -> Any:
         raise Invalid(name, f"choose one of {allowed}" if raw else "is required") from None
 
 
+@overload
+def number(c: FormCtx, name: str, *, required: Literal[True] = True) -> int: ...
+@overload
+def number(c: FormCtx, name: str, *, required: bool) -> int | None: ...
 def number(c: FormCtx, name: str, *, required: bool = True) -> int | None:
     raw = c.get(name)
     if not required:
@@ -98,7 +102,7 @@ def assign(ref: PathId, request: Request, app: App = Depends(get_app), c: FormCt
         team_id = number(c, "team_id", required=False) if role is Role.EXPERT else None
         if role is Role.EXPERT and team_id is None:
             raise Invalid("team_id", "choose the team the expert represents")
-        return service.assign(app, c.principal, s.id, role, number(c, "user_id"), team_id,  # type: ignore[arg-type]
+        return service.assign(app, c.principal, s.id, role, number(c, "user_id"), team_id,
                               number(c, "version", required=False))
 
     return act(request, app, c, ref, fn)
