@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from warroom.platform.settings import Settings
@@ -101,7 +103,8 @@ def serve(
     uvicorn.run("warroom.web.asgi:app", **_UVICORN, host=host, port=port)
 
 
-_UVICORN = {"log_config": None, "access_log": False, "proxy_headers": False, "timeout_graceful_shutdown": 5}
+_UVICORN: dict[str, Any] = {"log_config": None, "access_log": False, "proxy_headers": False,
+                            "timeout_graceful_shutdown": 5}
 
 
 def _serve_child(host: str, port: int, supervisor: int) -> None:

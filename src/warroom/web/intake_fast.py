@@ -97,7 +97,7 @@ def _write_whole(send: Any, status: int, headers: list[tuple[bytes, bytes]], pay
     the head as uvicorn builds it (its status line, its default `date` and `server` headers, then ours), the
     body, then the completion bookkeeping `send` does (keep-alive timer, pipelined requests). Anything else
     (another server, an access log, a connection closing or paused for writing) takes the ASGI way."""
-    cycle = getattr(send, "__self__", None)
+    cycle: Any = getattr(send, "__self__", None)  # uvicorn's (private) cycle, told by its module below
     if type(cycle).__module__ != _HTTPTOOLS or cycle.response_started or cycle.disconnected \
             or not cycle.keep_alive or cycle.access_log or cycle.flow.write_paused:
         return False
