@@ -140,3 +140,22 @@ def test_several_processes_on_sqlite_are_refused(tmp_path):
     assert done.output.strip().splitlines() == [
         "warroom serve --workers N needs PostgreSQL: SQLite lets one process write at a time, so more processes "
         "only wait for its lock; run one (see docs/deploy.md)"]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_child_that_cannot_start_stops_the_supervisor(pg_app, tmp_path):
+    """The port is held by another program (no SO_REUSEPORT): each child fails to listen; rather than restart
+    them forever, the supervisor stops and exits 1."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = dict(os.environ, WARROOM_DATABASE_URL=pg_app.settings.database_url, WARROOM_LOG_JSON="1")
+        done = subprocess.run([sys.executable, "-m", "warroom.cli.main", "serve", "--host", "127.0.0.1", "--port",
+                               str(port), "--workers", "2"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "cannot listen on 127.0.0.1" in done.stderr
+    assert "a server process could not start; stopping" in done.stderr
