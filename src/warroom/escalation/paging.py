@@ -3,12 +3,13 @@ notifications to the outbox, and describe the page as a timeline event."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from warroom.catalog.store import team_members_of
+from warroom.escalation import store as st
 from warroom.escalation.policy import Level, Policy, TargetKind, policy_from_json
 from warroom.escalation.store import get_policy
 from warroom.incidents.events import Event, IncidentState
@@ -86,3 +87,18 @@ def page_level(app: App, tx: Tx, state: IncidentState, *, escalation_id: int, po
     return Event(PAGED, {"escalation_id": escalation_id, "policy_id": policy_id, "policy": policy.name,
                          "level": level + 1, "cycle": cycle, "user_ids": user_ids, "notifications": len(rows),
                          "timeout_minutes": lv.timeout_minutes, "reason": reason}, SYSTEM_ACTOR, now)
+
+
+def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str,
+             extra: dict[str, Any] | None = None) -> Event | None:
+    """Start an escalation of `policy_id` for the incident and page its first level (`extra`: more facts for
+    that page's notifications, e.g. who asked for it and their message)."""
+    policy = load_policy(tx.conn, policy_id)
+    if policy is None:
+        return None
+    now = app.clock.now()
+    esc_id = st.insert_escalation(tx.conn, incident_id=state.id, policy_id=policy_id, reason=reason, level=0,
+                                  cycle=0, state="active", started_at=now, updated_at=now,
+                                  next_at=now + timedelta(minutes=policy.levels[0].timeout_minutes))
+    return page_level(app, tx, state, escalation_id=esc_id, policy_id=policy_id, policy=policy, level=0, cycle=0,
+                      reason=reason, extra=extra)

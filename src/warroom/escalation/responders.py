@@ -20,7 +20,7 @@ from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import get_user, users
 from warroom.catalog.store import get_team, services, team_members_of
 from warroom.errors import Conflict, Invalid
-from warroom.escalation.paging import incident_brief, load_policy, resolve_targets
+from warroom.escalation.paging import incident_brief, load_policy, resolve_targets, start_in
 from warroom.incidents import events as ev
 from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
@@ -116,8 +116,6 @@ def page(app: App, p: Principal, incident_id: int, *, user_id: int | None = None
         extra = {"requested_by": p.actor, "message": message, "target": target["name"]}
         events: list[Event] = []
         if policy_id is not None:
-            from warroom.escalation.service import start_in  # late: service -> failures -> this module
-
             paged = start_in(app, tx, s, policy_id, "requested", extra)
             assert paged is not None  # _target checked the policy exists
             data.update(policy=paged.data["policy"], escalation_id=paged.data["escalation_id"],

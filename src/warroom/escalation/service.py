@@ -30,6 +30,7 @@ from warroom.escalation.paging import (
     PoliciesInTx,
     load_policy,
     page_level,
+    start_in,
 )
 from warroom.escalation.policy import (
     DEFAULT_TARGETS,
@@ -161,21 +162,6 @@ def set_default_policy(app: App, p: Principal, policy_id: int | None) -> dict[st
 
 
 # -- the reactor ----------------------------------------------------------------------------------
-
-def start_in(app: App, tx: Tx, state: IncidentState, policy_id: int, reason: str,
-             extra: dict[str, Any] | None = None) -> Event | None:
-    """Start an escalation of `policy_id` for the incident and page its first level (`extra`: more facts for
-    that page's notifications, e.g. who asked for it and their message)."""
-    policy = load_policy(tx.conn, policy_id)
-    if policy is None:
-        return None
-    now = app.clock.now()
-    esc_id = st.insert_escalation(tx.conn, incident_id=state.id, policy_id=policy_id, reason=reason, level=0,
-                                  cycle=0, state="active", started_at=now, updated_at=now,
-                                  next_at=now + timedelta(minutes=policy.levels[0].timeout_minutes))
-    return page_level(app, tx, state, escalation_id=esc_id, policy_id=policy_id, policy=policy, level=0, cycle=0,
-                      reason=reason, extra=extra)
-
 
 def _stop_all(app: App, tx: Tx, state: IncidentState, why: str, by: str) -> list[Event]:
     """Stop every running escalation and cancel every undelivered page, in the same transaction."""
