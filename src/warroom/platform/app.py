@@ -14,6 +14,7 @@ from warroom.platform.settings import Settings
 
 if TYPE_CHECKING:  # the domains' runtime types; the domains import this module, never the reverse at run time
     from warroom.alerts.runtime import AlertsRuntime
+    from warroom.incidents.events import Event, IncidentState
     from warroom.notifications.runtime import NotificationsRuntime
 
 
@@ -26,7 +27,7 @@ class Reactor:
 
     name: str
     kinds: frozenset[str]
-    react: Callable[[App, Tx, Any, list[Any]], list[Any]]  # (app, tx, IncidentState, [Event]) -> [Event]
+    react: Callable[[App, Tx, IncidentState, list[Event]], list[Event]]
 
 
 @dataclass
