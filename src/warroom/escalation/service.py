@@ -1,7 +1,8 @@
 """Escalation use cases: policies, response/resolution targets, the incident reactor and the timer jobs.
 
-The reactor runs inside every incident transaction: a declared incident pages the policy of each of its
-services and starts its target timers; an acknowledgement stops the paging; resolving settles the timers.
+The reactor runs inside the incident transactions that record its kinds: a declared incident pages the policy
+of each of its services and starts its target timers; an acknowledgement stops the paging; resolving settles the
+timers. It returns what it did (`escalation.paged`, ...), and the incident service appends that after the cause.
 `escalate_due` and `breach_due` are worker jobs: each locks the incident, then claims the due row
 (FOR UPDATE SKIP LOCKED on PostgreSQL) and re-checks it, so two workers never fire one step twice."""
 
