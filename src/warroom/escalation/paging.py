@@ -26,7 +26,6 @@ EXHAUSTED = "escalation.exhausted"
 BREACHED = "sla.breached"
 NONE = "escalation.none"  # an incident nobody was paged for: no policy applied (data: reason, service_ids)
 PAGE_FAILED = "page.failed"  # a notification of the incident went dead (data: user_id, channel, error_class)
-OWN_KINDS = (PAGED, STOPPED, EXHAUSTED, BREACHED, NONE, PAGE_FAILED)
 
 
 class PoliciesInTx(dict[int, Policy | None]):
