@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import Connection
@@ -97,7 +98,7 @@ def _paging(app: App, user_ids: dict[str, int], team_ids: dict[str, int]) -> int
 INTEGRATIONS = ("Prometheus (demo)", "Grafana (demo)")
 
 
-def _alertmanager_post(status: str, alerts_: list[tuple[str, str, str, str]], when: datetime) -> dict:
+def _alertmanager_post(status: str, alerts_: list[tuple[str, str, str, str]], when: datetime) -> dict[str, Any]:
     """An Alertmanager webhook body (payload version 4) for alerts of (alertname, instance, severity, summary)."""
     return {"version": "4", "groupKey": "{}:{alertname=" + f'"{alerts_[0][0]}"' + "}", "status": status,
             "receiver": "warroom", "groupLabels": {"alertname": alerts_[0][0]}, "alerts": [

@@ -91,7 +91,7 @@ class _Waiter:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.fut: asyncio.Future = loop.create_future()
+        self.fut: asyncio.Future[Any] = loop.create_future()
 
 
 class Writer:
@@ -184,7 +184,7 @@ class Writer:
 
 def _answer(done: list[tuple[_Waiter, BaseException | None]]) -> None:
     """Wake every waiter: one call into each event loop per batch, not one per request."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
     for waiter, outcome in done:
         by_loop.setdefault(waiter.loop, []).append((waiter.fut, outcome))
     for loop, futs in by_loop.items():
@@ -192,7 +192,7 @@ def _answer(done: list[tuple[_Waiter, BaseException | None]]) -> None:
             loop.call_soon_threadsafe(_settle_all, futs)
 
 
-def _settle_all(futs: list[tuple[asyncio.Future, Any]]) -> None:
+def _settle_all(futs: list[tuple[asyncio.Future[Any], Any]]) -> None:
     for fut, outcome in futs:
         if not fut.done():
             fut.set_result(outcome)

@@ -62,7 +62,7 @@ def _validated(name: str, levels: Any, repeat: Any) -> dict[str, Any]:
     return policy_to_json(policy_from_json(name, levels, repeat))
 
 
-def create_policy(app: App, p: Principal, *, name: str, levels: list[dict], repeat: int = 0,
+def create_policy(app: App, p: Principal, *, name: str, levels: list[dict[str, Any]], repeat: int = 0,
                   description: str = "") -> dict[str, Any]:
     data = _validated(name, levels, repeat)
     now = app.clock.now()
@@ -75,7 +75,7 @@ def create_policy(app: App, p: Principal, *, name: str, levels: list[dict], repe
     return get_policy(app, pid)
 
 
-def update_policy(app: App, p: Principal, policy_id: int, *, name: str, levels: list[dict], repeat: int = 0,
+def update_policy(app: App, p: Principal, policy_id: int, *, name: str, levels: list[dict[str, Any]], repeat: int = 0,
                   description: str = "") -> dict[str, Any]:
     """Running escalations use the new levels from their next step on."""
     data = _validated(name, levels, repeat)

@@ -250,7 +250,7 @@ def deliver_due(app: App, now: datetime, limit: int = 50, wait: float = 0.05) ->
     return len(claimed)
 
 
-def _landed(fl: Flight, fut: Future, row: dict[str, Any], aid: int) -> None:
+def _landed(fl: Flight, fut: Future[Any], row: dict[str, Any], aid: int) -> None:
     with fl.lock:
         fl.running.discard(fut)
         fl.done.append((row, aid, fut.result()))
@@ -297,7 +297,7 @@ def get(app: App, notification_id: int, viewer: Principal | None = None) -> dict
 
 
 def list_(app: App, *, state: str | None = None, incident_id: int | None = None, limit: int = 100,
-          viewer: Principal | None = None) -> list[dict]:
+          viewer: Principal | None = None) -> list[dict[str, Any]]:
     """Newest first; addresses as in `get`."""
     with app.db.read() as conn:
         rows = [dict(r) for r in st.list_notifications(conn, state=state, incident_id=incident_id, limit=limit)]

@@ -38,7 +38,7 @@ class Flight:
     """Sends started by this process and not yet recorded: a slow channel never holds up the loop."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    running: set[Future] = field(default_factory=set)
+    running: set[Future[Any]] = field(default_factory=set)
     done: list[tuple[dict[str, Any], int, str | None]] = field(default_factory=list)
 
 

@@ -33,7 +33,7 @@ metadata = MetaData(
 )
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware UTC; SQLite hands back naive values, which are UTC by construction."""
 
     impl = DateTime(timezone=True)

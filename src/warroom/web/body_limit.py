@@ -21,12 +21,12 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    def __init__(self, app: Any, limit: int, exempt: Callable[[dict], bool] = lambda scope: False) -> None:
+    def __init__(self, app: Any, limit: int, exempt: Callable[[dict[str, Any]], bool] = lambda scope: False) -> None:
         self.app = app
         self.limit = limit
         self.exempt = exempt
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or self.exempt(scope):
             await self.app(scope, receive, send)
             return
@@ -41,7 +41,7 @@ class BodyLimit:
         over = False
         started = False
 
-        async def _receive() -> dict:
+        async def _receive() -> dict[str, Any]:
             nonlocal got, over
             if over:
                 raise _TooLarge
@@ -53,7 +53,7 @@ class BodyLimit:
                     raise _TooLarge
             return message
 
-        async def _send(message: dict) -> None:
+        async def _send(message: dict[str, Any]) -> None:
             nonlocal started
             if over:  # whatever the route answers to a cut-off body (400, 422, 500), the answer is 413
                 return
@@ -69,7 +69,7 @@ class BodyLimit:
         if over and not started:
             await self._refuse(scope, send)
 
-    async def _refuse(self, scope: dict, send: Any) -> None:
+    async def _refuse(self, scope: dict[str, Any], send: Any) -> None:
         message = f"request body exceeds {self.limit} bytes"
         if scope["path"].startswith(("/api/", "/v2/")):
             body, kind = orjson.dumps(error_body("too_large", message)), b"application/json"

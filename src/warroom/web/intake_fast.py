@@ -42,14 +42,14 @@ class IntakeFastPath:
     def __init__(self, wr: App) -> None:
         self.wr = wr
 
-    def claims(self, scope: dict) -> re.Match[str] | bool:
+    def claims(self, scope: dict[str, Any]) -> re.Match[str] | bool:
         """A match for a webhook path, True for the PagerDuty paths, False for anything else."""
         if scope["type"] != "http" or scope["method"] != "POST":
             return False
         path = scope["path"]
         return True if path in _PAGERDUTY else (_WEBHOOK.match(path) or False)
 
-    async def handle(self, m: re.Match[str] | bool, scope: dict, receive: Any, send: Any) -> None:
+    async def handle(self, m: re.Match[str] | bool, scope: dict[str, Any], receive: Any, send: Any) -> None:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         declared = length.decode("latin-1") if length else None

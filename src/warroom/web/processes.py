@@ -120,7 +120,7 @@ def supervise(workers: int, host: str, port: int) -> int:
     return 1 if failed else 0
 
 
-def _stop_all(children: list[subprocess.Popen]) -> None:
+def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             child.terminate()

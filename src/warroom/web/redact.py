@@ -29,15 +29,15 @@ def redact_query(query: bytes) -> bytes:
     return _KEY_PARAM.sub(rb"\1key=...", query) if b"key=" in query else query
 
 
-def needs_redaction(scope: dict) -> bool:
+def needs_redaction(scope: dict[str, Any]) -> bool:
     return _KEYED_WORD in scope["path"].lower() or b"key=" in scope.get("query_string", b"")
 
 
-def redacting_send(scope: dict, send: Any) -> Any:
+def redacting_send(scope: dict[str, Any], send: Any) -> Any:
     """`send`, which first rewrites the scope's path and query string when the response starts. The
     application has routed the request by then; what reads the scope afterwards is logging."""
 
-    async def _send(message: dict) -> None:
+    async def _send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             path = redact_path(scope["path"])
             if path != scope["path"]:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from warroom.escalation.paging import PAGED
 from warroom.escalation.service import breach_due, escalate_due
@@ -48,7 +49,7 @@ def run(app: App, stop: threading.Event, *, max_ticks: int | None = None) -> Non
     settle(app, timeout=10)  # record the outcome of sends still in flight
 
 
-def _pages(message: dict) -> bool:
+def _pages(message: dict[str, Any]) -> bool:
     """A live notice of pages written (outbox rows to deliver), or a reconnect after which some may be."""
     return message.get("type") == "resync" or PAGED in (message.get("kinds") or ())
 

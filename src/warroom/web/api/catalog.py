@@ -70,7 +70,7 @@ def remove_member(team_id: PathId, user_id: PathId, app: App = Depends(get_app),
 
 
 @router.get("/services", tags=["catalog"])
-def list_services(app: App = Depends(get_app), p: Principal = Viewer, team_id: QueryId = None) -> list[dict]:
+def list_services(app: App = Depends(get_app), p: Principal = Viewer, team_id: QueryId = None) -> list[dict[str, Any]]:
     with app.db.read() as conn:
         deps: dict[int, list[int]] = {}
         for a, b in cat_store.all_dependencies(conn):
