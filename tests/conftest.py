@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from warroom.auth.permissions import UserRole
-from warroom.bootstrap import build_app
+from warroom.bootstrap import build_app, load_all_tables
 from warroom.platform.app import App
 from warroom.platform.clock import FakeClock
-from warroom.platform.schema import load_all_tables, upgrade
+from warroom.platform.schema import upgrade
 from warroom.platform.settings import Settings
 
 # Notification tests deliver to receivers on 127.0.0.1, which the outbound guard refuses unless an admin allows

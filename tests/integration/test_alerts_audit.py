@@ -54,7 +54,7 @@ def test_the_migrations_match_the_tables(app):  # audit_log (0007) and change_ev
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from warroom.platform.schema import load_all_tables
+    from warroom.bootstrap import load_all_tables
 
     with app.db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), load_all_tables())

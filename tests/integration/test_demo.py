@@ -136,7 +136,7 @@ def test_demo_pages_the_tier1_policy_and_someone_is_on_call(app) -> None:
 def _counts(app) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from warroom.platform.schema import load_all_tables
+    from warroom.bootstrap import load_all_tables
 
     meta = load_all_tables()
     with app.db.read() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from warroom.platform.schema import load_all_tables
+from warroom.bootstrap import load_all_tables
 
 FOUNDATION = {"users", "api_tokens", "teams", "team_members", "services", "service_dependencies", "incidents",
               "incident_events", "incident_services", "org_settings"}

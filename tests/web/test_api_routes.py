@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from tests.web.api_support import Shared, shared_api
 from warroom.auth.permissions import RANK, UserRole
-from warroom.web.app import ROUTERS
+from warroom.web.registry import ROUTERS
 
 # module-scoped fixtures (and tests that build on each other) stay on one pytest-xdist worker
 pytestmark = pytest.mark.xdist_group("test_api_routes")

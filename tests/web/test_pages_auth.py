@@ -13,7 +13,7 @@ from warroom.bootstrap import build_app
 from warroom.platform.settings import Settings
 from warroom.web import sessions
 from warroom.web.app import create_app
-from warroom.web.pages import ROUTERS as PAGE_ROUTERS
+from warroom.web.registry import PAGES as PAGE_ROUTERS
 
 
 def page_routes() -> list[APIRoute]:

@@ -1,5 +1,5 @@
-"""Pages for the other domains, present when their packages are: alerts, integrations, on call, escalation
-policies, notifications with delivery attempts, and their war room panels and timeline entries."""
+"""Pages for the other domains: alerts, integrations, on call, escalation policies, notifications with delivery
+attempts, and their war room panels and timeline entries."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.web.pages_support import csrf_of, declare, login_as
+from warroom.alerts import service as alerts
 from warroom.incidents import service
 from warroom.incidents.events import Event
-
-alerts = pytest.importorskip("warroom.alerts.service", reason="the alerts domain is not in this tree")
-oncall = pytest.importorskip("warroom.oncall.service", reason="the on-call domain is not in this tree")
+from warroom.oncall import service as oncall
 
 
 @pytest.fixture

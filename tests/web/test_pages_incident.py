@@ -201,7 +201,7 @@ def test_nonsense_ids_and_nul_text_are_4xx_not_5xx(api, app, users) -> None:
 
 
 def test_a_failing_panel_of_another_domain_is_left_out(api, app, users, monkeypatch) -> None:
-    from warroom.web.pages import incident as incident_page
+    from warroom.web import registry
 
     def broken(app, state):  # noqa: ANN001, ANN202
         raise RuntimeError("that domain is having a bad day")
@@ -209,7 +209,7 @@ def test_a_failing_panel_of_another_domain_is_left_out(api, app, users, monkeypa
     def fine(app, state):  # noqa: ANN001, ANN202
         return {"title": "Still here", "template": "_panel_notifications.html", "notifications": []}
 
-    monkeypatch.setattr(incident_page, "PANELS", [broken, fine])
+    monkeypatch.setattr(registry, "PANELS", (broken, fine))
     s = declare(app, users)
     login_as(api, "viewer")
     page = api.get(f"/incidents/{s.ref}")

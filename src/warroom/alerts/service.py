@@ -168,7 +168,7 @@ def _changed(app: App, tx: Tx, integration_id: int) -> None:
 
 
 def watch_keys(app: App) -> Callable[[], None]:
-    """web.app BACKGROUND entry: forget cached keys when another process changes an integration (or when the
+    """web.registry BACKGROUND entry: forget cached keys when another process changes an integration (or when the
     live listener reconnects and may have missed a notice); returns the stop function."""
     return app.live.subscribe(lambda m: forget_keys(app) if m.get("type") in (CHANGED, "resync") else None)
 

@@ -219,6 +219,6 @@ def stop_writer(app: App) -> None:
 
 
 def background(app: App) -> Callable[[], None]:
-    """For web.app.BACKGROUND: start the writer with the server, drain and stop it on shutdown."""
+    """For web.registry BACKGROUND: start the writer with the server, drain and stop it on shutdown."""
     writer_of(app)
     return lambda: stop_writer(app)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+from warroom.bootstrap import load_all_tables
 from warroom.platform.db import make_engine
-from warroom.platform.schema import load_all_tables
 from warroom.platform.settings import Settings
 
 config = context.config

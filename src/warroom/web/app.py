@@ -5,40 +5,24 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
 
-from warroom.alerts.service import watch_keys as alert_keys
-from warroom.alerts.writer import background as alert_writer  # group-commit writer of alert intake
 from warroom.bootstrap import build_app
 from warroom.platform.app import App
-from warroom.web import api_docs, errors, pages, sse  # pages, sse: the browser UI and its live streams
-from warroom.web.api import alert_intake, alerts, catalog, health, incidents  # alert_intake: key-authenticated
-from warroom.web.api.paging import ROUTERS as PAGING_ROUTERS  # on-call, escalation, notifications
+from warroom.web import errors
 from warroom.web.body_limit import BodyLimit
 from warroom.web.headers import SecurityHeaders
 from warroom.web.proxies import TrustedProxies, parse_networks
 from warroom.web.redact import needs_redaction, redact_path, redacting_send
-from warroom.worker.loop import start_embedded as start_embedded_worker
+from warroom.web.registry import BACKGROUND, EXTENSIONS, ROUTERS
 
 log = logging.getLogger("warroom.http")
 
-# Routers of every adapter; a new domain appends its router here.
-ROUTERS: list[Any] = [health.router, incidents.router, catalog.router]
-ROUTERS[:0] = [alert_intake.router]  # matched first: the high-volume intake skips the other routes
-ROUTERS += [alerts.router]
-ROUTERS += PAGING_ROUTERS
-
-# Started with the server, stopped with it: each takes the App and returns a stop function
-# (the embedded worker, the PostgreSQL LISTEN bridge, ...).
-BACKGROUND: list[Callable[[App], Callable[[], None]]] = [sse.start_live_bridge]
-BACKGROUND.append(alert_writer)
-BACKGROUND.append(alert_keys)  # other processes' key rotations and disables take effect at once
-BACKGROUND.append(start_embedded_worker)  # runs only when settings.embedded_worker
 
 
 class RequestLog:
@@ -140,7 +124,3 @@ def _tune_gc() -> None:
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
-
-# Adapters that need more than a router (pages, static files, sessions) hook in here: (FastAPI, App) -> None.
-EXTENSIONS: list[Callable[[FastAPI, App], None]] = [pages.install, api_docs.install]
-EXTENSIONS.append(lambda api, wr: __import__("warroom.web.intake_fast", fromlist=["install"]).install(api, wr))

@@ -21,11 +21,7 @@ def get_app(request: Request) -> App:
     return request.app.state.warroom
 
 
-# Other ways to prove who you are (e.g. the web session cookie) register here: (request, app) -> Principal | None.
-AUTHENTICATORS: list[Callable[[Request, App], Principal | None]] = []
-
-
-def _bearer(request: Request, app: App) -> Principal | None:
+def bearer(request: Request, app: App) -> Principal | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -36,13 +32,12 @@ def _bearer(request: Request, app: App) -> Principal | None:
     return principal
 
 
-AUTHENTICATORS.append(_bearer)
-
-
 def current_principal(request: Request, app: App = Depends(get_app)) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
+    from warroom.web.registry import AUTHENTICATORS  # the registry imports this module: read it when called
+
     for authenticate in AUTHENTICATORS:
         p = authenticate(request, app)
         if p is not None:

@@ -197,7 +197,7 @@ def tokens_match(expected: str | None, given: object) -> bool:
 
 
 def cookie_authenticator(request: Request, app: App) -> Principal | None:
-    """deps.AUTHENTICATORS entry: the session cookie also authenticates /api/ calls; unsafe methods must then
+    """web.registry AUTHENTICATORS entry: the session cookie also authenticates /api/ calls; unsafe methods must then
     carry the session's CSRF token in the X-CSRF-Token header (a cross-site form cannot set headers)."""
     if COOKIE not in request.cookies:
         return None

@@ -167,7 +167,7 @@ def incident_stream(ref: PathId, request: Request, after: After = None, app: App
 
 
 def start_live_bridge(app: App) -> Callable[[], None]:
-    """web.app BACKGROUND entry: on PostgreSQL, LISTEN for other processes' changes; elsewhere nothing."""
+    """web.registry BACKGROUND entry: on PostgreSQL, LISTEN for other processes' changes; elsewhere nothing."""
     if app.db.dialect != "postgresql":
         return lambda: None
     from warroom.platform.live import PgListener

@@ -8,19 +8,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from warroom.platform.app import App
-from warroom.web import deps, sessions, sse
-from warroom.web.pages import account, auth, catalog, common, declare, extras, incident, incident_actions, queue
+from warroom.web.pages import common
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-ROUTERS = [auth.router, account.router, queue.router, declare.router, incident.router, incident_actions.router,
-           catalog.router, sse.router, *extras.ROUTERS]
 
 
 def install(api: FastAPI, app: App) -> None:
-    """EXTENSIONS entry: pages, /static, page error handlers, and the cookie authenticator for /api/."""
-    if sessions.cookie_authenticator not in deps.AUTHENTICATORS:
-        deps.AUTHENTICATORS.append(sessions.cookie_authenticator)
+    """EXTENSIONS entry: the page routers (registry.PAGES), /static and the page error handlers."""
+    from warroom.web.registry import PAGES  # the registry imports this module: read it when called
+
     common.install_handlers(api)
-    for router in ROUTERS:
+    for router in PAGES:
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

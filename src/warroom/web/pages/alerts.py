@@ -1,5 +1,5 @@
 """Alert pages (issue 3's domain): the alert list, the alerts attached to an incident, integrations (admin).
-Imported only when warroom.alerts exists (see extras.py)."""
+Listed in web/registry.py."""
 
 from __future__ import annotations
 

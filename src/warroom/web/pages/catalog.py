@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,9 +17,6 @@ from warroom.web.deps import get_app
 from warroom.web.pages.common import PageError, ViewerPage, load_names, render, run_panels
 
 router = APIRouter(include_in_schema=False)
-
-# Sections of a person's page from other domains: fn(app, user_id, viewer principal) -> panel dict or None.
-PERSON_PANELS: list[Callable[[App, int, Any], dict[str, Any] | None]] = []
 
 
 def open_counts(conn: Any) -> dict[int, int]:
@@ -91,5 +87,7 @@ def person_page(user_id: PathId, request: Request, app: App = Depends(get_app), 
     roles = [(i, r) for i in on_now for r, uid in (("coordinator", i.coordinator_id), ("comms lead", i.comms_lead_id),
                                                    ("scribe", i.scribe_id)) if uid == user_id]
     roles += [(i, "expert") for i in on_now for x in i.experts if x.user_id == user_id]
-    panels = run_panels(PERSON_PANELS, app, user_id, s.principal)
+    from warroom.web import registry  # the registry imports this module: read it when called
+
+    panels = run_panels(registry.PERSON_PANELS, app, user_id, s.principal)
     return render(request, "person.html", person=person, teams=teams, roles=roles, panels=panels, names=names)

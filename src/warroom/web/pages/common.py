@@ -4,7 +4,7 @@ formatting filters, and the exception handlers that turn "not logged in" into a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,14 +32,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
 
-# Main navigation: (path, label, role needed). Pages for other domains append here when their package exists.
-NAV: list[tuple[str, str, UserRole]] = [
-    ("/", "Queue", UserRole.VIEWER),
-    ("/incidents/new", "Declare", UserRole.RESPONDER),
-    ("/services", "Services", UserRole.VIEWER),
-    ("/teams", "Teams", UserRole.VIEWER),
-    ("/people", "People", UserRole.VIEWER),
-]
 
 
 class LoginRequired(Exception):
@@ -120,7 +112,7 @@ def load_names(conn: Connection, user_ids: set[int] | None = None) -> Names:
     return names(conn, user_ids)
 
 
-def run_panels(panels: list[Callable[..., dict[str, Any] | None]], *args: Any) -> list[dict[str, Any]]:
+def run_panels(panels: Sequence[Callable[..., dict[str, Any] | None]], *args: Any) -> list[dict[str, Any]]:
     """The optional sections other domains add to a page; one that fails is logged and left out, so it can
     never take the page down."""
     out = []
@@ -204,6 +196,8 @@ def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRe
     principal = session.principal if session else None
     ctx.setdefault("banners", admin_banners(request, principal))
     ctx.setdefault("demo", demo_present(request))
+    from warroom.web.registry import NAV  # the registry imports every page: read it when called
+
     nav = [(path, label) for path, label, role in NAV if principal and principal.can(role)]
     html = env.get_template(name).render(request=request, user=principal, csrf=session.csrf_token if session else "",
                                          nav=nav, path=request.url.path, can_act=bool(principal and principal.can(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -26,10 +25,6 @@ from warroom.web.pages.common import PageError, ViewerPage, fragment, load_names
 
 router = APIRouter(include_in_schema=False)
 TIMELINE_LIMIT = 2000
-
-# Extra panels for the war room page from other domains (attached alerts, escalation, notifications):
-# fn(app, state) -> {"title": str, "template": str, ...context} or None when there is nothing to show.
-PANELS: list[Callable[[App, IncidentState], dict[str, Any] | None]] = []
 
 
 def load_state(src: Source, ref: int) -> IncidentState:
@@ -68,7 +63,9 @@ def page_context(app: App, conn: Connection, state: IncidentState) -> dict[str, 
     ctx = summary_context(app, conn, state)
     events = incidents.events(conn, state.id)
     shown = events[-TIMELINE_LIMIT:]
-    panels = run_panels(PANELS, app, state)
+    from warroom.web import registry  # the registry imports this module: read it when called
+
+    panels = run_panels(registry.PANELS, app, state)
     ctx.update(events=list(reversed(shown)), hidden_events=len(events) - len(shown),
                after=events[-1].seq if events else 0, children=incidents.children(conn, state.id),
                duplicates=incidents.duplicates(conn, state.id), panels=panels)

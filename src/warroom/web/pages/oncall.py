@@ -1,6 +1,6 @@
 """On-call, escalation and notification pages (issue 4's domains): who is on call now, schedules, escalation
 policies, notification delivery attempts, and the war room's escalation and notification panels.
-Imported only when those packages exist (see extras.py)."""
+Listed in web/registry.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,54 @@
+"""The web registries (web/registry.py) are what the app serves: every router is mounted, every nav entry leads to
+a page a user of that role may open, and the panels, authenticators and extensions listed there are the ones used."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Mount
+
+from tests.web.pages_support import login_as
+from warroom.auth.permissions import UserRole
+from warroom.web import registry
+from warroom.web.app import create_app
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """Which routes exist does not depend on the database."""
+    return sqlite_url
+
+
+def _nav(html: str) -> str:
+    return html.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+
+
+def test_every_router_and_page_of_the_registry_is_mounted_in_order_and_nothing_else(app) -> None:
+    api = create_app(app, background=False)
+    mounted = [r.original_router for r in api.routes if hasattr(r, "original_router")]  # FastAPI's include_router
+    assert mounted == [*registry.ROUTERS, *registry.PAGES]  # the key-authenticated intake is matched first
+    assert "/static" in {r.path for r in api.routes if isinstance(r, Mount)}  # pages.install
+    assert {"/docs", "/redoc"} <= {r.path for r in api.routes if isinstance(r, APIRoute)}  # api_docs.install
+    assert api.front is not None  # intake_fast.install
+
+
+@pytest.mark.parametrize("path", [p for p, _, _ in registry.NAV])
+def test_every_nav_entry_is_a_page_its_role_may_open(api, users, path: str) -> None:
+    role = next(r for p, _, r in registry.NAV if p == path)
+    login_as(api, role.value)
+    page = api.get(path)
+    assert page.status_code == 200, page.text[:200]
+    assert f'href="{path}"' in _nav(page.text)  # and the navigation shows it to that role
+
+
+def test_nav_hides_entries_above_the_users_role(api, users) -> None:
+    login_as(api, "viewer")
+    nav = _nav(api.get("/").text)
+    for path, _, role in registry.NAV:
+        assert (f'href="{path}"' in nav) == (role == UserRole.VIEWER), path
+
+
+def test_the_registries_are_literal_tuples() -> None:
+    for name in ("ROUTERS", "PAGES", "NAV", "PANELS", "PERSON_PANELS", "AUTHENTICATORS", "BACKGROUND", "EXTENSIONS"):
+        value = getattr(registry, name)
+        assert isinstance(value, tuple) and value, name
