@@ -4,6 +4,7 @@ third-party import and an import of a module outside its list, and accepts the s
 from __future__ import annotations
 
 import textwrap
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -59,3 +60,11 @@ def test_a_misspelt_module_is_an_error(tmp_path: Path, monkeypatch: pytest.Monke
     graph = graph_of(tmp_path, monkeypatch, FILES)
     with pytest.raises(ValueError, match="purepkg.nope"):
         contract(modules=["purepkg.nope"]).check(graph, verbose=False)
+
+
+def test_the_pure_modules_are_the_strictly_typed_ones() -> None:
+    """pyproject.toml lists the pure modules twice: the `pure` import contract and mypy's strict override."""
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    pure = next(c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "pure")["modules"]
+    strict = next(o for o in config["tool"]["mypy"]["overrides"] if o.get("warn_return_any"))["module"]
+    assert sorted(pure) == sorted(strict)
