@@ -17,7 +17,9 @@ class Unauthorized(WarroomError):
     status = 401
 
 
-def get_app(request: Request) -> App:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain function in its thread pool, one hand-off to
+# another thread (and back) per dependency per request, which under load cost more than the work itself.
+async def get_app(request: Request) -> App:
     return request.app.state.warroom
 
 
@@ -49,7 +51,7 @@ def current_principal(request: Request, app: App = Depends(get_app)) -> Principa
 def needs(role: UserRole) -> Callable[..., Principal]:
     """Dependency: the caller, who must hold at least `role`."""
 
-    def dep(p: Principal = Depends(current_principal)) -> Principal:
+    async def dep(p: Principal = Depends(current_principal)) -> Principal:  # async: no I/O (see get_app)
         require(p, role)
         return p
 
