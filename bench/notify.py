@@ -141,6 +141,7 @@ async def drive(port: int, token: str, service_id: int, rate: float, seconds: fl
     api: list[float] = []
     lag: list[float] = []
     failed = 0
+    errors: dict[str, int] = {}
     last_answer = 0.0
     client = Client(port, token)
 
@@ -151,14 +152,16 @@ async def drive(port: int, token: str, service_id: int, rate: float, seconds: fl
         lag.append((t0 - planned) * 1000)
         try:
             status, data = await client.post(body)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             failed += 1
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
             return
         t1 = time.time()
         last_answer = max(last_answer, t1)
         m = _ID.search(data)
         if status != 201 or m is None:
             failed += 1
+            errors[f"HTTP {status}"] = errors.get(f"HTTP {status}", 0) + 1
             return
         sent[int(m.group(1))] = t0
         api.append((t1 - t0) * 1000)
@@ -182,7 +185,7 @@ async def drive(port: int, token: str, service_id: int, rate: float, seconds: fl
     end = time.time()
     cpu = cpu_seconds(pid) - cpu0
     done = len(sent)
-    out = {"offered_per_s": rate, "seconds": seconds, "ok": done, "failed": failed,
+    out = {"offered_per_s": rate, "seconds": seconds, "ok": done, "failed": failed, "errors": errors,
            "achieved_per_s": round(done / max(1e-9, last_answer - start), 1) if done else 0.0,
            "api_p50_ms": pct(api, 50), "api_p99_ms": pct(api, 99), "client_lag_p99_ms": pct(lag, 99),
            "server_cpu_ms_per_request": round(cpu * 1000 / max(1, done), 2),
