@@ -331,8 +331,8 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--workers", default="1", help="warroom serve --workers (default: its default, 1); a list such as "
-                    "1,2 serves each count on PostgreSQL, interleaved, and reports each over the first; 2w1: 2 "
-                    "processes of 1 alert writer each (bench/ingest_workers.py)")
+                    "1,2 serves each count on PostgreSQL, interleaved, and reports each over the first; 2w2: 2 "
+                    "processes of 2 alert writers each (bench/ingest_workers.py)")
     ap.add_argument("--no-worker", action="store_true", help="warroom serve --no-worker (default: worker on)")
     ap.add_argument("--profile", type=Path, metavar="DIR", help="after the measurements, one more run per scenario "
                     "with py-spy on the warroom server: DIR/ingest-<db>-<scenario>.txt and its top 25 functions")
@@ -348,7 +348,7 @@ def main() -> int:
         if getattr(args, k) is None:
             setattr(args, k, v)
     args.scenarios = args.scenarios.split(",")
-    args.worker_counts = args.workers.split(",")  # e.g. 1,2 or 1,2,2w1 (bench/ingest_workers.py)
+    args.worker_counts = args.workers.split(",")  # e.g. 1,2 or 1,2,2w2 (bench/ingest_workers.py)
     args.workers = int(args.worker_counts[0].split("w")[0])
     if args.profile:
         from profile_ingest import py_spy

@@ -3,8 +3,8 @@ rounds as the reference (reference, then each warroom, the order of the warrooms
 on its own fresh PostgreSQL database; reports each N's alerts/s over the first N's (docs/bench-ingest.md, "Every
 core"). PostgreSQL only: `warroom serve` refuses N > 1 on SQLite.
 
-A count may name the alert writer threads per process too: `2w1` is `warroom serve --workers 2` with
-WARROOM_ALERTS_PG_WRITERS=1 (the default is 2 per process)."""
+A count may name the alert writer threads per process too: `2w2` is `warroom serve --workers 2` with
+WARROOM_ALERTS_PG_WRITERS=2 (the default: 2 in one process, 1 in each of several)."""
 
 from __future__ import annotations
 

@@ -5,9 +5,10 @@ Why not one shared socket (uvicorn's own `--workers`): the process that wakes fi
 waiting, so a sender's keep-alive connections (Alertmanager, wrk) often all land on one process and the others
 idle. With SO_REUSEPORT the kernel spreads new connections over the processes' sockets by their addresses.
 
-Each child is a whole `warroom serve` (one process, `--supervised-by` the supervisor) with its own alert writer,
-key listener and live bridge; an alert is answered only after its own process has committed it, and
-PostgreSQL's row locks keep dedup and grouping exact across processes (tests/integration/test_alerts_processes.py).
+Each child is a whole `warroom serve` (one process, `--supervised-by` the supervisor) with its own alert writer
+(one thread by default), key listener and live bridge; an alert is answered only after its own process has
+committed it, and PostgreSQL's row locks keep dedup and grouping exact across processes
+(tests/integration/test_alerts_processes.py).
 The supervisor starts another child when one exits, stops every child on SIGTERM or SIGINT, and exits with an
 error when a child fails while starting (a broken configuration would fail the same way again). A child whose
 supervisor dies gets SIGTERM from the kernel.
@@ -100,6 +101,10 @@ def supervise(workers: int, host: str, port: int) -> int:
     cmd = [sys.executable, "-m", "warroom.cli.main", "serve", "--host", host, "--port", str(port),
            "--supervised-by", str(os.getpid())]
     env = dict(os.environ, WARROOM_EMBEDDED_WORKER="0")  # the worker runs here only
+    # One alert writer per child unless told otherwise: a batch costs about the same CPU whatever its size, and
+    # each of N children sees 1/N of the senders, so two writers each would halve its batches again
+    # (docs/bench-ingest.md, "Every core").
+    env.setdefault("WARROOM_ALERTS_PG_WRITERS", "1")
     children = [subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL) for _ in range(workers)]
     log.info("server processes started", extra={"pids": [c.pid for c in children]})
     failed = False
