@@ -48,7 +48,7 @@ def current_principal(request: Request, app: App = Depends(get_app)) -> Principa
     raise Unauthorized("authentication required: send 'Authorization: Bearer <token>'")
 
 
-def needs(role: UserRole) -> Callable[..., Principal]:
+def needs(role: UserRole) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller, who must hold at least `role`."""
 
     async def dep(p: Principal = Depends(current_principal)) -> Principal:  # async: no I/O (see get_app)
