@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tests.helpers import stop_process
+from warroom.alerts import queries as alert_queries
 from warroom.alerts import service
 from warroom.alerts.rules import Integration
 from warroom.auth.permissions import Principal, UserRole
@@ -62,7 +63,7 @@ def incidents(app: App) -> list:
 
 
 def alerts(app: App, **filters: Any) -> list:
-    rows, _ = service.list_alerts(app, limit=1000, **filters)
+    rows, _ = alert_queries.list_alerts(app, limit=1000, **filters)
     return rows
 
 

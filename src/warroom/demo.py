@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import Connection
 
+from warroom.alerts import queries as alert_queries
 from warroom.alerts import service as alerts
 from warroom.alerts.sources import alertmanager, pagerduty
 from warroom.auth import service as auth
@@ -25,12 +26,14 @@ from warroom.auth.permissions import Principal, UserRole
 from warroom.catalog import service as catalog
 from warroom.catalog import store as cat_store
 from warroom.errors import Conflict, NotFound
+from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as escalation
 from warroom.incidents import service as incidents
 from warroom.incidents import store as inc_store
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
 from warroom.incidents.roles import Role
+from warroom.oncall import queries as oncall_queries
 from warroom.oncall import service as oncall
 from warroom.platform import audit, kv
 from warroom.platform.app import App
@@ -162,9 +165,9 @@ def load_demo(app: App) -> Loaded:
         taken = ([t for t in TEAMS if cat_store.get_team_by_name(conn, t)]
                  + [p[0] for p in PEOPLE if auth_store.get_user_by_name(conn, p[0])]
                  + [s[0] for s in SERVICES if cat_store.get_service_by_name(conn, s[0])])
-    taken += [n for n in SCHEDULES if n in {r["name"] for r in oncall.list_schedules(app)}]
-    taken += [n for n in (POLICY,) if n in {r["name"] for r in escalation.list_policies(app)}]
-    taken += [n for n in INTEGRATIONS if n in {r["name"] for r in alerts.list_integrations(app)}]
+    taken += [n for n in SCHEDULES if n in {r["name"] for r in oncall_queries.list_schedules(app)}]
+    taken += [n for n in (POLICY,) if n in {r["name"] for r in esc_queries.list_policies(app)}]
+    taken += [n for n in INTEGRATIONS if n in {r["name"] for r in alert_queries.list_integrations(app)}]
     if taken:  # checked up front so a clash leaves nothing half-loaded
         raise Conflict(f"cannot load the demo: these names are taken: {', '.join(taken)}")
     team_ids = {name: catalog.create_team(app, name, f"The {name} team")["id"] for name in TEAMS}
@@ -231,9 +234,9 @@ def load_demo(app: App) -> Loaded:
     with app.db.transaction() as tx:
         created = {
             "users": sorted(user_ids.values()), "teams": sorted(team_ids.values()), "services": sorted(svc.values()),
-            "schedules": [r["id"] for r in oncall.list_schedules(app) if r["name"] in SCHEDULES],
-            "policies": [r["id"] for r in escalation.list_policies(app) if r["name"] == POLICY],
-            "integrations": [r["id"] for r in alerts.list_integrations(app) if r["name"] in INTEGRATIONS],
+            "schedules": [r["id"] for r in oncall_queries.list_schedules(app) if r["name"] in SCHEDULES],
+            "policies": [r["id"] for r in esc_queries.list_policies(app) if r["name"] == POLICY],
+            "integrations": [r["id"] for r in alert_queries.list_integrations(app) if r["name"] in INTEGRATIONS],
             "incidents": list(tx.conn.execute(select(inc_store.incidents.c.id).where(
                 inc_store.incidents.c.id > first_incident)).scalars())}
         kv.put(tx.conn, DEMO_KEY, {"loaded_at": now.isoformat(), "created": created}, at=now, by="warroom demo")

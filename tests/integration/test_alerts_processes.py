@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.alerts_support import incidents, integration, pd_event, server_process
-from warroom.alerts import service
+from warroom.alerts import queries as alert_queries
 from warroom.catalog import service as catalog
 from warroom.incidents import service as incidents_service
 
@@ -56,7 +56,7 @@ def test_a_storm_through_two_processes_makes_one_incident(pg_app):
         assert set(_send_all(urls, repeats)) == {202}
     [inc] = incidents(pg_app)
     assert sorted(inc.service_ids) == sorted([db, checkout])
-    rows, total = service.list_alerts(pg_app, limit=5000)
+    rows, total = alert_queries.list_alerts(pg_app, limit=5000)
     assert total == 1520
     assert len(rows) == 1520 and {r["incident_id"] for r in rows} == {inc.id}
     assert sorted(r["count"] for r in rows if r["dedup_key"].startswith("dup-")) == [30] * 20

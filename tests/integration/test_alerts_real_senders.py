@@ -18,7 +18,8 @@ import pytest
 from tests.alerts_support import LiveServer, alerts, free_port, incidents, integration, wait_until
 from tests.conftest import IN_CI
 from tests.helpers import self_signed_cert
-from warroom.alerts import changes, service
+from warroom.alerts import changes
+from warroom.alerts import queries as alert_queries
 from warroom.alerts.writer import stop_writer
 from warroom.catalog import service as catalog
 from warroom.incidents import service as incidents_service
@@ -115,7 +116,7 @@ def test_real_alertmanager_as_a_pagerduty_sender(app, live, tmp_path):
         _fire_then_end(app, am, 3, attached=1)  # one PagerDuty event per Alertmanager group
     [row] = alerts(app)
     assert row["severity"] == "error" and "CheckoutErrors" in row["summary"]  # Alertmanager's default severity
-    assert "routing_key" not in service.get_alert(app, row["id"])["payload"]
+    assert "routing_key" not in alert_queries.get_alert(app, row["id"])["payload"]
 
 
 @pytest.mark.slow
@@ -199,7 +200,7 @@ def test_pagerduty_client_triggers_acknowledges_and_resolves(app, tmp_path):
                                links=[{"href": "https://grafana.example/d/lb", "text": "LB dashboard"}])
         [row] = alerts(app)
         assert row["dedup_key"] == dedup and row["severity"] == "warning" and row["labels"]["p99_ms"] == "2300"
-        links = service.get_alert(app, row["id"])["payload"]["links"]
+        links = alert_queries.get_alert(app, row["id"])["payload"]["links"]
         assert links == [{"href": "https://grafana.example/d/lb", "text": "LB dashboard"}]
         client.acknowledge(dedup)
         assert alerts(app)[0]["status"] == "acknowledged"

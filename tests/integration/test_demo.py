@@ -8,12 +8,15 @@ import pytest
 
 from tests.helpers import assert_replay_matches
 from tests.integration.cli_support import base_env, invoke, run
+from warroom.alerts import queries as alert_queries
 from warroom.auth import service as auth
 from warroom.auth import store as auth_store
 from warroom.catalog import store as cat_store
 from warroom.demo import PEOPLE, SERVICES, TEAMS, load_demo, load_demo_if_empty
 from warroom.errors import Conflict
+from warroom.escalation import queries as esc_queries
 from warroom.incidents import store as inc_store
+from warroom.oncall import queries as oncall_queries
 
 
 def test_demo_loads_a_small_organisation(app) -> None:
@@ -40,9 +43,8 @@ def test_demo_loads_a_small_organisation(app) -> None:
     assert len(set(loaded.passwords.values())) == len(PEOPLE) and all(len(p) >= 16 for p in loaded.passwords.values())
     for s in items:
         assert_replay_matches(app, s.id)
-    from warroom.alerts import service as alerts
 
-    rows, _ = alerts.list_alerts(app)
+    rows, _ = alert_queries.list_alerts(app)
     assert {r["status"] for r in rows} == {"firing", "resolved"} and len(rows) == 4
     by_key = {r["dedup_key"]: r for r in rows}
     lag = [r for k, r in by_key.items() if k.startswith("PostgresReplicationLag")]
@@ -117,14 +119,12 @@ def test_setup_demo_if_empty_and_the_opt_out(tmp_path, sqlite_template) -> None:
 
 
 def test_demo_pages_the_tier1_policy_and_someone_is_on_call(app) -> None:
-    from warroom.escalation import service as escalation
     from warroom.incidents import service as incidents
-    from warroom.oncall import service as oncall
 
     load_demo(app)
-    on_call = oncall.who_is_on_call(app)
+    on_call = oncall_queries.who_is_on_call(app)
     assert len(on_call) == 2 and all(row["user_id"] for row in on_call)
-    [policy] = escalation.list_policies(app)
+    [policy] = esc_queries.list_policies(app)
     with app.db.read() as conn:
         tier1 = [s for s in cat_store.list_services(conn) if s["tier"] == 1]
         [newest] = [s for s in inc_store.search(conn)[0] if s.title.startswith("Intermittent packet loss")]

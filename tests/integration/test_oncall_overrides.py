@@ -10,6 +10,7 @@ import pytest
 from warroom.auth import service as auth
 from warroom.auth.permissions import Principal, UserRole
 from warroom.errors import Forbidden, Invalid
+from warroom.oncall import queries as oncall_queries
 from warroom.oncall import service as oncall
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)  # the FakeClock's start; ana is on call for the first week
@@ -42,7 +43,7 @@ def test_only_active_responders_and_admins_can_be_put_on_call(app, org):
     with pytest.raises(Invalid) as err:
         oncall.add_override(app, people["boss"], sid, user_id=99999, start_at=T0, end_at=T0 + timedelta(hours=1))
     assert err.value.field == "user_id"
-    assert oncall.get_schedule(app, sid)["overrides"] == []
+    assert oncall_queries.get_schedule(app, sid)["overrides"] == []
 
 
 def test_a_responder_puts_themselves_on_call_or_swaps_a_stretch_they_hold(app, org):
@@ -50,7 +51,8 @@ def test_a_responder_puts_themselves_on_call_or_swaps_a_stretch_they_hold(app, o
     mine = _add(app, people["cy"], sid, people["cy"])  # cy takes a day of ana's week: for themselves, allowed
     # ana holds the rest of the week: she may hand Thursday to bo (a swap)
     swap = _add(app, people["ana"], sid, people["bo"], start=T0 + timedelta(days=3))
-    assert oncall.who_is_on_call(app, T0 + timedelta(days=3, hours=1), sid)[0]["user_id"] == people["bo"].user_id
+    on_thursday = oncall_queries.who_is_on_call(app, T0 + timedelta(days=3, hours=1), sid)
+    assert on_thursday[0]["user_id"] == people["bo"].user_id
     # ... but not a day cy now holds (Tuesday), nor one in bo's week, nor put cy on call for bo
     for p, who, start in ((people["ana"], people["bo"], T0 + timedelta(days=1)),
                           (people["ana"], people["cy"], T0 + timedelta(days=8)),
@@ -62,7 +64,7 @@ def test_a_responder_puts_themselves_on_call_or_swaps_a_stretch_they_hold(app, o
         _add(app, people["ana"], sid, people["bo"], start=T0 + timedelta(days=5), days=3)
     # an admin may do anything
     _add(app, people["boss"], sid, people["cy"], start=T0 + timedelta(days=9))
-    assert [o["id"] for o in oncall.get_schedule(app, sid)["overrides"]][:2] == [mine["id"], swap["id"]]
+    assert [o["id"] for o in oncall_queries.get_schedule(app, sid)["overrides"]][:2] == [mine["id"], swap["id"]]
 
 
 def test_removing_someone_elses_override_is_for_admins(app, org):
@@ -73,7 +75,7 @@ def test_removing_someone_elses_override_is_for_admins(app, org):
     oncall.remove_override(app, people["ana"], sid, o["id"])
     o2 = _add(app, people["ana"], sid, people["ana"], start=T0 + timedelta(days=8))
     oncall.remove_override(app, people["boss"], sid, o2["id"])
-    assert oncall.get_schedule(app, sid)["overrides"] == []
+    assert oncall_queries.get_schedule(app, sid)["overrides"] == []
 
 
 def test_length_and_absurd_dates_are_refused(app, org):
@@ -95,7 +97,7 @@ def test_every_override_change_is_on_the_audit_log(app, org, clock):
     o = _add(app, people["cy"], sid, people["cy"])
     clock.advance(minutes=5)
     oncall.remove_override(app, people["boss"], sid, o["id"])
-    history = oncall.override_history(app, sid)
+    history = oncall_queries.override_history(app, sid)
     assert [(h["action"], h["actor"]) for h in history] == [("override removed", "boss"), ("override added", "cy")]
     added = history[1]["data"]
     assert added == {"override_id": o["id"], "user_id": people["cy"].user_id, "start_at": o["start_at"].isoformat(),
@@ -110,9 +112,10 @@ def test_what_a_responder_took_for_themselves_is_not_theirs_to_hand_on(app, org)
     _add(app, people["ana"], sid, people["ana"], start=bos_monday)  # for herself: allowed
     with pytest.raises(Forbidden):
         _add(app, people["ana"], sid, people["cy"], start=bos_monday)
-    assert oncall.who_is_on_call(app, bos_monday + timedelta(hours=1), sid)[0]["user_id"] == people["ana"].user_id
+    on_monday = oncall_queries.who_is_on_call(app, bos_monday + timedelta(hours=1), sid)
+    assert on_monday[0]["user_id"] == people["ana"].user_id
     # a stretch someone else gave her is hers to hand on (a swap of a swap)
     given = T0 + timedelta(days=9)
     _add(app, people["bo"], sid, people["ana"], start=given)  # bo hands his Wednesday to ana
     _add(app, people["ana"], sid, people["cy"], start=given)
-    assert oncall.who_is_on_call(app, given + timedelta(hours=1), sid)[0]["user_id"] == people["cy"].user_id
+    assert oncall_queries.who_is_on_call(app, given + timedelta(hours=1), sid)[0]["user_id"] == people["cy"].user_id

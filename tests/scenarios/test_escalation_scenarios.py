@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import assert_replay_matches
 from tests.notify_support import ADMIN, Recorder, declare, kinds, paged, person, policy, run_ticks, service_with
+from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as esc
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import Status
@@ -82,7 +83,7 @@ def test_schedule_team_and_role_targets(app, clock, world):
 def test_incident_without_policy_pages_nobody_but_keeps_targets(app, clock, world):
     inc = declare(app, service_with(app, "quiet", None))
     assert paged(app, inc) == []
-    timers = esc.escalations_for(app, inc)["targets"]
+    timers = esc_queries.escalations_for(app, inc)["targets"]
     assert {t["kind"] for t in timers} == {"ack", "resolve"}
 
 
@@ -134,7 +135,7 @@ def test_ack_target_breach_is_recorded_and_pages_breach_policy(app, clock, world
     clock.advance(minutes=120)
     run_ticks(app, 2)
     assert [e.data["target"] for e in incidents.timeline(app, inc) if e.kind == "sla.breached"] == ["ack"]
-    states = {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}
+    states = {t["kind"]: t["state"] for t in esc_queries.escalations_for(app, inc)["targets"]}
     assert states == {"ack": "breached", "resolve": "met"}
     assert_replay_matches(app, inc)
 
@@ -146,16 +147,16 @@ def test_acknowledged_in_time_meets_the_target(app, clock, world):
     clock.advance(minutes=10)
     run_ticks(app)
     assert "sla.breached" not in kinds(app, inc)
-    assert {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}["ack"] == "met"
+    assert {t["kind"]: t["state"] for t in esc_queries.escalations_for(app, inc)["targets"]}["ack"] == "met"
     assert clock.now() - timedelta(minutes=11)  # clock moved as the scenario says
 
 
 def test_priority_change_moves_the_pending_targets(app, clock, world):
     inc = declare(app, service_with(app, "p", None), impact=Impact.SIGNIFICANT, urgency=Urgency.MEDIUM)
-    due = {t["kind"]: t["due_at"] for t in esc.escalations_for(app, inc)["targets"]}
+    due = {t["kind"]: t["due_at"] for t in esc_queries.escalations_for(app, inc)["targets"]}
     before = dict(due)
     incidents.edit(app, ADMIN, inc, {"impact": Impact.EXTENSIVE, "urgency": Urgency.CRITICAL})
-    after = {t["kind"]: (t["due_at"], t["priority"]) for t in esc.escalations_for(app, inc)["targets"]}
+    after = {t["kind"]: (t["due_at"], t["priority"]) for t in esc_queries.escalations_for(app, inc)["targets"]}
     assert after["ack"] == (clock.now() + timedelta(minutes=5), "P1")
     assert after["ack"][0] < before["ack"]
     clock.advance(minutes=5)
@@ -194,7 +195,7 @@ def test_acknowledged_late_before_the_worker_ran_is_still_a_breach(app, clock, w
     clock.advance(hours=2)  # far past any acknowledge target, with no tick meanwhile
     incidents.acknowledge(app, ADMIN, inc)
     run_ticks(app)
-    states = {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}
+    states = {t["kind"]: t["state"] for t in esc_queries.escalations_for(app, inc)["targets"]}
     assert states["ack"] == "breached"
     assert [e.data["target"] for e in incidents.timeline(app, inc) if e.kind == "sla.breached"][:1] == ["ack"]
     assert_replay_matches(app, inc)

@@ -10,7 +10,9 @@ import pytest
 
 from tests.helpers import assert_replay_matches
 from tests.notify_support import ADMIN, Recorder, declare, kinds, paged, person, policy, run_ticks, service_with
+from warroom.alerts import queries as alert_queries
 from warroom.errors import Conflict, Invalid
+from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as esc
 from warroom.escalation.failures import paging_health
 from warroom.incidents import service as incidents
@@ -105,7 +107,7 @@ def test_service_without_policy_uses_the_default_policy(app, clock):
         esc.set_default_policy(app, ADMIN, 999)
     assert bad.value.field == "policy_id"
     assert esc.set_default_policy(app, ADMIN, default) == {"policy_id": default}
-    assert esc.get_default_policy(app) == {"policy_id": default}
+    assert esc_queries.get_default_policy(app) == {"policy_id": default}
     inc = declare(app, service_with(app, "orphan", None))
     (page,) = paged(app, inc)
     assert page["policy_id"] == default and page["user_ids"] == [bo] and page["reason"] == "default_policy"
@@ -141,7 +143,7 @@ def test_without_any_policy_the_timeline_says_nobody_was_paged(app, clock):
     incidents.acknowledge(app, ADMIN, inc)
     assert health(app, inc) is None  # someone answered
     esc.set_default_policy(app, ADMIN, None)  # explicitly none: same
-    assert esc.get_default_policy(app) == {"policy_id": None}
+    assert esc_queries.get_default_policy(app) == {"policy_id": None}
     assert_replay_matches(app, inc)
 
 
@@ -157,7 +159,7 @@ def test_alert_opened_incidents_use_the_default_policy_or_say_nobody_was_paged(a
     alerts.ingest(app, one, [AlertIn("disk-1", Action.TRIGGER, "disk full on db1", "critical")])
     esc.set_default_policy(app, ADMIN, policy(app, "catch-all", [[{"kind": "user", "id": person(app, "bo")}]]))
     alerts.ingest(app, two, [AlertIn("cpu-1", Action.TRIGGER, "cpu on fire", "critical")])
-    first, second = sorted({r["incident_id"] for r in alerts.list_alerts(app)[0]})
+    first, second = sorted({r["incident_id"] for r in alert_queries.list_alerts(app)[0]})
     assert "escalation.none" in kinds(app, first) and paged(app, first) == []
     assert [p["reason"] for p in paged(app, second)] == ["default_policy"]
 

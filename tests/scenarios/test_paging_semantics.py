@@ -7,6 +7,8 @@ import pytest
 
 from tests.helpers import assert_replay_matches
 from tests.notify_support import ADMIN, Receiver, declare, kinds, paged, person, policy, run_ticks, service_with
+from warroom.alerts import queries as alert_queries
+from warroom.escalation import queries as esc_queries
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import Status
 from warroom.notifications import contacts, outbox
@@ -132,14 +134,13 @@ def _fire(app, integ, key: str, action: str = "trigger", severity: str = "critic
     from warroom.alerts.model import Action, AlertIn
 
     alerts.ingest(app, integ, [AlertIn(key, Action(action), f"{key} is down", severity)])
-    (row,) = [r for r in alerts.list_alerts(app, integration_id=integ.id)[0] if r["dedup_key"] == key]
+    (row,) = [r for r in alert_queries.list_alerts(app, integration_id=integ.id)[0] if r["dedup_key"] == key]
     return row["incident_id"]
 
 
 def _targets(app, inc: int) -> dict[str, str]:
-    from warroom.escalation import service as esc
 
-    return {t["kind"]: t["state"] for t in esc.escalations_for(app, inc)["targets"]}
+    return {t["kind"]: t["state"] for t in esc_queries.escalations_for(app, inc)["targets"]}
 
 
 def test_a_flapping_critical_alert_on_a_tier1_service_keeps_its_major_incident_open(app, clock):
@@ -250,7 +251,7 @@ def test_acknowledging_an_alert_acknowledges_its_incident_and_stops_escalation(a
 
     rec, integ = _alerting(app, "di")
     inc = _fire(app, integ, "api-5xx", severity="error")
-    (aid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0]]
+    (aid,) = [r["id"] for r in alert_queries.list_alerts(app, incident_id=inc)[0]]
     alerts.acknowledge_alert(app, users.principal("responder"), aid)
     tl = incidents.timeline(app, inc)
     (ack,) = [e for e in tl if e.kind == "incident.acknowledged"]
@@ -277,7 +278,7 @@ def test_the_senders_acknowledgement_is_a_fact_and_a_second_one_by_hand_too(app,
     run_ticks(app)
     assert "escalation.exhausted" in kinds(app, inc)  # escalation went on: nobody in warroom answered
     incidents.acknowledge(app, ADMIN, inc)
-    b = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0] if r["dedup_key"] == "b"][0]
+    b = [r["id"] for r in alert_queries.list_alerts(app, incident_id=inc)[0] if r["dedup_key"] == "b"][0]
     alerts.acknowledge_alert(app, users.principal("responder"), b)
     last = incidents.timeline(app, inc)[-1]
     assert last.kind == "alerts.acknowledged" and last.actor == "rui" and last.data["alert_ids"] == [b]
@@ -290,7 +291,7 @@ def test_resolving_alerts_by_hand_is_on_the_timeline_and_never_resolves_a_major_
     _, integ = _alerting(app, "fay", tier=1, major=True)
     inc = _fire(app, integ, "core-down")
     assert incidents.get(app, inc).major
-    (aid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0]]
+    (aid,) = [r["id"] for r in alert_queries.list_alerts(app, incident_id=inc)[0]]
     alerts.resolve_alert(app, users.principal("responder"), aid)
     tl = incidents.timeline(app, inc)
     resolved = [e for e in tl if e.kind == "alerts.resolved"]
@@ -302,12 +303,11 @@ def test_resolving_alerts_by_hand_is_on_the_timeline_and_never_resolves_a_major_
 
 def test_alert_actions_through_the_api_and_the_war_room_prompt(app, clock, api, users):
     from tests.web.pages_support import login_as
-    from warroom.alerts import service as alerts
 
     _, integ = _alerting(app, "gil", tier=1, major=True)
     inc = _fire(app, integ, "lb-down")
     ref = incidents.get(app, inc).ref
-    (aid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=inc)[0]]
+    (aid,) = [r["id"] for r in alert_queries.list_alerts(app, incident_id=inc)[0]]
     r = users.headers("responder")
     assert api.post(f"/api/v1/alerts/{aid}/acknowledge", headers=r).status_code == 200
     acked = api.get(f"/api/v1/incidents/{inc}", headers=r).json()
@@ -330,7 +330,7 @@ def test_alert_actions_through_the_api_and_the_war_room_prompt(app, clock, api, 
     _, dns = _alerting(app, "hal")
     third = _fire(app, dns, "dns-down", severity="error")
     assert incidents.get(app, third).acknowledged_at is None
-    (tid,) = [r["id"] for r in alerts.list_alerts(app, incident_id=third)[0]]
+    (tid,) = [r["id"] for r in alert_queries.list_alerts(app, incident_id=third)[0]]
     csrf = login_as(api, "responder")
     res = api.post(f"/alerts/{tid}/acknowledge", data={"csrf": csrf, "back": "alert"}, follow_redirects=False)
     assert res.status_code == 303

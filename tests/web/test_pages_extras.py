@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.web.pages_support import csrf_of, declare, login_as
+from warroom.alerts import queries as alert_queries
 from warroom.alerts import service as alerts
 from warroom.incidents import service
 from warroom.incidents.events import Event
@@ -70,7 +71,7 @@ def test_an_alert_opened_incident_shows_its_alerts_pages_and_deliveries(api, app
     oncall.create_schedule(app, users.principal("admin"), name="DB rota", time_zone="UTC", description="",
                            layers=[{"name": "primary", "user_ids": [ana], "start": "2026-01-01T09:00",
                                     "shift": "weekly"}])
-    [row], _ = alerts.list_alerts(app)
+    [row], _ = alert_queries.list_alerts(app)
     ref = service.get(app, row["incident_id"]).ref
     login_as(api, "admin")
     room = api.get(f"/incidents/{ref}").text
@@ -86,7 +87,7 @@ def test_an_alert_opened_incident_shows_its_alerts_pages_and_deliveries(api, app
     assert again.status_code == 409 and "only a firing alert can be acknowledged" in again.text
     assert api.post(f"/alerts/{row['id']}/resolve", data={"csrf": "forged"}).status_code == 403
     assert api.post(f"/alerts/{row['id']}/resolve", data={"csrf": csrf}, follow_redirects=False).status_code == 303
-    assert alerts.get_alert(app, row["id"])["status"] == "resolved"
+    assert alert_queries.get_alert(app, row["id"])["status"] == "resolved"
     assert "3 alerts attached" not in api.get(f"/incidents/{ref}").text
     assert "Prometheus" in api.get("/integrations").text
     notes = api.get("/notifications").text
@@ -143,8 +144,8 @@ def test_an_alert_page_shows_labels_links_and_payload_but_never_the_key(api, app
              "links": [{"href": "https://grafana.example/d/db", "text": "DB dashboard"},
                        {"href": "javascript:alert(document.cookie)", "text": "click me"}]}
     assert api.post("/v2/enqueue", json=event).status_code == 202
-    [row], _ = alerts.list_alerts(app)
-    assert "routing_key" not in alerts.get_alert(app, row["id"])["payload"]
+    [row], _ = alert_queries.list_alerts(app)
+    assert "routing_key" not in alert_queries.get_alert(app, row["id"])["payload"]
     csrf = login_as(api, "viewer")
     assert f'href="/alerts/{row["id"]}"' in api.get("/alerts").text
     page = api.get(f"/alerts/{row['id']}").text
@@ -171,7 +172,7 @@ def test_an_alert_a_rule_suppresses_says_so_on_its_page(api, app, users) -> None
     integ, _ = integration(app, rules=[{"match": {"severity": "info"}, "suppress": True}])
     alerts.ingest(app, integ, [AlertIn("n1", Action.TRIGGER, "disk 71% full", "info"),
                                AlertIn("c1", Action.TRIGGER, "disk 99% full", "critical")])
-    rows = {r["dedup_key"]: r for r in alerts.list_alerts(app)[0]}
+    rows = {r["dedup_key"]: r for r in alert_queries.list_alerts(app)[0]}
     login_as(api, "viewer")
     assert "a rule of this integration suppresses it" in api.get(f"/alerts/{rows['n1']['id']}").text
     assert 'id="held"' not in api.get(f"/alerts/{rows['c1']['id']}").text

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.web.pages_support import csrf_of, login_as
-from warroom.alerts import service as alerts
+from warroom.alerts import queries as alert_queries
 
 
 def _key(html: str) -> str:
@@ -36,7 +36,7 @@ def test_admin_creates_sends_to_edits_disables_and_rotates_an_integration(api, a
     key = _key(made.text)
     assert "shown only once" in made.text and f"routing_key: {key}" in made.text
     assert "Prometheus &lt;prod&gt;" in made.text and "<prod>" not in made.text
-    [row] = alerts.list_integrations(app)
+    [row] = alert_queries.list_integrations(app)
     assert row["config"] == {"group_by": ["cluster"]} and row["service_id"] == svc["id"]
     assert key not in api.get("/integrations").text and key not in api.get(f"/integrations/{row['id']}").text
 
@@ -49,7 +49,7 @@ def test_admin_creates_sends_to_edits_disables_and_rotates_an_integration(api, a
     edited = api.post(f"/integrations/{row['id']}", data={"csrf": csrf, "name": "Prometheus", "service_id": "",
                                                          "config": '{"reopen_window_s": 60}'}, follow_redirects=False)
     assert edited.status_code == 303
-    row = alerts.get_integration(app, row["id"])
+    row = alert_queries.get_integration(app, row["id"])
     assert (row["name"], row["service_id"], row["config"]) == ("Prometheus", None, {"reopen_window_s": 60})
 
     off = api.post(f"/integrations/{row['id']}/state", data={"csrf": csrf, "enabled": "0"}, follow_redirects=False)
@@ -89,7 +89,7 @@ def test_bad_input_shows_the_field_and_keeps_what_was_typed(api, app, users, for
     assert 'id="form-error"' in r.text and "secret-key" not in r.text
     if form.get("config"):
         assert form["config"].replace('"', "&#34;") in r.text
-    assert alerts.list_integrations(app) == []
+    assert alert_queries.list_integrations(app) == []
 
 
 def test_a_duplicate_name_is_a_conflict_and_edits_are_checked_too(api, app, users) -> None:
@@ -97,17 +97,17 @@ def test_a_duplicate_name_is_a_conflict_and_edits_are_checked_too(api, app, user
     api.post("/integrations", data={"csrf": csrf, "name": "AM", "kind": "alertmanager"})
     again = api.post("/integrations", data={"csrf": csrf, "name": "AM", "kind": "alertmanager"})
     assert again.status_code == 409 and "an integration named &#39;AM&#39; exists" in again.text
-    [row] = alerts.list_integrations(app)
+    [row] = alert_queries.list_integrations(app)
     bad = api.post(f"/integrations/{row['id']}", data={"csrf": csrf, "name": "AM", "config": '{"major": 1}'})
     assert bad.status_code == 422 and "major" in bad.text and "&#34;major&#34;: 1" in bad.text
-    assert alerts.get_integration(app, row["id"])["config"] == {}
+    assert alert_queries.get_integration(app, row["id"])["config"] == {}
     assert api.post(f"/integrations/{row['id']}/state", data={"csrf": csrf, "enabled": "maybe"}).status_code == 422
 
 
 def test_only_admins_and_only_with_the_form_token(api, app, users) -> None:
     csrf = login_as(api, "admin")
     api.post("/integrations", data={"csrf": csrf, "name": "AM", "kind": "alertmanager"})
-    [row] = alerts.list_integrations(app)
+    [row] = alert_queries.list_integrations(app)
     assert api.post(f"/integrations/{row['id']}/rotate-key", data={"csrf": "forged"}).status_code == 403
     assert api.post("/integrations", data={"csrf": "forged", "name": "B", "kind": "generic"}).status_code == 403
     assert api.get("/integrations/999").status_code == 404
@@ -121,8 +121,8 @@ def test_only_admins_and_only_with_the_form_token(api, app, users) -> None:
         assert api.get(f"/integrations/{row['id']}").status_code == 403
         assert api.post(f"/integrations/{row['id']}/rotate-key", data={"csrf": csrf}).status_code == 403
         assert api.post("/integrations", data={"csrf": csrf, "name": "B", "kind": "generic"}).status_code == 403
-    assert [r["name"] for r in alerts.list_integrations(app)] == ["AM"]
-    assert alerts.get_integration(app, row["id"])["key_prefix"] == row["key_prefix"]
+    assert [r["name"] for r in alert_queries.list_integrations(app)] == ["AM"]
+    assert alert_queries.get_integration(app, row["id"])["key_prefix"] == row["key_prefix"]
     api.cookies.clear()
     assert api.get("/integrations", follow_redirects=False).status_code == 303
     assert csrf_of(api.get("/login").text)
@@ -132,7 +132,7 @@ def test_maintenance_from_the_integration_page(api, app, users) -> None:
     csrf = login_as(api, "admin")
     made = api.post("/integrations", data={"csrf": csrf, "name": "AM", "kind": "pagerduty"})
     key = _key(made.text)
-    [row] = alerts.list_integrations(app)
+    [row] = alert_queries.list_integrations(app)
     page = api.get(f"/integrations/{row['id']}").text
     assert "Start maintenance" in page and "End maintenance now" not in page
     r = api.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": "120"},
@@ -142,7 +142,7 @@ def test_maintenance_from_the_integration_page(api, app, users) -> None:
     assert "End maintenance now" in page and "page nobody" in page
     assert "maintenance</span> until" in api.get("/integrations").text
     assert api.post("/v2/enqueue", json=_event(key, "planned")).status_code == 202
-    [alert], _ = alerts.list_alerts(app)
+    [alert], _ = alert_queries.list_alerts(app)
     assert alert["incident_id"] is None
     assert "fired while the integration was in maintenance" in api.get(f"/alerts/{alert['id']}").text
     bad = api.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": "7"})

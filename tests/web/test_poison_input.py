@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.pages_support import declare, login_as
+from warroom.alerts import queries as alert_queries
 from warroom.platform.settings import Settings
 from warroom.web.app import create_app
 
@@ -66,9 +67,8 @@ def test_integration_forms_refuse_unicode_and_huge_numbers(app, users, client, r
     created = client.post("/integrations", data={"csrf": csrf, "name": "prom", "kind": "alertmanager",
                                                  "service_id": "", "config": ""}, follow_redirects=False)
     assert created.status_code == 201, created.text[:300]
-    from warroom.alerts import service as alerts
 
-    [row] = alerts.list_integrations(app)
+    [row] = alert_queries.list_integrations(app)
     r = client.post(f"/integrations/{row['id']}/maintenance", data={"csrf": csrf, "minutes": raw})
     assert r.status_code == 422 and "durations" in r.text, (r.status_code, r.text[:300])
 

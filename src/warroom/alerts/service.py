@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from warroom.alerts import store
+from warroom.alerts import queries, store
 from warroom.alerts.batch import Submission
 from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
-from warroom.alerts.rules import Config, Integration, classify, parse_config
+from warroom.alerts.rules import Integration, parse_config
 from warroom.alerts.runtime import KeyCache, RateLimiter
 from warroom.alerts.sources.generic import check_mapping
 from warroom.alerts.writer import commit, writer_of
@@ -84,13 +84,6 @@ def _audit(tx: Tx, at: datetime, p: Principal, integration_id: int, action: str,
                  data=data)
 
 
-def history(app: App, integration_id: int, limit: int = 100) -> list[RowMapping]:
-    """Who changed this integration, its key, its state or its maintenance, and how; newest first."""
-    get_integration(app, integration_id)
-    with app.db.read() as conn:
-        return audit.history(conn, "integration", integration_id, limit)
-
-
 def update_integration(app: App, p: Principal, integration_id: int, *,
                        edit_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                        action: str | None = None, **changes: Any) -> RowMapping:
@@ -136,19 +129,6 @@ def rotate_key(app: App, p: Principal, integration_id: int) -> tuple[RowMapping,
         _audit(tx, now, p, integration_id, "key rotated", {"key_prefix": [old["key_prefix"], key[:6]]})
         _changed(app, tx, integration_id)
     return row, key
-
-
-def list_integrations(app: App) -> list[RowMapping]:
-    with app.db.read() as conn:
-        return store.list_integrations(conn)
-
-
-def get_integration(app: App, integration_id: int) -> RowMapping:
-    with app.db.read() as conn:
-        row = store.get_integration(conn, integration_id)
-    if row is None:
-        raise NotFound(f"integration {integration_id} not found")
-    return row
 
 
 # -- intake: keys and load shedding -------------------------------------------------------------
@@ -215,45 +195,7 @@ def ingest(app: App, integ: Integration, alerts: list[AlertIn]) -> None:
         raise outcome
 
 
-# -- alerts: reads and by-hand changes ----------------------------------------------------------
-
-def list_alerts(app: App, **filters: Any) -> tuple[list[RowMapping], int]:
-    """Filter alerts (status, integration_id, incident_id, service_id, severities, text, limit, offset)."""
-    with app.db.read() as conn:
-        return store.search_alerts(conn, **filters)
-
-
-def alerts_of_incident(app: App, incident_id: int, limit: int = 500, offset: int = 0) -> tuple[list[RowMapping], int]:
-    return list_alerts(app, incident_id=incident_id, limit=limit, offset=offset)
-
-
-def unresolved_count(app: App, incident_id: int) -> int:
-    """How many of the incident's alerts have not resolved."""
-    with app.db.read() as conn:
-        return store.unresolved_counts(conn, [incident_id])[incident_id]
-
-
-def get_alert(app: App, alert_id: int) -> RowMapping:
-    with app.db.read() as conn:
-        row = store.get_alert(conn, alert_id)
-    if row is None:
-        raise NotFound(f"alert {alert_id} not found")
-    return row
-
-
-def held_because(alert: RowMapping, config: Config) -> tuple[str, str] | None:
-    """Why an alert with no incident was kept out of incidents, as far as its integration's config says now:
-    ("suppressed", why) for a suppress rule, ("maintenance", why) for one that fired before the end of the
-    integration's maintenance; None when neither explains it."""
-    probe = AlertIn(alert["dedup_key"], Action.TRIGGER, alert["summary"], alert["severity"], alert["source"],
-                    labels=dict(alert["labels"] or {}))
-    if classify(probe, config).suppress:
-        return "suppressed", "a rule of this integration suppresses it"
-    until = config.maintenance_until
-    if until is not None and alert["first_seen_at"] < until:
-        return "maintenance", f"it fired while the integration was in maintenance (until {until:%Y-%m-%d %H:%M} UTC)"
-    return None
-
+# -- alerts: by-hand changes ---------------------------------------------------------------------
 
 def set_maintenance(app: App, p: Principal, integration_id: int, until: datetime | None) -> RowMapping:
     """Start (or move the end of) maintenance until `until`, or end it now (None): while it lasts, every alert
@@ -288,7 +230,7 @@ def _by_hand(app: App, p: Principal, alert_id: int, action: Action) -> RowMappin
     outcome = commit(app, [Submission(_integration(integ_row), [event], by=p.actor)])[0]
     if outcome is not None:
         raise outcome
-    return get_alert(app, alert_id)
+    return queries.get_alert(app, alert_id)
 
 
 def acknowledge_alert(app: App, p: Principal, alert_id: int) -> RowMapping:

@@ -13,10 +13,10 @@ from anyio import to_thread
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from warroom.auth import store
+from warroom.auth import queries, store
 from warroom.auth.passwords import PasswordChecks, hasher
 from warroom.auth.permissions import Principal, UserRole
-from warroom.errors import Conflict, Invalid, NotFound, refuse_nulls
+from warroom.errors import Conflict, Forbidden, Invalid, NotFound, refuse_nulls
 from warroom.incidents.store import roles_held
 from warroom.platform.app import App
 from warroom.platform.clock import utc
@@ -178,6 +178,30 @@ def create_token(app: App, user_id: int, name: str = "default",
                                  expires_at=expires_at)
         row = next(r for r in store.list_tokens(tx.conn, user_id) if r["id"] == tid)
     return token, row
+
+
+def issue_token(app: App, p: Principal, user_id: int | None = None, name: str = "default",
+                expires_at: datetime | None = None) -> tuple[str, RowMapping]:
+    """A token for `user_id` (yourself when None), as `p` asks: anyone may make their own; only an admin may make
+    one for someone else (Forbidden)."""
+    uid = user_id or p.user_id
+    if uid != p.user_id and not p.can(UserRole.ADMIN):
+        raise Forbidden("only an admin may create a token for someone else")
+    return create_token(app, uid, name, expires_at)
+
+
+def tokens_visible_to(app: App, p: Principal) -> list[RowMapping]:
+    """An admin sees every token; anyone else only their own."""
+    return queries.tokens(app, None if p.can(UserRole.ADMIN) else p.user_id)
+
+
+def revoke_token(app: App, p: Principal, token_id: int) -> None:
+    """Revoke one of your own tokens (an admin: anyone's). Someone else's, an unknown or an already revoked one is
+    NotFound alike, so the answer does not tell whether a token id exists."""
+    with app.db.transaction() as tx:
+        mine = {t["id"] for t in store.list_tokens(tx.conn, None if p.can(UserRole.ADMIN) else p.user_id)}
+        if token_id not in mine or not store.revoke_token(tx.conn, token_id, app.clock.now()):
+            raise NotFound(f"token {token_id} not found")
 
 
 def principal_for_token(app: App, token: str) -> Principal | None:

@@ -52,10 +52,9 @@ def user_create(
 @user_app.command("list")
 def user_list() -> None:
     """List users."""
-    from warroom.auth import store
+    from warroom.auth import queries
 
-    with _app().db.read() as conn:
-        rows = store.list_users(conn)
+    rows = queries.users(_app())
     print_table(["id", "username", "display_name", "role", "active"], [dict(r) for r in rows])
 
 
@@ -75,14 +74,9 @@ def user_password(username: str, password: str = typer.Option(..., prompt=True, 
 
 
 def _user_id(wr: App, username: str) -> int:
-    from warroom.auth import store
-    from warroom.errors import NotFound
+    from warroom.auth import queries
 
-    with wr.db.read() as conn:
-        row = store.get_user_by_name(conn, username.strip().lower())
-    if row is None:
-        raise NotFound(f"no user named {username!r}")
-    return row["id"]
+    return queries.user_id_by_name(wr, username)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -113,14 +107,14 @@ def token_create(username: str, name: str = typer.Option("cli", help="What the t
 @token_app.command("list")
 def token_list(username: str | None = typer.Argument(None, help="Only this user's tokens")) -> None:
     """List API tokens: when each was created, last used, when it expires, whether it is revoked."""
-    from warroom.auth import store
+    from warroom.auth import queries
 
     wr = _app()
     with fail():
         uid = _user_id(wr, username) if username else None
-    with wr.db.read() as conn:
-        names = {u["id"]: u["username"] for u in store.list_users(conn)}
-        rows = [{**r, "user": names.get(r["user_id"], r["user_id"])} for r in store.list_tokens(conn, uid)]
+    with wr.db.read() as conn:  # one snapshot: the names and the tokens agree
+        names = {u["id"]: u["username"] for u in queries.users(conn)}
+        rows = [{**r, "user": names.get(r["user_id"], r["user_id"])} for r in queries.tokens(conn, uid)]
     print_table(["id", "user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"], rows)
 
 

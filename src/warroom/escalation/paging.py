@@ -15,7 +15,7 @@ from warroom.escalation.store import get_policy
 from warroom.incidents.events import Event, IncidentState
 from warroom.notifications import outbox
 from warroom.notifications.contacts import planned_sends
-from warroom.oncall.service import on_call_user_in
+from warroom.oncall.queries import on_call_user_in
 from warroom.platform.app import App
 from warroom.platform.db import Tx
 

@@ -28,7 +28,7 @@ from warroom.incidents.lifecycle import Status, is_open
 from warroom.incidents.roles import ROLE_TITLES, Role
 from warroom.notifications import outbox
 from warroom.notifications.contacts import planned_sends
-from warroom.oncall.service import on_call_user_in
+from warroom.oncall.queries import on_call_user_in
 from warroom.oncall.store import get_schedule
 from warroom.platform.app import App, Reactor
 from warroom.platform.db import Tx

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from warroom.auth.permissions import Principal
 from warroom.catalog.store import policy_ids_of, services
 from warroom.errors import Conflict, Invalid, NotFound
-from warroom.escalation import failures
+from warroom.escalation import failures, queries
 from warroom.escalation import store as st
 from warroom.escalation.paging import (
     BREACHED,
@@ -42,6 +42,7 @@ from warroom.escalation.policy import (
     targets_from_json,
     targets_to_json,
 )
+from warroom.escalation.queries import DEFAULT_POLICY_KEY
 from warroom.incidents import events as ev
 from warroom.incidents import service as incidents
 from warroom.incidents.events import Event, IncidentState
@@ -52,7 +53,6 @@ from warroom.platform.app import App, Reactor
 from warroom.platform.db import Tx
 
 TARGETS_KEY = "response_targets"
-DEFAULT_POLICY_KEY = "default_escalation_policy"  # {"policy_id": int | None}
 log = logging.getLogger("warroom.escalation")
 
 
@@ -72,7 +72,7 @@ def create_policy(app: App, p: Principal, *, name: str, levels: list[dict[str, A
                                    repeat=data["repeat"], created_at=now, updated_at=now)
     except IntegrityError:
         raise Conflict(f"a policy named {name!r} exists already") from None
-    return get_policy(app, pid)
+    return queries.get_policy(app, pid)
 
 
 def update_policy(app: App, p: Principal, policy_id: int, *, name: str, levels: list[dict[str, Any]], repeat: int = 0,
@@ -86,7 +86,7 @@ def update_policy(app: App, p: Principal, policy_id: int, *, name: str, levels: 
                 raise NotFound(f"escalation policy {policy_id} not found")
     except IntegrityError:
         raise Conflict(f"a policy named {name!r} exists already") from None
-    return get_policy(app, policy_id)
+    return queries.get_policy(app, policy_id)
 
 
 def delete_policy(app: App, p: Principal, policy_id: int) -> None:
@@ -110,21 +110,6 @@ def delete_policy(app: App, p: Principal, policy_id: int) -> None:
         st.delete_policy(tx.conn, policy_id)
 
 
-def get_policy(app: App, policy_id: int) -> dict[str, Any]:
-    with app.db.read() as conn:
-        row = st.get_policy(conn, policy_id)
-        if row is None:
-            raise NotFound(f"escalation policy {policy_id} not found")
-        used_by = list(conn.execute(select(services.c.id).where(services.c.escalation_policy_id == policy_id)
-                                    .order_by(services.c.id)).scalars())
-    return {**dict(row), "service_ids": used_by}
-
-
-def list_policies(app: App) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        return [dict(r) for r in st.list_policies(conn)]
-
-
 def targets_in(tx: Tx) -> Targets:
     raw = kv.get(tx.conn, TARGETS_KEY)
     return targets_from_json(raw) if raw else DEFAULT_TARGETS
@@ -146,11 +131,6 @@ def set_targets(app: App, p: Principal, data: dict[str, Any]) -> dict[str, Any]:
 
 def default_policy_in(tx: Tx) -> int | None:
     return (kv.get(tx.conn, DEFAULT_POLICY_KEY) or {}).get("policy_id")
-
-
-def get_default_policy(app: App) -> dict[str, Any]:
-    with app.db.read() as conn:
-        return {"policy_id": (kv.get(conn, DEFAULT_POLICY_KEY) or {}).get("policy_id")}
 
 
 def set_default_policy(app: App, p: Principal, policy_id: int | None) -> dict[str, Any]:
@@ -396,13 +376,3 @@ def escalate_due(app: App, now: datetime, limit: int = 500) -> int:
 def breach_due(app: App, now: datetime, limit: int = 500) -> int:
     """Record every response/resolution target missed by `now` and start the configured breach escalation."""
     return _run_due(app, now, st.sla_timers, "due_at", _breach_step, limit)
-
-
-# -- reads ----------------------------------------------------------------------------------------
-
-def escalations_for(app: App, incident_id: int) -> dict[str, Any]:
-    """An incident's escalations (policy, level, next step) and its target timers."""
-    with app.db.read() as conn:
-        return {"incident_id": incident_id,
-                "escalations": [dict(r) for r in st.escalations_of(conn, incident_id)],
-                "targets": [dict(r) for r in st.timers_of(conn, incident_id)]}

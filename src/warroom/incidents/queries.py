@@ -53,6 +53,18 @@ def duplicates(src: Source, incident_id: int) -> list[IncidentState]:
         return st.duplicates_of(conn, incident_id)
 
 
+def open_for_service(src: Source, service_id: int) -> list[IncidentState]:
+    """The open incidents touching a service."""
+    with reading(src) as conn:
+        return st.open_for_service(conn, service_id)
+
+
+def open_counts_by_service(src: Source) -> dict[int, int]:
+    """Open incidents per service id (services with none are left out)."""
+    with reading(src) as conn:
+        return st.open_counts_by_service(conn)
+
+
 def events(src: Source, incident_id: int, *, after_seq: int = 0, limit: int | None = None) -> list[Event]:
     """The timeline after `after_seq` (the whole of it by default), oldest first."""
     with reading(src) as conn:

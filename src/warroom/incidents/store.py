@@ -261,6 +261,14 @@ def open_for_service(conn: Connection, service_id: int) -> list[IncidentState]:
     return [state_from_row(r) for r in conn.execute(q).mappings()]
 
 
+def open_counts_by_service(conn: Connection) -> dict[int, int]:
+    """Open incidents per service id (services with none are left out)."""
+    q = (select(incident_services.c.service_id, func.count())
+         .join(incidents, incidents.c.id == incident_services.c.incident_id)
+         .where(incidents.c.is_open.is_(True)).group_by(incident_services.c.service_id))
+    return {sid: n for sid, n in conn.execute(q)}
+
+
 def roles_held(conn: Connection, user_id: int) -> list[tuple[int, str]]:
     """(ref, role) for every role the user holds in an open incident, by ref."""
     c = incidents.c

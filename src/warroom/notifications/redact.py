@@ -37,6 +37,18 @@ def may_see(p: Principal | None, owner_id: int | None) -> bool:
     return p is not None and (p.role is UserRole.ADMIN or (owner_id is not None and p.user_id == owner_id))
 
 
+def sees_paging_details(p: Principal | None) -> bool:
+    """Whether `p` sees the methods and rules a page to someone follows (responders and admins); everyone signed
+    in sees whether the person can be reached at all."""
+    return p is not None and p.can(UserRole.RESPONDER)
+
+
+def may_retry(p: Principal | None, owner_id: int | None) -> bool:
+    """Whether `p` may send a dead or cancelled notification to user `owner_id` again: a responder or admin who
+    may see it whole (its recipient, or an admin)."""
+    return p is not None and p.can(UserRole.RESPONDER) and may_see(p, owner_id)
+
+
 def shown(p: Principal | None, row: dict[str, Any], channel_key: str = "channel") -> dict[str, Any]:
     """`row` (with `address`, `user_id` and the channel under `channel_key`) as `p` may see it."""
     if may_see(p, row.get("user_id")) or "address" not in row:

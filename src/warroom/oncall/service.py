@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import existing_user_ids, get_user
 from warroom.errors import Conflict, Forbidden, Invalid, NotFound
+from warroom.oncall import queries
 from warroom.oncall import schedule as sch
 from warroom.oncall import store as st
 from warroom.platform import audit
@@ -56,7 +57,7 @@ def create_schedule(app: App, p: Principal, *, name: str, time_zone: str, layers
                                      layers=[sch.layer_to_json(x) for x in parsed], created_at=now, updated_at=now)
     except IntegrityError:
         raise Conflict(f"a schedule named {name!r} exists already") from None
-    return get_schedule(app, sid)
+    return queries.get_schedule(app, sid)
 
 
 def update_schedule(app: App, p: Principal, schedule_id: int, *, name: str, time_zone: str,
@@ -71,7 +72,7 @@ def update_schedule(app: App, p: Principal, schedule_id: int, *, name: str, time
                                updated_at=app.clock.now())
     except IntegrityError:
         raise Conflict(f"a schedule named {name!r} exists already") from None
-    return get_schedule(app, schedule_id)
+    return queries.get_schedule(app, schedule_id)
 
 
 def delete_schedule(app: App, p: Principal, schedule_id: int) -> None:
@@ -102,7 +103,7 @@ def _holds(conn: Connection, row: RowMapping, user_id: int, start: datetime, end
     """Whether `user_id` is on call in the schedule for the whole of [start, end) today, leaving out the
     overrides `not_by` created (what a responder took for themselves is not theirs to hand to someone else:
     two requests would otherwise put anyone on call anywhere)."""
-    model = _model(conn, row, start)
+    model = queries.model_of(conn, row, start)
     if not_by is not None:
         mine = {o["id"] for o in st.overrides_of(conn, row["id"], ending_after=start) if o["created_by"] == not_by}
         model = replace(model, overrides=tuple(o for o in model.overrides if o.id not in mine))
@@ -170,88 +171,3 @@ def remove_override(app: App, p: Principal, schedule_id: int, override_id: int) 
             raise Forbidden("only an admin may remove an override someone else created")
         st.delete_override(tx.conn, schedule_id, override_id)
         _audit(tx.conn, app.clock.now(), p, schedule_id, "override removed", dict(o))
-
-
-def override_history(app: App, schedule_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    """The schedule's audit entries (override changes), newest first."""
-    with app.db.read() as conn:
-        _row_or_404(conn, schedule_id)
-        return [dict(r) for r in audit.history(conn, "schedule", schedule_id, limit)]
-
-
-# -- reads ----------------------------------------------------------------------------------------
-
-def _model(conn: Connection, row: RowMapping, since: datetime | None = None) -> sch.Schedule:
-    ovs = st.overrides_of(conn, row["id"], ending_after=since)
-    return sch.Schedule(
-        name=row["name"], time_zone=row["time_zone"],
-        layers=tuple(sch.layer_from_json(x, i) for i, x in enumerate(row["layers"])),
-        overrides=tuple(sch.Override(o["user_id"], o["start_at"], o["end_at"], o["id"]) for o in ovs))
-
-
-def _row_or_404(conn: Connection, schedule_id: int) -> RowMapping:
-    row = st.get_schedule(conn, schedule_id)
-    if row is None:
-        raise NotFound(f"schedule {schedule_id} not found")
-    return row
-
-
-def on_call_user_in(conn: Connection, schedule_id: int, at: datetime) -> int | None:
-    """Who is on call in the schedule at `at` (None: nobody, or no such schedule). For other domains."""
-    row = st.get_schedule(conn, schedule_id)
-    if row is None:
-        return None
-    return sch.on_call_at(_model(conn, row, at), at)[0]
-
-
-def get_schedule(app: App, schedule_id: int) -> dict[str, Any]:
-    with app.db.read() as conn:
-        row = _row_or_404(conn, schedule_id)
-        ovs = st.overrides_of(conn, schedule_id, ending_after=app.clock.now())
-        now = app.clock.now()
-        user, layer = sch.on_call_at(_model(conn, row), now)
-    return {**dict(row), "overrides": [dict(o) for o in ovs], "on_call_now": {"user_id": user, "layer": layer}}
-
-
-def list_schedules(app: App) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        return [dict(r) for r in st.list_schedules(conn)]
-
-
-def who_is_on_call(app: App, at: datetime | None = None, schedule_id: int | None = None) -> list[dict[str, Any]]:
-    """Per schedule (or one): who is on call at `at` (default now), from which layer, until when."""
-    at = utc(at) if at else app.clock.now()
-    out = []
-    with app.db.read() as conn:
-        rows = [_row_or_404(conn, schedule_id)] if schedule_id is not None else st.list_schedules(conn)
-        for row in rows:
-            model = _model(conn, row, at)
-            user, layer = sch.on_call_at(model, at)
-            upcoming = sch.shifts(model, at, at + timedelta(days=35))
-            until = upcoming[0].end if upcoming and upcoming[0].start == at else None
-            out.append({"schedule_id": row["id"], "schedule": row["name"], "time_zone": row["time_zone"],
-                        "at": at, "user_id": user, "layer": layer, "until": until})
-    return out
-
-
-def schedule_shifts(app: App, schedule_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        row = _row_or_404(conn, schedule_id)
-        model = _model(conn, row)
-    found = sch.shifts(model, utc(start), utc(end))
-    return [{"schedule_id": schedule_id, "schedule": row["name"], "user_id": s.user_id, "start": s.start,
-             "end": s.end, "layer": s.layer} for s in found]
-
-
-def user_shifts(app: App, user_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Every shift of one person across all schedules, ordered by start."""
-    with app.db.read() as conn:
-        if not existing_user_ids(conn, {user_id}):
-            raise NotFound(f"user {user_id} not found")
-        models = [(r["id"], r["name"], _model(conn, r)) for r in st.list_schedules(conn)]
-    out = []
-    for sid, name, model in models:
-        found = sch.shifts(model, utc(start), utc(end))
-        out += [{"schedule_id": sid, "schedule": name, "user_id": s.user_id, "start": s.start, "end": s.end,
-                 "layer": s.layer} for s in found if s.user_id == user_id]
-    return sorted(out, key=lambda s: s["start"])

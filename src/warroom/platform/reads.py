@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from warroom.platform.app import App
@@ -20,3 +21,9 @@ def reading(src: Source) -> Iterator[Connection]:
     else:
         with src.db.read() as conn:
             yield conn
+
+
+def ping(src: Source) -> None:
+    """One round trip to the database (the readiness probe); raises when it cannot be reached."""
+    with reading(src) as conn:
+        conn.execute(text("SELECT 1"))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from sqlalchemy.engine import RowMapping
 
-from warroom.alerts import changes, service
+from warroom.alerts import changes, queries, service
 from warroom.alerts.model import AlertStatus, Severity
 from warroom.auth.permissions import Principal
 from warroom.errors import Invalid
@@ -137,7 +137,7 @@ def list_alerts(
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> Any:
-    rows, total = service.list_alerts(app, statuses=[s.value for s in status] if status else None,
+    rows, total = queries.list_alerts(app, statuses=[s.value for s in status] if status else None,
                                       severities=severity, integration_id=integration_id, incident_id=incident_id,
                                       service_id=service_id, text=q, limit=limit, offset=offset)
     return AlertPage(items=[AlertOut.of(r) for r in rows], total=total, limit=limit, offset=offset)
@@ -145,7 +145,7 @@ def list_alerts(
 
 @router.get("/api/v1/alerts/{alert_id}", response_model=AlertOut, summary="One alert with its raw payload")
 def get_alert(alert_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return AlertOut.of(service.get_alert(app, alert_id))
+    return AlertOut.of(queries.get_alert(app, alert_id))
 
 
 @router.post("/api/v1/alerts/{alert_id}/acknowledge", response_model=AlertOut)
@@ -165,7 +165,7 @@ def incident_alerts(key: str, app: App = Depends(get_app), p: Principal = Viewer
     from warroom.incidents import service as incidents
 
     iid = incidents.get(app, resolve_id(app, key)).id
-    rows, total = service.alerts_of_incident(app, iid, limit=limit, offset=offset)
+    rows, total = queries.alerts_of_incident(app, iid, limit=limit, offset=offset)
     return AlertPage(items=[AlertOut.of(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
@@ -183,12 +183,12 @@ def create_integration(body: IntegrationIn, response: Response, app: App = Depen
 
 @router.get("/api/v1/integrations", response_model=list[IntegrationOut])
 def list_integrations(app: App = Depends(get_app), p: Principal = Admin) -> Any:
-    return [IntegrationOut.of(r) for r in service.list_integrations(app)]
+    return [IntegrationOut.of(r) for r in queries.list_integrations(app)]
 
 
 @router.get("/api/v1/integrations/{integration_id}", response_model=IntegrationOut)
 def get_integration(integration_id: PathId, app: App = Depends(get_app), p: Principal = Admin) -> Any:
-    return IntegrationOut.of(service.get_integration(app, integration_id))
+    return IntegrationOut.of(queries.get_integration(app, integration_id))
 
 
 @router.patch("/api/v1/integrations/{integration_id}", response_model=IntegrationOut,
@@ -221,7 +221,7 @@ def maintenance(integration_id: PathId, body: MaintenanceIn, app: App = Depends(
             summary="Who changed this integration (settings, state, key, maintenance) and how, newest first")
 def integration_history(integration_id: PathId, limit: int = Query(100, ge=1, le=1000), app: App = Depends(get_app),
                         p: Principal = Admin) -> Any:
-    rows = service.history(app, integration_id, limit)
+    rows = queries.history(app, integration_id, limit)
     return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields}) for r in rows]
 
 

@@ -6,14 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from warroom.auth import queries as auth_queries
 from warroom.auth import service as auth
-from warroom.auth import store as auth_store
-from warroom.auth.permissions import Principal, UserRole
+from warroom.auth.permissions import Principal
+from warroom.catalog import queries as catalog_queries
 from warroom.catalog import service as catalog
-from warroom.catalog import store as cat_store
-from warroom.errors import Forbidden, NotFound
+from warroom.incidents import queries as incident_queries
 from warroom.incidents import service as incidents
-from warroom.incidents import store as inc_store
 from warroom.incidents.priority import matrix_to_json
 from warroom.platform.app import App
 from warroom.web.api.schemas import (
@@ -34,14 +33,9 @@ from warroom.web.deps import Admin, Viewer, current_principal, get_app
 router = APIRouter(prefix="/api/v1")
 
 
-def _team_out(conn: Any, row: Any) -> dict[str, Any]:
-    return {**row, "members": [dict(m) for m in cat_store.team_members_of(conn, row["id"])]}
-
-
 @router.get("/teams", tags=["catalog"])
 def list_teams(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        return [_team_out(conn, t) for t in cat_store.list_teams(conn)]
+    return catalog_queries.teams_with_members(app)
 
 
 @router.post("/teams", status_code=201, tags=["catalog"])
@@ -52,11 +46,7 @@ def create_team(body: TeamIn, app: App = Depends(get_app), p: Principal = Admin)
 
 @router.get("/teams/{team_id}", tags=["catalog"])
 def get_team(team_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
-    with app.db.read() as conn:
-        row = cat_store.get_team(conn, team_id)
-        if row is None:
-            raise NotFound(f"team {team_id} not found")
-        return _team_out(conn, row)
+    return catalog_queries.team(app, team_id)
 
 
 @router.post("/teams/{team_id}/members", status_code=204, tags=["catalog"])
@@ -71,11 +61,7 @@ def remove_member(team_id: PathId, user_id: PathId, app: App = Depends(get_app),
 
 @router.get("/services", tags=["catalog"])
 def list_services(app: App = Depends(get_app), p: Principal = Viewer, team_id: QueryId = None) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        deps: dict[int, list[int]] = {}
-        for a, b in cat_store.all_dependencies(conn):
-            deps.setdefault(a, []).append(b)
-        return [{**s, "depends_on": sorted(deps.get(s["id"], []))} for s in cat_store.list_services(conn, team_id)]
+    return catalog_queries.services_with_dependencies(app, team_id)
 
 
 @router.post("/services", status_code=201, tags=["catalog"])
@@ -87,9 +73,8 @@ def create_service(body: ServiceIn, app: App = Depends(get_app), p: Principal = 
 @router.get("/services/{service_id}", tags=["catalog"])
 def get_service(service_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
     view = catalog.service_view(app, service_id)
-    with app.db.read() as conn:
-        view["open_incidents"] = [IncidentOut.of(s).model_dump(mode="json")
-                                  for s in inc_store.open_for_service(conn, service_id)]
+    view["open_incidents"] = [IncidentOut.of(s).model_dump(mode="json")
+                              for s in incident_queries.open_for_service(app, service_id)]
     return view
 
 
@@ -103,15 +88,12 @@ def update_service(service_id: PathId, body: ServicePatch, app: App = Depends(ge
 
 @router.get("/users", tags=["users"])
 def list_users(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        return [dict(u) for u in auth_store.list_users(conn)]
+    return [dict(u) for u in auth_queries.users(app)]
 
 
 @router.get("/users/me", tags=["users"])
 def me(app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
-    with app.db.read() as conn:
-        row = auth_store.get_user(conn, p.user_id)
-        return {**row, "team_ids": cat_store.teams_of_user(conn, p.user_id)} if row else {}
+    return catalog_queries.profile(app, p.user_id)
 
 
 @router.post("/me/password", tags=["users"], summary="Change your own password")
@@ -143,25 +125,18 @@ def update_user(user_id: PathId, body: UserPatch, app: App = Depends(get_app), p
 
 @router.post("/tokens", status_code=201, tags=["users"], summary="Create an API token (shown once)")
 def create_token(body: TokenIn, app: App = Depends(get_app), p: Principal = Viewer) -> dict[str, Any]:
-    user_id = body.user_id or p.user_id
-    if user_id != p.user_id and not p.can(UserRole.ADMIN):
-        raise Forbidden("only an admin may create a token for someone else")
-    token, row = auth.create_token(app, user_id, body.name, body.expires_at)
+    token, row = auth.issue_token(app, p, body.user_id, body.name, body.expires_at)
     return {**row, "token": token}
 
 
 @router.get("/tokens", tags=["users"])
 def list_tokens(app: App = Depends(get_app), p: Principal = Viewer) -> list[dict[str, Any]]:
-    with app.db.read() as conn:
-        return [dict(t) for t in auth_store.list_tokens(conn, None if p.can(UserRole.ADMIN) else p.user_id)]
+    return [dict(t) for t in auth.tokens_visible_to(app, p)]
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["users"])
 def revoke_token(token_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> None:
-    with app.db.transaction() as tx:
-        mine = {t["id"] for t in auth_store.list_tokens(tx.conn, None if p.can(UserRole.ADMIN) else p.user_id)}
-        if token_id not in mine or not auth_store.revoke_token(tx.conn, token_id, app.clock.now()):
-            raise NotFound(f"token {token_id} not found")
+    auth.revoke_token(app, p, token_id)
 
 
 @router.get("/settings/priority-matrix", tags=["settings"])

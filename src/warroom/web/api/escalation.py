@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from warroom.auth.permissions import Principal
+from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as esc
 from warroom.platform.app import App
 from warroom.web.api.incidents import resolve_id
@@ -58,7 +59,7 @@ def _fields(body: PolicyIn) -> dict[str, Any]:
 
 @router.get("/escalation-policies")
 def list_policies(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return esc.list_policies(app)
+    return esc_queries.list_policies(app)
 
 
 @router.post("/escalation-policies", status_code=201)
@@ -68,7 +69,7 @@ def create_policy(body: PolicyIn, app: App = Depends(get_app), p: Principal = Ad
 
 @router.get("/escalation-policies/{policy_id}")
 def get_policy(policy_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return esc.get_policy(app, policy_id)
+    return esc_queries.get_policy(app, policy_id)
 
 
 @router.put("/escalation-policies/{policy_id}")
@@ -99,7 +100,7 @@ class DefaultPolicyIn(Strict):
 @router.get("/settings/default-escalation-policy",
             summary="The policy paged for an incident none of whose services has one (null: none)")
 def get_default_policy(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return esc.get_default_policy(app)
+    return esc_queries.get_default_policy(app)
 
 
 @router.put("/settings/default-escalation-policy")
@@ -113,4 +114,4 @@ def incident_escalations(key: str, app: App = Depends(get_app), p: Principal = V
 
     incident_id = resolve_id(app, key)
     incidents.get(app, incident_id)  # 404 for an unknown incident
-    return esc.escalations_for(app, incident_id)
+    return esc_queries.escalations_for(app, incident_id)

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from warroom.platform import reads
 from warroom.platform.app import App
 from warroom.web.deps import get_app, public
 
@@ -22,8 +22,7 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", dependencies=[Depends(public("readiness probe"))])
 def readyz(app: App = Depends(get_app)) -> JSONResponse:
     try:
-        with app.db.read() as conn:
-            conn.execute(text("SELECT 1"))
+        reads.ping(app)
     except Exception as exc:  # any failure to reach the database means not ready
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ok", "database": app.db.dialect, "notifications": _notifications(app)})

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
-from warroom.auth.permissions import Principal, UserRole
-from warroom.auth.store import list_users
-from warroom.errors import Conflict, Forbidden, Invalid, NotFound
-from warroom.oncall import ical
+from warroom.auth import queries as auth_queries
+from warroom.auth.permissions import Principal
+from warroom.errors import Invalid
+from warroom.oncall import feeds, ical
+from warroom.oncall import queries as oncall_queries
 from warroom.oncall import service as oncall
 from warroom.platform.app import App
 from warroom.platform.clock import utc
@@ -67,12 +66,12 @@ def _window(start: datetime | None, end: datetime | None, app: App, days: int = 
 @router.get("/oncall", summary="Who is on call now (or at a time), per schedule")
 def on_call(app: App = Depends(get_app), p: Principal = Viewer, at: datetime | None = None,
             schedule_id: QueryId = None) -> Any:
-    return oncall.who_is_on_call(app, at, schedule_id)
+    return oncall_queries.who_is_on_call(app, at, schedule_id)
 
 
 @router.get("/schedules")
 def list_schedules(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return oncall.list_schedules(app)
+    return oncall_queries.list_schedules(app)
 
 
 @router.post("/schedules", status_code=201)
@@ -82,7 +81,7 @@ def create_schedule(body: ScheduleIn, app: App = Depends(get_app), p: Principal 
 
 @router.get("/schedules/{schedule_id}")
 def get_schedule(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return oncall.get_schedule(app, schedule_id)
+    return oncall_queries.get_schedule(app, schedule_id)
 
 
 @router.put("/schedules/{schedule_id}")
@@ -113,18 +112,17 @@ def remove_override(schedule_id: PathId, override_id: PathId, app: App = Depends
 @router.get("/schedules/{schedule_id}/history", summary="Who added or removed which override, newest first")
 def schedule_history(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                      limit: int = Query(100, ge=1, le=1000)) -> Any:
-    return oncall.override_history(app, schedule_id, limit)
+    return oncall_queries.override_history(app, schedule_id, limit)
 
 
 @router.get("/schedules/{schedule_id}/shifts", summary="The final on-call timeline over a window")
 def schedule_shifts(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                     start: datetime | None = None, end: datetime | None = None) -> Any:
-    return oncall.schedule_shifts(app, schedule_id, *_window(start, end, app))
+    return oncall_queries.schedule_shifts(app, schedule_id, *_window(start, end, app))
 
 
 def _ics(app: App, name: str, shifts: list[dict[str, Any]]) -> Response:
-    with app.db.read() as conn:
-        names = {u["id"]: u["display_name"] for u in list_users(conn)}
+    names = {u["id"]: u["display_name"] for u in auth_queries.users(app)}
     return Response(ical.render(name, shifts, names=names, stamp=app.clock.now()), media_type="text/calendar")
 
 
@@ -132,7 +130,7 @@ def _ics(app: App, name: str, shifts: list[dict[str, Any]]) -> Response:
 def schedule_calendar(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                       days: int = Query(60, ge=1, le=366)) -> Response:
     start, end = _window(None, None, app, days)
-    shifts = oncall.schedule_shifts(app, schedule_id, start - timedelta(days=7), end)
+    shifts = oncall_queries.schedule_shifts(app, schedule_id, start - timedelta(days=7), end)
     return _ics(app, f"on call: {shifts[0]['schedule'] if shifts else schedule_id}", shifts)
 
 
@@ -144,32 +142,18 @@ def user_calendar(user_id: PathId, app: App = Depends(get_app), p: Principal = V
 
 def _user_ics(app: App, user_id: int, days: int) -> Response:
     start, end = _window(None, None, app, days)
-    return _ics(app, f"on-call shifts of user {user_id}", oncall.user_shifts(app, user_id, start - timedelta(days=7),
-                                                                            end))
-
-
-# Calendar apps cannot send an Authorization header: each person's feed has its own URL with a key derived
-# from the server secret (WARROOM_SECRET_KEY). The key opens that one read-only feed and nothing else.
-
-def _feed_key(app: App, user_id: int) -> str:
-    secret = app.settings.secret_key
-    if not secret:
-        raise Conflict("calendar feed URLs need WARROOM_SECRET_KEY to be set on the server")
-    return hmac.new(secret.encode(), f"warroom-ical-user:{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
+    shifts = oncall_queries.user_shifts(app, user_id, start - timedelta(days=7), end)
+    return _ics(app, f"on-call shifts of user {user_id}", shifts)
 
 
 @router.get("/users/{user_id}/calendar-feed", summary="The secret URL of a person's shift feed, for calendar apps")
 def user_feed_url(user_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    if p.user_id != user_id and p.role is not UserRole.ADMIN:
-        raise Forbidden("only an admin may see another person's feed URL")
-    base = app.settings.base_url.rstrip("/")
-    return {"url": f"{base}/api/v1/feeds/users/{user_id}.ics?key={_feed_key(app, user_id)}"}
+    return {"url": feeds.feed_url(app, p, user_id)}
 
 
 @router.get("/feeds/users/{user_id}.ics", summary="A person's shift feed, opened by its key (for calendar apps)",
             dependencies=[Depends(public("calendar apps cannot send headers; a per-user HMAC key opens the feed"))])
 def user_feed(user_id: PathId, key: str = Query("", max_length=100), app: App = Depends(get_app),
               days: int = Query(60, ge=1, le=366)) -> Response:
-    if not hmac.compare_digest(key.encode(), _feed_key(app, user_id).encode()):  # bytes: non-ASCII keys are a 404
-        raise NotFound("no such feed")
+    feeds.check_feed_key(app, user_id, key)  # calendar apps cannot send headers: the per-user key opens it
     return _user_ics(app, user_id, days)

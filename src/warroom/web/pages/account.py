@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from warroom.auth import queries as auth_queries
 from warroom.auth import service as auth
-from warroom.auth import store as auth_store
 from warroom.auth.permissions import UserRole
 from warroom.errors import WarroomError
 from warroom.platform.app import App
@@ -21,9 +21,8 @@ ViewerForm = Depends(form_needs(UserRole.VIEWER))
 
 
 def account_response(request: Request, app: App, user_id: int, *, status: int = 200, **ctx: Any) -> HTMLResponse:
-    with app.db.read() as conn:
-        me = auth_store.get_user(conn, user_id)
-        tokens = auth_store.list_tokens(conn, user_id)
+    me = auth_queries.user(app, user_id)
+    tokens = auth_queries.tokens(app, user_id)
     return render(request, "account.html", status=status, me=me, tokens=tokens, now=app.clock.now(),
                   errors=ctx.pop("errors", {}), **ctx)
 

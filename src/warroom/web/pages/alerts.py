@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from warroom.alerts import changes
+from warroom.alerts import changes, queries
 from warroom.alerts import service as alerts
 from warroom.alerts.links import links_of
 from warroom.alerts.model import SEVERITIES, AlertStatus
@@ -65,17 +65,16 @@ def alerts_response(request: Request, app: App, *, error: str = "", status: int 
     raw = _id_param(request, "integration")
     integration = integration_or_404(app, raw) if raw else None
     service_id = _id_param(request, "service")
-    rows, total = alerts.list_alerts(app, statuses=statuses or None, severities=severities or None, text=q or None,
+    rows, total = queries.list_alerts(app, statuses=statuses or None, severities=severities or None, text=q or None,
                                      integration_id=integration["id"] if integration else None,
                                      service_id=service_id, limit=PAGE_SIZE)
-    with app.db.read() as conn:
-        names = load_names(conn, set())  # service names only: no page here shows a person by id
-        refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+    names = load_names(app, set())  # service names only: no page here shows a person by id
+    refs = incident_refs(app, {r["incident_id"] for r in rows if r["incident_id"]})
     services = [(sid, row["name"]) for sid, row in sorted(names.services.items(), key=lambda x: x[1]["name"])]
-    configs = {g["id"]: parse_config(g["config"]) for g in alerts.list_integrations(app)} if any(
+    configs = {g["id"]: parse_config(g["config"]) for g in queries.list_integrations(app)} if any(
         r["incident_id"] is None for r in rows) else {}  # parsed once per integration, not per alert
     held = {r["id"]: why for r in rows if r["incident_id"] is None
-            and (why := alerts.held_because(r, configs[r["integration_id"]]))}
+            and (why := queries.held_because(r, configs[r["integration_id"]]))}
     return render(request, "alerts.html", status=status, error=error, alerts=rows, total=total, names=names,
                   refs=refs, q=q, integration=integration, services=services, held=held,
                   picked_service=[str(service_id)] if service_id else [],
@@ -95,17 +94,16 @@ def alert_page(alert_id: PathId, request: Request, app: App = Depends(get_app), 
 def alert_response(request: Request, app: App, alert_id: int, *, error: str = "", status: int = 200) -> HTMLResponse:
     """One alert: what it says, where it came from, its labels, the sender's links and the raw payload."""
     try:
-        row = alerts.get_alert(app, alert_id)
+        row = queries.get_alert(app, alert_id)
     except NotFound:
         raise PageError(404, f"There is no alert {alert_id}.") from None
-    integration = alerts.get_integration(app, row["integration_id"])
-    with app.db.read() as conn:
-        names = load_names(conn, set())  # service names only: no page here shows a person by id
-        refs = incident_refs(conn, {row["incident_id"]} if row["incident_id"] else set())
+    integration = queries.get_integration(app, row["integration_id"])
+    names = load_names(app, set())  # service names only: no page here shows a person by id
+    refs = incident_refs(app, {row["incident_id"]} if row["incident_id"] else set())
     raw = orjson.dumps(row["payload"], option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     return render(request, "alert.html", status=status, error=error, a=row, integration=integration, names=names,
                   refs=refs, links=links_of(row["payload"]), raw=raw[:PAYLOAD_SHOWN], raw_size=len(raw),
-                  held=alerts.held_because(row, parse_config(integration["config"]))
+                  held=queries.held_because(row, parse_config(integration["config"]))
                   if row["incident_id"] is None else None,
                   now=app.clock.now())
 
@@ -136,11 +134,11 @@ def resolve_alert(alert_id: PathId, request: Request, app: App = Depends(get_app
 
 def attached_alerts_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
     """War room panel: the alerts attached to this incident, newest activity first."""
-    rows, total = alerts.alerts_of_incident(app, state.id, limit=50)
+    rows, total = queries.alerts_of_incident(app, state.id, limit=50)
     if not total:
         return None
     # a major incident whose alerts all resolved stays open: prompt its coordinator to decide
-    prompt = state.major and is_open(Status(state.status)) and alerts.unresolved_count(app, state.id) == 0
+    prompt = state.major and is_open(Status(state.status)) and queries.unresolved_count(app, state.id) == 0
     return {"title": f"Attached alerts ({total})", "template": "_panel_alerts.html", "alerts": rows, "total": total,
             "all_resolved_prompt": prompt}
 
@@ -157,7 +155,6 @@ def recent_changes_panel(app: App, state: IncidentState) -> dict[str, Any] | Non
                                   since=state.detected_at - CHANGES_BEFORE, limit=20)
     if not rows:
         return None
-    with app.db.read() as conn:
-        names = load_names(conn, set())  # service names only: no page here shows a person by id
+    names = load_names(app, set())  # service names only: no page here shows a person by id
     return {"title": f"Recent changes ({len(rows)})", "template": "_panel_changes.html", "changes": rows,
             "names": names, "detected_at": state.detected_at}

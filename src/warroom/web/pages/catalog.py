@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
 
-from warroom.catalog import store as cat_store
-from warroom.incidents import store as st
+from warroom.catalog import queries as catalog
+from warroom.incidents import queries as incidents
+from warroom.incidents.filters import IncidentFilter
 from warroom.notifications import contacts
 from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
@@ -19,23 +19,13 @@ from warroom.web.pages.common import PageError, ViewerPage, load_names, render, 
 router = APIRouter(include_in_schema=False)
 
 
-def open_counts(conn: Any) -> dict[int, int]:
-    """Open incidents per service id."""
-    q = (select(st.incident_services.c.service_id, func.count())
-         .join(st.incidents, st.incidents.c.id == st.incident_services.c.incident_id)
-         .where(st.incidents.c.is_open.is_(True)).group_by(st.incident_services.c.service_id))
-    return {sid: n for sid, n in conn.execute(q)}
-
-
 @router.get("/services", response_class=HTMLResponse)
 def services_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
     with app.db.read() as conn:
         names = load_names(conn)
-        deps: dict[int, list[int]] = {}
-        for a, b in cat_store.all_dependencies(conn):
-            deps.setdefault(a, []).append(b)
-        counts = open_counts(conn)
-        services = cat_store.list_services(conn)
+        deps = catalog.dependency_map(conn)
+        counts = incidents.open_counts_by_service(conn)
+        services = catalog.services(conn)
     return render(request, "services.html", services=services, deps=deps, counts=counts, names=names)
 
 
@@ -43,21 +33,19 @@ def services_page(request: Request, app: App = Depends(get_app), s: Any = Viewer
 def service_page(service_id: PathId, request: Request, app: App = Depends(get_app),
                  s: Any = ViewerPage) -> HTMLResponse:
     with app.db.read() as conn:
-        row = cat_store.get_service(conn, service_id)
+        row = catalog.service(conn, service_id)
         if row is None:
             raise PageError(404, f"There is no service {service_id}.")
-        ctx: dict[str, Any] = {"svc": row, "depends_on": cat_store.dependencies_of(conn, service_id),
-                               "dependents": cat_store.dependents_of(conn, service_id),
-                               "incidents": st.open_for_service(conn, service_id), "names": load_names(conn),
+        ctx: dict[str, Any] = {"svc": row, "depends_on": catalog.dependencies_of(conn, service_id),
+                               "dependents": catalog.dependents_of(conn, service_id),
+                               "incidents": incidents.open_for_service(conn, service_id), "names": load_names(conn),
                                "now": app.clock.now()}
     return render(request, "service.html", **ctx)
 
 
 @router.get("/teams", response_class=HTMLResponse)
 def teams_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
-    with app.db.read() as conn:
-        teams = [{**t, "members": cat_store.team_members_of(conn, t["id"]),
-                  "services": cat_store.list_services(conn, t["id"])} for t in cat_store.list_teams(conn)]
+    teams = catalog.teams_with_members_and_services(app)
     return render(request, "teams.html", teams=teams)
 
 
@@ -67,7 +55,7 @@ def people_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPa
         names = load_names(conn)
         membership: dict[int, list[str]] = {}
         for t in names.teams.values():
-            for m in cat_store.team_members_of(conn, t["id"]):
+            for m in catalog.members(conn, t["id"]):
                 membership.setdefault(m["id"], []).append(t["name"] + (" (lead)" if m["role"] == "lead" else ""))
         unreachable = contacts.unreachable_priorities(conn, list(names.users), app.clock.now())
     return render(request, "people.html", people=list(names.users.values()), membership=membership,
@@ -81,9 +69,9 @@ def person_page(user_id: PathId, request: Request, app: App = Depends(get_app), 
         person = names.users.get(user_id)
         if person is None:
             raise PageError(404, f"There is no person {user_id}.")
-        teams = [(names.teams[t], m["role"]) for t in cat_store.teams_of_user(conn, user_id) if t in names.teams
-                 for m in cat_store.team_members_of(conn, t) if m["id"] == user_id]
-        on_now = st.search(conn, open_only=True, limit=50)[0]
+        teams = [(names.teams[t], m["role"]) for t in catalog.teams_of_user(conn, user_id) if t in names.teams
+                 for m in catalog.members(conn, t) if m["id"] == user_id]
+        on_now = incidents.search(conn, IncidentFilter(open_only=True), limit=50).items
     roles = [(i, r) for i in on_now for r, uid in (("coordinator", i.coordinator_id), ("comms lead", i.comms_lead_id),
                                                    ("scribe", i.scribe_id)) if uid == user_id]
     roles += [(i, "expert") for i in on_now for x in i.experts if x.user_id == user_id]

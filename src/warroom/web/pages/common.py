@@ -14,7 +14,6 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
 from warroom.auth.permissions import Principal, UserRole
@@ -22,6 +21,7 @@ from warroom.catalog.queries import Names, names
 from warroom.errors import Invalid
 from warroom.incidents import queries as incidents
 from warroom.platform.app import App
+from warroom.platform.reads import Source
 from warroom.web.deps import get_app
 from warroom.web.markdown import render_markdown
 from warroom.web.sessions import Session, current_session, tokens_match
@@ -107,9 +107,9 @@ ResponderForm = Depends(form_needs(UserRole.RESPONDER))
 AdminForm = Depends(form_needs(UserRole.ADMIN))
 
 
-def load_names(conn: Connection, user_ids: set[int] | None = None) -> Names:
+def load_names(src: Source, user_ids: set[int] | None = None) -> Names:
     """Names of teams, services and people (only those in `user_ids` when given): catalog.queries.names."""
-    return names(conn, user_ids)
+    return names(src, user_ids)
 
 
 def run_panels(panels: Sequence[Callable[..., dict[str, Any] | None]], *args: Any) -> list[dict[str, Any]]:
@@ -127,9 +127,9 @@ def run_panels(panels: Sequence[Callable[..., dict[str, Any] | None]], *args: An
     return out
 
 
-def incident_refs(conn: Connection, incident_ids: set[int]) -> dict[int, int]:
+def incident_refs(src: Source, incident_ids: set[int]) -> dict[int, int]:
     """id -> INC number, for linking rows of other domains to war rooms."""
-    return incidents.refs(conn, incident_ids)
+    return incidents.refs(src, incident_ids)
 
 
 def ago(seconds: float) -> str:

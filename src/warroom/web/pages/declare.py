@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from warroom.catalog import store as cat_store
+from warroom.catalog import queries as catalog
 from warroom.errors import WarroomError
 from warroom.incidents import service
 from warroom.incidents.decide import IDENTIFIED_VIA
@@ -23,8 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 def _form_page(request: Request, app: App, values: dict[str, Any], errors: dict[str, str],
                status: int = 200) -> HTMLResponse:
-    with app.db.read() as conn:
-        services = cat_store.list_services(conn)
+    services = catalog.services(app)
     return render(request, "declare.html", status=status, v=values, errors=errors, services=services,
                   impacts=list(Impact), urgencies=list(Urgency), priorities=list(Priority),
                   identified_via=IDENTIFIED_VIA,

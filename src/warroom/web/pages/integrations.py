@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import RowMapping
 
+from warroom.alerts import queries
 from warroom.alerts import service as alerts
 from warroom.alerts.model import Kind
 from warroom.alerts.rules import parse_config
@@ -53,7 +54,7 @@ def _service_id(c: FormCtx) -> int | None:
 
 def integration_or_404(app: App, integration_id: int) -> RowMapping:
     try:
-        return alerts.get_integration(app, integration_id)
+        return queries.get_integration(app, integration_id)
     except NotFound:
         raise PageError(404, f"There is no integration {integration_id}.") from None
 
@@ -64,9 +65,8 @@ def _services(names: Any) -> list[Any]:
 
 def list_page(request: Request, app: App, *, values: dict[str, str] | None = None, error: str = "",
               field: str = "", status: int = 200) -> HTMLResponse:
-    rows = alerts.list_integrations(app)
-    with app.db.read() as conn:
-        names = load_names(conn, set())  # service names only: no page here shows a person by id
+    rows = queries.list_integrations(app)
+    names = load_names(app, set())  # service names only: no page here shows a person by id
     held = {r["id"]: until for r in rows if (until := _maintenance(app, r))}  # those in maintenance now
     return render(request, "integrations.html", status=status, integrations=rows, names=names, held=held,
                   base_url=app.settings.base_url, kinds=KINDS, services=_services(names),
@@ -99,16 +99,15 @@ def create(request: Request, app: App = Depends(get_app), c: FormCtx = AdminForm
 def detail_page(request: Request, app: App, integration_id: int, *, values: dict[str, str] | None = None,
                 error: str = "", field: str = "", status: int = 200) -> HTMLResponse:
     row = integration_or_404(app, integration_id)
-    recent, total = alerts.list_alerts(app, integration_id=integration_id, limit=20)
-    with app.db.read() as conn:
-        names = load_names(conn, set())  # service names only: no page here shows a person by id
+    recent, total = queries.list_alerts(app, integration_id=integration_id, limit=20)
+    names = load_names(app, set())  # service names only: no page here shows a person by id
     v = values or {"name": row["name"], "service_id": str(row["service_id"] or ""),
                    "config": json.dumps(row["config"] or {}, indent=2)}
     return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
                   services=_services(names), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), maintenance=_maintenance(app, row),
                   durations=MAINTENANCE_CHOICES,
-                  history=[{**h, "text": _what_changed(h["data"])} for h in alerts.history(app, integration_id, 50)])
+                  history=[{**h, "text": _what_changed(h["data"])} for h in queries.history(app, integration_id, 50)])
 
 
 def _what_changed(data: dict[str, Any]) -> str:

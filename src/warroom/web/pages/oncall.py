@@ -10,13 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from warroom.auth.permissions import Principal, UserRole
+from warroom.auth.permissions import Principal
 from warroom.errors import NotFound, WarroomError
+from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
-from warroom.notifications.redact import may_see, shown
-from warroom.oncall import service as oncall
+from warroom.notifications.redact import may_retry, sees_paging_details, shown
+from warroom.oncall import queries as oncall_queries
 from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
 from warroom.web.deps import get_app
@@ -42,13 +43,12 @@ NOTIFICATION_STATES = ("pending", "delivered", "dead", "cancelled")
 def oncall_page(request: Request, app: App = Depends(get_app), s: Any = ViewerPage) -> HTMLResponse:
     """Who is on call now in each schedule, and the shifts of the coming week."""
     now = app.clock.now()
-    current = oncall.who_is_on_call(app)
+    current = oncall_queries.who_is_on_call(app)
     schedules = []
-    for row in oncall.list_schedules(app):
-        shifts = oncall.schedule_shifts(app, row["id"], now, now + timedelta(days=UPCOMING_DAYS))
+    for row in oncall_queries.list_schedules(app):
+        shifts = oncall_queries.schedule_shifts(app, row["id"], now, now + timedelta(days=UPCOMING_DAYS))
         schedules.append({**row, "shifts": shifts[:40]})
-    with app.db.read() as conn:
-        names = load_names(conn)
+    names = load_names(app)
     return render(request, "oncall.html", current=current, schedules=schedules, names=names, now=now,
                   days=UPCOMING_DAYS)
 
@@ -59,14 +59,13 @@ def policies_page(request: Request, app: App = Depends(get_app), s: Any = Viewer
 
 
 def policies_response(request: Request, app: App, *, error: str = "", status: int = 200) -> HTMLResponse:
-    policies = [esc.get_policy(app, p["id"]) for p in esc.list_policies(app)]
-    schedules = {r["id"]: r["name"] for r in oncall.list_schedules(app)}
-    with app.db.read() as conn:
-        names = load_names(conn)
+    policies = [esc_queries.get_policy(app, p["id"]) for p in esc_queries.list_policies(app)]
+    schedules = {r["id"]: r["name"] for r in oncall_queries.list_schedules(app)}
+    names = load_names(app)
     return render(request, "policies.html", status=status, error=error, policies=policies, names=names,
                   schedules=schedules, targets=esc.get_targets(app),
                   policy_names={p["id"]: p["name"] for p in policies},
-                  default_policy_id=esc.get_default_policy(app)["policy_id"])
+                  default_policy_id=esc_queries.get_default_policy(app)["policy_id"])
 
 
 @router.post("/policies/default")
@@ -86,9 +85,8 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
     if state and state not in NOTIFICATION_STATES:
         raise PageError(422, f"state: {state!r} is not one of {', '.join(NOTIFICATION_STATES)}")
     rows = outbox.list_(app, state=state or None, limit=200, viewer=s.principal)
-    with app.db.read() as conn:
-        names = load_names(conn)
-        refs = incident_refs(conn, {r["incident_id"] for r in rows if r["incident_id"]})
+    names = load_names(app)
+    refs = incident_refs(app, {r["incident_id"] for r in rows if r["incident_id"]})
     return render(request, "notifications.html", notifications=rows, names=names, refs=refs, state=state,
                   states=[(x, x) for x in NOTIFICATION_STATES])
 
@@ -117,19 +115,18 @@ def notification_response(request: Request, app: App, notification_id: int, view
         n = outbox.get(app, notification_id, viewer=viewer)
     except NotFound:
         raise PageError(404, f"There is no notification {notification_id}.") from None
-    with app.db.read() as conn:
-        names = load_names(conn)
-        refs = incident_refs(conn, {n["incident_id"]} if n["incident_id"] else set())
+    names = load_names(app)
+    refs = incident_refs(app, {n["incident_id"]} if n["incident_id"] else set())
     return render(request, "notification.html", status=status, error=error, n=n, names=names, refs=refs,
-                  can_retry=viewer.can(UserRole.RESPONDER) and may_see(viewer, n["user_id"]))
+                  can_retry=may_retry(viewer, n["user_id"]))
 
 
 def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
     """War room panel: escalations under way and the response/resolution targets."""
-    data = esc.escalations_for(app, state.id)
+    data = esc_queries.escalations_for(app, state.id)
     if not data["escalations"] and not data["targets"]:
         return None
-    policies = {p["id"]: p["name"] for p in esc.list_policies(app)}
+    policies = {p["id"]: p["name"] for p in esc_queries.list_policies(app)}
     return {"title": "Escalation and targets", "template": "_panel_escalation.html", "policies": policies,
             "now": app.clock.now(), **data}
 
@@ -144,11 +141,9 @@ def notifications_panel(app: App, state: IncidentState) -> dict[str, Any] | None
 
 def person_panel(app: App, user_id: int, viewer: Any) -> dict[str, Any] | None:
     """Person page: their shifts in the coming two weeks and exactly where a page to them goes."""
-    from warroom.auth.permissions import UserRole
     from warroom.notifications import contacts
 
     now = app.clock.now()
-    shifts = oncall.user_shifts(app, user_id, now, now + timedelta(days=14))
-    # where pages go: everyone sees whether the person can be reached; responders see the methods and rules
+    shifts = oncall_queries.user_shifts(app, user_id, now, now + timedelta(days=14))
     return {"title": "On call and contact", "template": "_panel_person_oncall.html", "shifts": shifts[:30],
-            "plan": contacts.where_pages_go(app, user_id), "details": viewer.can(UserRole.RESPONDER)}
+            "plan": contacts.where_pages_go(app, user_id), "details": sees_paging_details(viewer)}
