@@ -45,6 +45,7 @@ BODY = {"impact": "extensive", "urgency": "critical"}
 _KEY = re.compile(rb"^X-Warroom-Idempotency-Key: inc(\d+)-", re.MULTILINE)
 _LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 _ID = re.compile(rb'"id": *(\d+)')
+KEEP_ALIVE = 4.0  # seconds a connection is reused after its last answer (uvicorn closes idle ones after 5 s)
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -116,20 +117,24 @@ class Client:
         self.port = port
         self.head = (f"POST /api/v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                      "Content-Type: application/json\r\nContent-Length: ")
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
     async def post(self, body: bytes) -> tuple[int, bytes]:
-        conn = self.idle.pop() if self.idle else await asyncio.open_connection("127.0.0.1", self.port)
-        reader, writer = conn
+        reader, writer, since = self.idle.pop() if self.idle else (None, None, 0.0)
+        if writer is not None and time.monotonic() - since > KEEP_ALIVE:
+            writer.close()  # the server may close it any moment now: a request sent then would be lost
+            writer = None
+        if reader is None or writer is None:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         writer.write(f"{self.head}{len(body)}\r\n\r\n".encode() + body)
         head = await reader.readuntil(b"\r\n\r\n")
         m = _LENGTH.search(head)
         data = await reader.readexactly(int(m.group(1))) if m else b""
-        self.idle.append(conn)
+        self.idle.append((reader, writer, time.monotonic()))
         return int(head[9:12]), data
 
     def close(self) -> None:
-        for _, writer in self.idle:
+        for _, writer, _ in self.idle:
             writer.close()
 
 
