@@ -15,8 +15,8 @@ from warroom.incidents.filters import IncidentFilter
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Priority
 from warroom.platform.app import App
-from warroom.web.api.schemas import (
-    MAX_ID,
+from warroom.web.api.schemas import ERRORS, MAX_ID, QueryId
+from warroom.web.api.schemas.incidents import (
     AssignIn,
     DeclareIn,
     EditIn,
@@ -28,14 +28,13 @@ from warroom.web.api.schemas import (
     MoveIn,
     NoteIn,
     PageIn,
-    QueryId,
     ReasonIn,
     UnassignIn,
     VersionIn,
 )
 from warroom.web.deps import Responder, Viewer, get_app
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=ERRORS)
 
 
 _KEY = re.compile(r"(INC-)?([0-9]{1,10})", re.ASCII)

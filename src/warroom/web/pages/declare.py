@@ -14,7 +14,7 @@ from warroom.incidents import service
 from warroom.incidents.decide import IDENTIFIED_VIA
 from warroom.incidents.priority import Impact, Priority, Urgency
 from warroom.platform.app import App
-from warroom.web.api.schemas import DeclareIn
+from warroom.web.api.schemas.incidents import DeclareIn
 from warroom.web.deps import get_app
 from warroom.web.pages.common import FormCtx, ResponderForm, ResponderPage, redirect, render
 

@@ -1,49 +1,22 @@
-"""Pydantic request and response models of the REST API."""
+"""Incidents: declaring, editing and moving them, roles, notes, pages, links; an incident and its timeline."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints
 
-from warroom.auth.permissions import UserRole
 from warroom.incidents.events import Event, IncidentState
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Priority, Urgency
 from warroom.incidents.roles import Role
+from warroom.web.api.schemas import MAX_ID, Id, Strict
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 IdentifiedVia = Literal["monitoring", "engineer", "customer", "third_party"]
-
-# Row ids are 32-bit integers on PostgreSQL; a larger number can only be a mistake, refused as a 422.
-MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=MAX_ID, description="The version you saw; a stale one gets 409")]
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    if isinstance(value, list):
-        for item in value:
-            _no_nul(item)
-    return value
-
-
-class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, and no text may hold NUL (PostgreSQL cannot store it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*")
-    @classmethod
-    def _text_without_nul(cls, value: Any) -> Any:
-        return _no_nul(value)
 
 
 class DeclareIn(Strict):
@@ -193,61 +166,3 @@ class EventOut(BaseModel):
     def of(cls, e: Event) -> EventOut:
         return cls(seq=e.seq, kind=e.kind, actor=e.actor, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
                    data=e.data)
-
-
-class TeamIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    description: str = Field("", max_length=2000)
-
-
-class MemberIn(Strict):
-    user_id: Id
-    role: Literal["member", "lead"] = "member"
-
-
-class ServiceIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    description: str = Field("", max_length=2000)
-    team_id: Id | None = None
-    tier: int = Field(3, ge=1, le=4)
-    depends_on: list[Id] = Field(default_factory=list, max_length=200)
-    escalation_policy_id: Id | None = None
-
-
-class ServicePatch(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
-    description: str | None = Field(None, max_length=2000)
-    team_id: Id | None = None
-    tier: int | None = Field(None, ge=1, le=4)
-    depends_on: list[Id] | None = Field(None, max_length=200)
-    escalation_policy_id: Id | None = None
-
-
-class UserIn(Strict):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    display_name: str = Field("", max_length=200)
-    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    role: UserRole = UserRole.RESPONDER
-    password: str | None = Field(None, min_length=8, max_length=200)
-    time_zone: str = "UTC"
-
-
-class UserPatch(Strict):
-    display_name: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    role: UserRole | None = None
-    password: str | None = Field(None, min_length=8, max_length=200)
-    active: bool | None = None
-    time_zone: str | None = None
-
-
-class TokenIn(Strict):
-    name: str = Field("default", max_length=100)
-    user_id: Id | None = Field(None, description="Admins may mint tokens for others")
-    expires_at: datetime | None = Field(None, description="When the token stops working (default: never)")
-
-
-class PasswordChangeIn(Strict):
-    current_password: str = Field(max_length=200)
-    new_password: str = Field(max_length=200, description="At least 8 characters")
-    revoke_tokens: bool = Field(False, description="Also revoke all your API tokens")
