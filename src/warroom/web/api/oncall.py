@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import Field
 
 from warroom.auth import queries as auth_queries
 from warroom.auth.permissions import Principal
@@ -16,38 +15,22 @@ from warroom.oncall import queries as oncall_queries
 from warroom.oncall import service as oncall
 from warroom.platform.app import App
 from warroom.platform.clock import utc
-from warroom.web.api.schemas import Id, PathId, QueryId, Strict
+from warroom.web.api.schemas import ERRORS, PathId, QueryId
+from warroom.web.api.schemas.oncall import (
+    AuditRow,
+    Calendar,
+    FeedUrl,
+    OnCallOut,
+    OverrideIn,
+    OverrideOut,
+    ScheduleDetail,
+    ScheduleIn,
+    ScheduleOut,
+    ShiftOut,
+)
 from warroom.web.deps import Admin, Responder, Viewer, get_app, public
 
-router = APIRouter(prefix="/api/v1", tags=["on-call"])
-
-Name = Field(min_length=1, max_length=100)
-
-
-class LayerIn(Strict):
-    name: str = Field("", max_length=100)
-    user_ids: list[Id] = Field(default_factory=list, max_length=100)
-    start: str = Field(max_length=40, description="Local date-time of the first handoff, e.g. 2026-01-05T09:00")
-    shift: str = Field("weekly", description="daily, weekly or hours")
-    hours: int | None = Field(None, ge=1, le=672, description="Shift length when shift is 'hours'")
-    end: str | None = Field(None, max_length=40)
-    days: list[int] = Field(default_factory=list, max_length=7, description="Weekdays 0=Mon..6=Sun; [] = all")
-    from_time: str | None = Field(None, max_length=8, description="Daily window start, local (e.g. 09:00)")
-    to_time: str | None = Field(None, max_length=8)
-
-
-class ScheduleIn(Strict):
-    name: str = Name
-    time_zone: str = Field("UTC", max_length=64)
-    description: str = Field("", max_length=2000)
-    layers: list[LayerIn] = Field(default_factory=list, max_length=20, description="Later layers win")
-
-
-class OverrideIn(Strict):
-    user_id: Id
-    start_at: datetime
-    end_at: datetime
-    note: str = Field("", max_length=500)
+router = APIRouter(prefix="/api/v1", tags=["on-call"], responses=ERRORS)
 
 
 def _fields(body: ScheduleIn) -> dict[str, Any]:
@@ -63,28 +46,28 @@ def _window(start: datetime | None, end: datetime | None, app: App, days: int = 
     return s, e
 
 
-@router.get("/oncall", summary="Who is on call now (or at a time), per schedule")
+@router.get("/oncall", response_model=list[OnCallOut], summary="Who is on call now (or at a time), per schedule")
 def on_call(app: App = Depends(get_app), p: Principal = Viewer, at: datetime | None = None,
             schedule_id: QueryId = None) -> Any:
     return oncall_queries.who_is_on_call(app, at, schedule_id)
 
 
-@router.get("/schedules")
+@router.get("/schedules", response_model=list[ScheduleOut])
 def list_schedules(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return oncall_queries.list_schedules(app)
 
 
-@router.post("/schedules", status_code=201)
+@router.post("/schedules", status_code=201, response_model=ScheduleDetail)
 def create_schedule(body: ScheduleIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
     return oncall.create_schedule(app, p, **_fields(body))
 
 
-@router.get("/schedules/{schedule_id}")
+@router.get("/schedules/{schedule_id}", response_model=ScheduleDetail)
 def get_schedule(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return oncall_queries.get_schedule(app, schedule_id)
 
 
-@router.put("/schedules/{schedule_id}")
+@router.put("/schedules/{schedule_id}", response_model=ScheduleDetail)
 def update_schedule(schedule_id: PathId, body: ScheduleIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
     return oncall.update_schedule(app, p, schedule_id, **_fields(body))
 
@@ -95,7 +78,8 @@ def delete_schedule(schedule_id: PathId, app: App = Depends(get_app), p: Princip
     return Response(status_code=204)
 
 
-@router.post("/schedules/{schedule_id}/overrides", status_code=201, summary="Someone takes the schedule for a while",
+@router.post("/schedules/{schedule_id}/overrides", status_code=201, response_model=OverrideOut,
+             summary="Someone takes the schedule for a while",
              description="The person must be an active responder or admin. A responder may put themselves on call, "
              "or hand a stretch they are on call for to someone else; anything else needs an admin.")
 def add_override(schedule_id: PathId, body: OverrideIn, app: App = Depends(get_app), p: Principal = Responder) -> Any:
@@ -109,13 +93,15 @@ def remove_override(schedule_id: PathId, override_id: PathId, app: App = Depends
     return Response(status_code=204)
 
 
-@router.get("/schedules/{schedule_id}/history", summary="Who added or removed which override, newest first")
+@router.get("/schedules/{schedule_id}/history", response_model=list[AuditRow],
+            summary="Who added or removed which override, newest first")
 def schedule_history(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                      limit: int = Query(100, ge=1, le=1000)) -> Any:
     return oncall_queries.override_history(app, schedule_id, limit)
 
 
-@router.get("/schedules/{schedule_id}/shifts", summary="The final on-call timeline over a window")
+@router.get("/schedules/{schedule_id}/shifts", response_model=list[ShiftOut],
+            summary="The final on-call timeline over a window")
 def schedule_shifts(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                     start: datetime | None = None, end: datetime | None = None) -> Any:
     return oncall_queries.schedule_shifts(app, schedule_id, *_window(start, end, app))
@@ -126,7 +112,8 @@ def _ics(app: App, name: str, shifts: list[dict[str, Any]]) -> Response:
     return Response(ical.render(name, shifts, names=names, stamp=app.clock.now()), media_type="text/calendar")
 
 
-@router.get("/schedules/{schedule_id}/calendar.ics", summary="iCalendar feed of a schedule's shifts")
+@router.get("/schedules/{schedule_id}/calendar.ics", response_class=Calendar,
+            summary="iCalendar feed of a schedule's shifts")
 def schedule_calendar(schedule_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                       days: int = Query(60, ge=1, le=366)) -> Response:
     start, end = _window(None, None, app, days)
@@ -134,7 +121,8 @@ def schedule_calendar(schedule_id: PathId, app: App = Depends(get_app), p: Princ
     return _ics(app, f"on call: {shifts[0]['schedule'] if shifts else schedule_id}", shifts)
 
 
-@router.get("/users/{user_id}/calendar.ics", summary="iCalendar feed of one person's shifts in every schedule")
+@router.get("/users/{user_id}/calendar.ics", response_class=Calendar,
+            summary="iCalendar feed of one person's shifts in every schedule")
 def user_calendar(user_id: PathId, app: App = Depends(get_app), p: Principal = Viewer,
                   days: int = Query(60, ge=1, le=366)) -> Response:
     return _user_ics(app, user_id, days)
@@ -146,12 +134,14 @@ def _user_ics(app: App, user_id: int, days: int) -> Response:
     return _ics(app, f"on-call shifts of user {user_id}", shifts)
 
 
-@router.get("/users/{user_id}/calendar-feed", summary="The secret URL of a person's shift feed, for calendar apps")
+@router.get("/users/{user_id}/calendar-feed", response_model=FeedUrl,
+            summary="The secret URL of a person's shift feed, for calendar apps")
 def user_feed_url(user_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return {"url": feeds.feed_url(app, p, user_id)}
 
 
-@router.get("/feeds/users/{user_id}.ics", summary="A person's shift feed, opened by its key (for calendar apps)",
+@router.get("/feeds/users/{user_id}.ics", response_class=Calendar,
+            summary="A person's shift feed, opened by its key (for calendar apps)",
             dependencies=[Depends(public("calendar apps cannot send headers; a per-user HMAC key opens the feed"))])
 def user_feed(user_id: PathId, key: str = Query("", max_length=100), app: App = Depends(get_app),
               days: int = Query(60, ge=1, le=366)) -> Response:
