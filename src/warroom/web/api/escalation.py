@@ -2,54 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
 
 from warroom.auth.permissions import Principal
 from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as esc
 from warroom.platform.app import App
 from warroom.web.api.incidents import resolve_id
-from warroom.web.api.schemas import MAX_ID, Id, PathId, Strict
+from warroom.web.api.schemas import ERRORS, PathId
+from warroom.web.api.schemas.escalation import (
+    DefaultPolicyIn,
+    DefaultPolicyOut,
+    IncidentEscalations,
+    PolicyDetail,
+    PolicyIn,
+    PolicyOut,
+    TargetsIn,
+    TargetsOut,
+)
 from warroom.web.deps import Admin, Viewer, get_app
 
-router = APIRouter(prefix="/api/v1", tags=["escalation"])
-
-Minutes = Field(None, ge=1, le=525600)
-
-
-class TargetIn(Strict):
-    kind: Literal["user", "schedule", "team", "role"]
-    id: int | None = Field(None, ge=1, le=MAX_ID)
-    role: Literal["coordinator", "comms_lead", "scribe"] | None = None
-
-
-class LevelIn(Strict):
-    timeout_minutes: int = Field(ge=1, le=1440)
-    targets: list[TargetIn] = Field(min_length=1, max_length=50)
-
-
-class PolicyIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field("", max_length=2000)
-    repeat: int = Field(0, ge=0, le=10, description="Run the whole policy again this many times")
-    levels: list[LevelIn] = Field(min_length=1, max_length=20)
-
-
-class PerPriority(Strict):
-    P1: int | None = Minutes
-    P2: int | None = Minutes
-    P3: int | None = Minutes
-    P4: int | None = Minutes
-    P5: int | None = Minutes
-
-
-class TargetsIn(Strict):
-    ack_minutes: PerPriority = Field(default_factory=PerPriority)
-    resolve_minutes: PerPriority = Field(default_factory=PerPriority)
-    breach_policy_id: Id | None = None
+router = APIRouter(prefix="/api/v1", tags=["escalation"], responses=ERRORS)
 
 
 def _fields(body: PolicyIn) -> dict[str, Any]:
@@ -57,22 +32,22 @@ def _fields(body: PolicyIn) -> dict[str, Any]:
             "levels": [lv.model_dump(exclude_none=True) for lv in body.levels]}
 
 
-@router.get("/escalation-policies")
+@router.get("/escalation-policies", response_model=list[PolicyOut])
 def list_policies(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return esc_queries.list_policies(app)
 
 
-@router.post("/escalation-policies", status_code=201)
+@router.post("/escalation-policies", status_code=201, response_model=PolicyDetail)
 def create_policy(body: PolicyIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
     return esc.create_policy(app, p, **_fields(body))
 
 
-@router.get("/escalation-policies/{policy_id}")
+@router.get("/escalation-policies/{policy_id}", response_model=PolicyDetail)
 def get_policy(policy_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return esc_queries.get_policy(app, policy_id)
 
 
-@router.put("/escalation-policies/{policy_id}")
+@router.put("/escalation-policies/{policy_id}", response_model=PolicyDetail)
 def update_policy(policy_id: PathId, body: PolicyIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
     return esc.update_policy(app, p, policy_id, **_fields(body))
 
@@ -83,32 +58,30 @@ def delete_policy(policy_id: PathId, app: App = Depends(get_app), p: Principal =
     esc.delete_policy(app, p, policy_id)
 
 
-@router.get("/response-targets", summary="Minutes to acknowledge / resolve per priority, and the breach policy")
+@router.get("/response-targets", response_model=TargetsOut,
+            summary="Minutes to acknowledge / resolve per priority, and the breach policy")
 def get_targets(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return esc.get_targets(app)
 
 
-@router.put("/response-targets")
+@router.put("/response-targets", response_model=TargetsOut)
 def set_targets(body: TargetsIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
     return esc.set_targets(app, p, body.model_dump())
 
 
-class DefaultPolicyIn(Strict):
-    policy_id: int | None = Field(..., ge=1, le=MAX_ID, description="null: no default (nobody is paged)")
-
-
-@router.get("/settings/default-escalation-policy",
+@router.get("/settings/default-escalation-policy", response_model=DefaultPolicyOut,
             summary="The policy paged for an incident none of whose services has one (null: none)")
 def get_default_policy(app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     return esc_queries.get_default_policy(app)
 
 
-@router.put("/settings/default-escalation-policy")
+@router.put("/settings/default-escalation-policy", response_model=DefaultPolicyOut)
 def set_default_policy(body: DefaultPolicyIn, app: App = Depends(get_app), p: Principal = Admin) -> Any:
     return esc.set_default_policy(app, p, body.policy_id)
 
 
-@router.get("/incidents/{key}/escalations", summary="An incident's escalations and target timers")
+@router.get("/incidents/{key}/escalations", response_model=IncidentEscalations,
+            summary="An incident's escalations and target timers")
 def incident_escalations(key: str, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
     from warroom.incidents import service as incidents
 
