@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
-from sqlalchemy.engine import RowMapping
+from pydantic import AwareDatetime
 
 from warroom.alerts import changes, queries, service
 from warroom.alerts.model import AlertStatus, Severity
@@ -15,112 +14,21 @@ from warroom.auth.permissions import Principal
 from warroom.errors import Invalid
 from warroom.platform.app import App
 from warroom.web.api.incidents import resolve_id
-from warroom.web.api.schemas import PathId, QueryId, Strict
+from warroom.web.api.schemas import ERRORS, PathId, QueryId
+from warroom.web.api.schemas.alerts import (
+    AlertOut,
+    AlertPage,
+    AuditEntry,
+    ChangeOut,
+    IntegrationCreated,
+    IntegrationEdit,
+    IntegrationIn,
+    IntegrationOut,
+    MaintenanceIn,
+)
 from warroom.web.deps import Admin, Responder, Viewer, get_app
 
-router = APIRouter(tags=["alerts"])
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-class AlertOut(BaseModel):
-    id: int
-    integration_id: int
-    dedup_key: str
-    status: str
-    severity: str
-    summary: str
-    source: str
-    service_id: int | None
-    incident_id: int | None
-    group_key: str
-    labels: dict[str, Any]
-    count: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    payload: dict[str, Any] | None = None
-
-    @classmethod
-    def of(cls, row: RowMapping) -> AlertOut:
-        return cls(**{k: row[k] for k in cls.model_fields if k in row})
-
-
-class AlertPage(BaseModel):
-    items: list[AlertOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class IntegrationOut(BaseModel):
-    id: int
-    name: str
-    kind: str
-    key_prefix: str
-    service_id: int | None
-    config: dict[str, Any]
-    enabled: bool
-    created_at: datetime
-    created_by: str
-    updated_at: datetime
-    urls: dict[str, str]
-
-    @classmethod
-    def of(cls, row: RowMapping) -> IntegrationOut:
-        kind = row["kind"]
-        urls = {"pagerduty": {"events_v2": "/v2/enqueue (routing_key = the key)"},
-                "alertmanager": {"webhook": "/api/v1/integrations/<key>/alertmanager",
-                                 "webhook_bearer": "/api/v1/intake/alertmanager"},
-                "generic": {"webhook": "/api/v1/integrations/<key>/webhook",
-                            "webhook_bearer": "/api/v1/intake/webhook"}}.get(kind, {})
-        return cls(urls=urls, **{k: row[k] for k in cls.model_fields if k != "urls"})
-
-
-class IntegrationCreated(IntegrationOut):
-    key: str = Field(description="The secret integration key. Shown only now; it is stored as a hash.")
-
-
-class IntegrationIn(Strict):
-    name: Name
-    kind: Literal["alertmanager", "pagerduty", "generic"]
-    service_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    config: dict[str, Any] = Field(default_factory=dict)
-
-
-class IntegrationEdit(Strict):
-    name: Name | None = None
-    service_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    config: dict[str, Any] | None = None
-    enabled: bool | None = None
-
-
-class AuditEntry(BaseModel):
-    at: datetime
-    actor: str
-    action: str
-    data: dict[str, Any]
-
-
-class ChangeOut(BaseModel):
-    id: int
-    integration_id: int
-    service_id: int | None
-    summary: str
-    source: str
-    occurred_at: datetime
-    received_at: datetime
-    details: dict[str, Any]
-    links: list[list[str]]
-
-
-class MaintenanceIn(Strict):
-    minutes: int | None = Field(None, ge=0, le=30 * 24 * 60, description="From now; 0 ends maintenance now")
-    until: AwareDatetime | None = Field(None, description="Or an end time with its UTC offset")
-
+router = APIRouter(tags=["alerts"], responses=ERRORS)
 
 # -- alerts -------------------------------------------------------------------------------------
 
