@@ -24,6 +24,7 @@ from warroom.alerts.sources import alertmanager, generic, pagerduty
 from warroom.alerts.sources.change import parse_change
 from warroom.alerts.writer import MAX_QUEUE, Unavailable, writer_of
 from warroom.platform.app import App
+from warroom.web.api.schemas.intake import PAGERDUTY, WEBHOOK, ChangeAccepted, EventAccepted
 from warroom.web.deps import public
 
 router = APIRouter(tags=["alert intake"])
@@ -209,6 +210,7 @@ async def _body(request: Request, limit: int) -> bytes | None:
 
 
 @router.post("/v2/enqueue", status_code=202, dependencies=KEY_AUTH,
+             responses={202: {"model": EventAccepted, "description": "Committed"}, **PAGERDUTY},
              summary="PagerDuty Events API v2 compatible: trigger, acknowledge, resolve")
 async def enqueue(request: Request) -> Response:
     app: App = request.app.state.warroom
@@ -216,6 +218,7 @@ async def enqueue(request: Request) -> Response:
 
 
 @router.post("/v2/change/enqueue", status_code=202, dependencies=KEY_AUTH,
+             responses={202: {"model": ChangeAccepted, "description": "Stored"}, **PAGERDUTY},
              summary="PagerDuty Change Events compatible: a deploy or config change, kept for war rooms")
 async def change_enqueue(request: Request) -> Response:
     app: App = request.app.state.warroom
@@ -242,8 +245,8 @@ def _by_header(kind: Kind) -> Any:
 for _kind, _suffix, _what in ((Kind.ALERTMANAGER, "alertmanager", "Alertmanager webhook (payload version 4)"),
                               (Kind.GENERIC, "webhook", "Generic JSON webhook, mapped by config.mapping")):
     router.add_api_route(f"/api/v1/integrations/{{key}}/{_suffix}", _by_path(_kind), methods=["POST"],
-                         status_code=202, dependencies=KEY_AUTH, summary=f"{_what}, key in the path",
+                         status_code=202, dependencies=KEY_AUTH, responses=WEBHOOK, summary=f"{_what}, key in the path",
                          name=f"{_suffix}_by_path")
     router.add_api_route(f"/api/v1/intake/{_suffix}", _by_header(_kind), methods=["POST"], status_code=202,
-                         dependencies=KEY_AUTH, summary=f"{_what}, key as 'Authorization: Bearer <key>'",
-                         name=f"{_suffix}_by_header")
+                         dependencies=KEY_AUTH, responses=WEBHOOK,
+                         summary=f"{_what}, key as 'Authorization: Bearer <key>'", name=f"{_suffix}_by_header")

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from warroom.platform import reads
 from warroom.platform.app import App
+from warroom.web.api.schemas.health import READY
 from warroom.web.deps import get_app, public
 
 router = APIRouter(tags=["health"])
@@ -19,7 +20,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", dependencies=[Depends(public("readiness probe"))])
+@router.get("/readyz", dependencies=[Depends(public("readiness probe"))], response_model=None, responses=READY)
 def readyz(app: App = Depends(get_app)) -> JSONResponse:
     try:
         reads.ping(app)
