@@ -76,35 +76,38 @@ class IntakeFastPath:
 async def _send(send: Any, answer: Answer) -> None:
     status, body, extra = answer
     payload = orjson.dumps(body)
+    if not extra and _write_whole(send, status, payload):
+        return
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                *JSON_HEADERS]
     if extra:
         headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-    if _write_whole(send, status, headers, payload):
-        return
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
 _HTTPTOOLS = "uvicorn.protocols.http.httptools_impl"
+# Our headers after content-type and content-length, as they go on the wire (they never change)
+_TAIL = b"".join(name + b": " + value + b"\r\n" for name, value in JSON_HEADERS) + b"\r\n"
 
 
-def _write_whole(send: Any, status: int, headers: list[tuple[bytes, bytes]], payload: bytes) -> bool:
+def _write_whole(send: Any, status: int, payload: bytes) -> bool:
     """Under uvicorn's httptools protocol (what `warroom serve` runs), write the whole answer at once.
 
     Its `send` writes the head and the body in two socket writes and checks every header against two regular
     expressions; an intake answer is small and its headers are constants, so one write of the same bytes does:
     the head as uvicorn builds it (its status line, its default `date` and `server` headers, then ours), the
     body, then the completion bookkeeping `send` does (keep-alive timer, pipelined requests). Anything else
-    (another server, an access log, a connection closing or paused for writing) takes the ASGI way."""
+    (another server, an access log, a connection closing or paused for writing, an answer with extra headers)
+    takes the ASGI way."""
     cycle: Any = getattr(send, "__self__", None)  # uvicorn's (private) cycle, told by its module below
     if type(cycle).__module__ != _HTTPTOOLS or cycle.response_started or cycle.disconnected \
             or not cycle.keep_alive or cycle.access_log or cycle.flow.write_paused:
         return False
     head = [sys.modules[_HTTPTOOLS].STATUS_LINE[status]]
-    for name, value in (*cycle.default_headers, *headers):
+    for name, value in cycle.default_headers:
         head += (name, b": ", value, b"\r\n")
-    head += (b"\r\n", payload)
+    head += (b"content-type: application/json\r\ncontent-length: ", b"%d" % len(payload), b"\r\n", _TAIL, payload)
     cycle.response_started = cycle.response_complete = True
     cycle.waiting_for_100_continue = False
     cycle.transport.write(b"".join(head))
