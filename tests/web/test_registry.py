@@ -52,3 +52,19 @@ def test_the_registries_are_literal_tuples() -> None:
     for name in ("ROUTERS", "PAGES", "NAV", "PANELS", "PERSON_PANELS", "AUTHENTICATORS", "BACKGROUND", "EXTENSIONS"):
         value = getattr(registry, name)
         assert isinstance(value, tuple) and value, name
+
+
+def test_every_webhook_source_is_served_by_the_intake_the_fast_path_and_the_form(app) -> None:
+    from warroom.alerts.model import Kind
+    from warroom.alerts.sources import WEBHOOKS
+    from warroom.web.intake_fast import IntakeFastPath
+    from warroom.web.pages.integrations import KINDS
+
+    paths = {r.path for r in registry.ROUTERS[0].routes if isinstance(r, APIRoute)}
+    front = IntakeFastPath(app)
+    for w in WEBHOOKS:
+        for path in (f"/api/v1/integrations/{{key}}/{w.suffix}", f"/api/v1/intake/{w.suffix}"):
+            assert path in paths
+            assert front.claims({"type": "http", "method": "POST", "path": path.replace("{key}", "k")})
+    assert [k for k, _ in KINDS] == [Kind.PAGERDUTY.value, *(w.kind.value for w in WEBHOOKS)]
+    assert {w.kind for w in WEBHOOKS} == set(Kind) - {Kind.PAGERDUTY}

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 
-from warroom.alerts.model import Kind
+from warroom.alerts.sources import WEBHOOKS
 from warroom.platform.app import App
 from warroom.web.api.alert_intake import (
     PD_LIMIT,
@@ -31,8 +31,8 @@ from warroom.web.api.alert_intake import (
 from warroom.web.headers import JSON_HEADERS
 
 log = logging.getLogger("warroom.http")
-_WEBHOOK = re.compile(r"^/api/v1/(?:integrations/([^/]+)|intake)/(alertmanager|webhook)$")
-_KINDS = {"alertmanager": Kind.ALERTMANAGER, "webhook": Kind.GENERIC}
+_KINDS = {w.suffix: w.kind for w in WEBHOOKS}
+_WEBHOOK = re.compile(rf"^/api/v1/(?:integrations/([^/]+)|intake)/({'|'.join(map(re.escape, _KINDS))})$")
 _PAGERDUTY = {"/v2/enqueue": pagerduty_answer, "/v2/change/enqueue": change_answer}
 
 

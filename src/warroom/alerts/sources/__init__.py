@@ -1,1 +1,44 @@
-"""Parsers: one module per protocol, each turning a decoded payload into `AlertIn`s or raising `BadEvent`."""
+"""Parsers: one module per protocol, each turning a decoded payload into `AlertIn`s or raising `BadEvent`.
+
+`WEBHOOKS` is the registry of the sources that post JSON with the integration key in the URL or as a bearer
+token: the intake's routes and fast path, the API's integration kinds and URLs and the integration form all
+come from it. PagerDuty's Events API (the key in the body) and change events have routes of their own
+(web/api/alert_intake.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from warroom.alerts.model import AlertIn, Kind
+from warroom.alerts.sources import alertmanager, generic
+
+if TYPE_CHECKING:  # the sources sit below the rules (pyproject.toml, the alerts contract)
+    from warroom.alerts.rules import Config
+
+
+@dataclass(frozen=True)
+class Webhook:
+    kind: Kind  # the integration kind (alerts/model.py)
+    suffix: str  # its URLs: /api/v1/integrations/<key>/<suffix> and /api/v1/intake/<suffix>
+    title: str  # as the integration form names it
+    summary: str  # as the API documentation describes its routes
+    parse: Callable[[Any, Config], list[AlertIn]]  # (decoded body, integration config) -> alerts, or BadEvent
+
+
+def _alertmanager(body: Any, config: Config) -> list[AlertIn]:
+    return alertmanager.parse(body)
+
+
+def _generic(body: Any, config: Config) -> list[AlertIn]:
+    return generic.parse(body, config.mapping)
+
+
+WEBHOOKS: tuple[Webhook, ...] = (
+    Webhook(Kind.ALERTMANAGER, "alertmanager", "Prometheus Alertmanager", "Alertmanager webhook (payload version 4)",
+            _alertmanager),
+    Webhook(Kind.GENERIC, "webhook", "Generic JSON webhook", "Generic JSON webhook, mapped by config.mapping",
+            _generic),
+)
+BY_KIND: dict[str, Webhook] = {w.kind: w for w in WEBHOOKS}

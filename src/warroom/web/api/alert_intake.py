@@ -18,9 +18,9 @@ from starlette.requests import ClientDisconnect
 
 from warroom.alerts import service
 from warroom.alerts.changes import record_change
-from warroom.alerts.model import MAX_NESTING, AlertIn, BadEvent, Kind, nested_deeper_than
+from warroom.alerts.model import MAX_NESTING, BadEvent, Kind, nested_deeper_than
 from warroom.alerts.rules import Integration
-from warroom.alerts.sources import alertmanager, generic, pagerduty
+from warroom.alerts.sources import BY_KIND, WEBHOOKS, pagerduty
 from warroom.alerts.sources.change import parse_change
 from warroom.alerts.writer import MAX_QUEUE, Unavailable, writer_of
 from warroom.platform.app import App
@@ -179,8 +179,7 @@ async def webhook_answer(app: App, kind: Kind, key: str | None, raw: bytes | Non
         return _error(400, "bad_request", f"body: nested deeper than {MAX_NESTING} levels",
                       [f"body: nested deeper than {MAX_NESTING} levels"])
     try:
-        alerts: list[AlertIn] = (alertmanager.parse(body) if kind is Kind.ALERTMANAGER
-                                 else generic.parse(body, integ.config.mapping))
+        alerts = BY_KIND[kind].parse(body, integ.config)
     except BadEvent as exc:
         return _error(400, "invalid_event", str(exc), exc.errors)
     wait = _shed(app, integ, max(1, len(alerts)))
@@ -242,11 +241,10 @@ def _by_header(kind: Kind) -> Any:
     return handler
 
 
-for _kind, _suffix, _what in ((Kind.ALERTMANAGER, "alertmanager", "Alertmanager webhook (payload version 4)"),
-                              (Kind.GENERIC, "webhook", "Generic JSON webhook, mapped by config.mapping")):
-    router.add_api_route(f"/api/v1/integrations/{{key}}/{_suffix}", _by_path(_kind), methods=["POST"],
-                         status_code=202, dependencies=KEY_AUTH, responses=WEBHOOK, summary=f"{_what}, key in the path",
-                         name=f"{_suffix}_by_path")
-    router.add_api_route(f"/api/v1/intake/{_suffix}", _by_header(_kind), methods=["POST"], status_code=202,
+for _w in WEBHOOKS:
+    router.add_api_route(f"/api/v1/integrations/{{key}}/{_w.suffix}", _by_path(_w.kind), methods=["POST"],
+                         status_code=202, dependencies=KEY_AUTH, responses=WEBHOOK,
+                         summary=f"{_w.summary}, key in the path", name=f"{_w.suffix}_by_path")
+    router.add_api_route(f"/api/v1/intake/{_w.suffix}", _by_header(_w.kind), methods=["POST"], status_code=202,
                          dependencies=KEY_AUTH, responses=WEBHOOK,
-                         summary=f"{_what}, key as 'Authorization: Bearer <key>'", name=f"{_suffix}_by_header")
+                         summary=f"{_w.summary}, key as 'Authorization: Bearer <key>'", name=f"{_w.suffix}_by_header")

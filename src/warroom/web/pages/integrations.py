@@ -17,6 +17,7 @@ from warroom.alerts import queries
 from warroom.alerts import service as alerts
 from warroom.alerts.model import Kind
 from warroom.alerts.rules import parse_config
+from warroom.alerts.sources import BY_KIND, WEBHOOKS
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
@@ -25,8 +26,7 @@ from warroom.web.numbers import optional_int, parse_int
 from warroom.web.pages.common import AdminForm, AdminPage, FormCtx, PageError, load_names, redirect, render
 
 router = APIRouter(include_in_schema=False)
-KINDS = [(Kind.PAGERDUTY.value, "PagerDuty Events API v2"), (Kind.ALERTMANAGER.value, "Prometheus Alertmanager"),
-         (Kind.GENERIC.value, "Generic JSON webhook")]
+KINDS = [(Kind.PAGERDUTY.value, "PagerDuty Events API v2"), *((w.kind.value, w.title) for w in WEBHOOKS)]
 CONFIG_EXAMPLE = {"group_by": ["alertname"], "reopen_window_s": 1800, "auto_resolve": True, "rate_limit": 2000,
                   "rules": [{"match": {"severity": "critical"}, "set": {"category": "database"}}],
                   "major": {"priorities": ["P1"], "min_services": 3, "tier1_down": True}}
@@ -106,7 +106,7 @@ def detail_page(request: Request, app: App, integration_id: int, *, values: dict
     return render(request, "integration.html", status=status, g=row, v=v, error=error, field=field, names=names,
                   services=_services(names), alerts=recent, total=total, base_url=app.settings.base_url.rstrip("/"),
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), maintenance=_maintenance(app, row),
-                  durations=MAINTENANCE_CHOICES,
+                  durations=MAINTENANCE_CHOICES, hook=BY_KIND.get(row["kind"]),
                   history=[{**h, "text": _what_changed(h["data"])} for h in queries.history(app, integration_id, 50)])
 
 

@@ -4,11 +4,13 @@ events."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import RowMapping
 
+from warroom.alerts.model import Kind
+from warroom.alerts.sources import BY_KIND
 from warroom.web.api.schemas import Strict
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -63,11 +65,9 @@ class IntegrationOut(BaseModel):
     @classmethod
     def of(cls, row: RowMapping) -> IntegrationOut:
         kind = row["kind"]
-        urls = {"pagerduty": {"events_v2": "/v2/enqueue (routing_key = the key)"},
-                "alertmanager": {"webhook": "/api/v1/integrations/<key>/alertmanager",
-                                 "webhook_bearer": "/api/v1/intake/alertmanager"},
-                "generic": {"webhook": "/api/v1/integrations/<key>/webhook",
-                            "webhook_bearer": "/api/v1/intake/webhook"}}.get(kind, {})
+        w = BY_KIND.get(kind)
+        urls = ({"webhook": f"/api/v1/integrations/<key>/{w.suffix}", "webhook_bearer": f"/api/v1/intake/{w.suffix}"}
+                if w else {"events_v2": "/v2/enqueue (routing_key = the key)"} if kind == Kind.PAGERDUTY else {})
         return cls(urls=urls, **{k: row[k] for k in cls.model_fields if k != "urls"})
 
 
@@ -76,8 +76,10 @@ class IntegrationCreated(IntegrationOut):
 
 
 class IntegrationIn(Strict):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)  # kind: a plain string for the service
+
     name: Name
-    kind: Literal["alertmanager", "pagerduty", "generic"]
+    kind: Kind  # alerts/model.py; the webhook kinds are alerts/sources WEBHOOKS
     service_id: int | None = Field(None, ge=1, le=2**31 - 1)
     config: dict[str, Any] = Field(default_factory=dict)
 
