@@ -264,6 +264,36 @@ def test_a_key_another_writer_inserted_first_is_a_retryable_integrity_error(app)
             store.send_alerts(tx.conn, rows)()
 
 
+def test_both_bulk_inserts_store_the_same_values(app):
+    """A small batch goes in as one JSON document (PostgreSQL), a large one by COPY or executemany: the rows
+    stored are the same, quotes, backslashes, non-ASCII text, nested JSON and naive (UTC) timestamps included."""
+    from datetime import UTC, datetime
+
+    from warroom.alerts import store
+
+    integ, _ = integration(app)
+    at = datetime(2026, 1, 5, 9, 0, 0, 123456)
+    odd = 'q"uote \\back\\slash {brace} ,comma été ☃'
+    row = {"integration_id": integ.id, "dedup_key": odd, "status": "firing", "severity": "error", "summary": odd,
+           "source": "", "service_id": None, "group_key": odd, "labels": {"k": odd, "n": [1, 2.5, None, True]},
+           "payload": {"nested": {"deep": [odd, {}]}, "n": -3}, "incident_id": None, "count": 2,
+           "first_seen_at": at, "last_seen_at": at.replace(tzinfo=UTC), "acknowledged_at": None,
+           "acknowledged_by": None, "resolved_at": at, "resolved_by": odd}
+    stored = []
+    for n in (1, store.PIPELINED_ROWS + 1):
+        rows = [dict(row, dedup_key=f"{odd}-{n}-{i}") for i in range(n)]
+        with app.db.transaction() as tx:
+            ids = store.send_alerts(tx.conn, rows)()
+        with app.db.read() as conn:
+            got = [dict(store.get_alert(conn, i)) for i in ids]
+        assert [g["dedup_key"] for g in got] == [r["dedup_key"] for r in rows]
+        stored.append({k: v for k, v in got[0].items() if k not in ("id", "dedup_key")})
+    assert stored[0] == stored[1]
+    assert stored[0]["labels"] == row["labels"] and stored[0]["payload"] == row["payload"]
+    assert stored[0]["first_seen_at"] == at.replace(tzinfo=UTC) == stored[0]["resolved_at"]
+    assert stored[0]["summary"] == odd and stored[0]["resolved_by"] == odd
+
+
 def test_a_suppress_rule_keeps_the_alert_but_opens_or_joins_no_incident(app, clock):
     integ, key = integration(app, rules=[{"match": {"severity": "info"}, "suppress": True}])
     trigger(app, integ, key, "noise", severity="info", group="web")
