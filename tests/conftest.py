@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return make_db_url("sqlite", request, tmp_path)
+
+
+class _MemoHasher:
+    """The product's argon2 hasher with `hash` memoised per password. A hash costs ~0.2 CPU-s and 64 MiB, and the
+    `users` fixture alone made three per test (~500 tests: a fifth of the suite's CPU); the same password now gets
+    the same real argon2 hash (same parameters, one salt per password per test process). Verifies are not cached:
+    every login still runs argon2 in full."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+        self.hash = lru_cache(maxsize=None)(real.hash)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _password_hashes_memoised() -> Iterator[None]:
+    from warroom.auth import service as auth
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(auth, "hasher", _MemoHasher(auth.hasher))
+        yield
 
 
 @pytest.fixture(autouse=True)
