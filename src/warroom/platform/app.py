@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from warroom.platform.clock import Clock
 from warroom.platform.db import Database, Tx
@@ -14,6 +14,7 @@ from warroom.platform.settings import Settings
 
 if TYPE_CHECKING:  # the domains' runtime types; the domains import this module, never the reverse at run time
     from warroom.alerts.runtime import AlertsRuntime
+    from warroom.auth.passwords import PasswordChecks
     from warroom.incidents.events import Event, IncidentState
     from warroom.notifications.runtime import NotificationsRuntime
 
@@ -39,7 +40,7 @@ class App:
     notifications: NotificationsRuntime
     live: LiveHub = field(default_factory=LiveHub)
     reactors: tuple[Reactor, ...] = ()  # bootstrap.REACTORS
-    passwords: Any = None  # auth.passwords.PasswordChecks, made on the first password check
+    passwords: PasswordChecks | None = None  # made on the first password check (auth.service)
 
     def close(self) -> None:
         if self.passwords is not None:
