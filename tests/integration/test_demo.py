@@ -16,6 +16,7 @@ from warroom.demo import PEOPLE, SERVICES, TEAMS, load_demo, load_demo_if_empty
 from warroom.errors import Conflict
 from warroom.escalation import queries as esc_queries
 from warroom.incidents import store as inc_store
+from warroom.notifications import queries as notify_queries
 from warroom.oncall import queries as oncall_queries
 
 
@@ -68,7 +69,7 @@ def _no_page_waits_for_an_incident_that_is_not_open(app, items) -> None:
     rec = Recorder(app)
     answered = {s.id for s in items if s.status not in ("identified", "investigating", "contained")
                 or s.acknowledged_at is not None}
-    rows = [r for r in outbox.list_(app, limit=1000) if r["payload"]["event"] in outbox.PAGE_KINDS]
+    rows = [r for r in notify_queries.list_(app, limit=1000) if r["payload"]["event"] in outbox.PAGE_KINDS]
     assert rows and {r["state"] for r in rows if r["incident_id"] in answered} == {"cancelled"}
     run_ticks(app)
     pages = [s for s in rec.sent if s["event"] in outbox.PAGE_KINDS]

@@ -26,6 +26,7 @@ from tests.notify_support import (
 from warroom.errors import Conflict
 from warroom.incidents.priority import Impact, Urgency
 from warroom.notifications import contacts, outbox
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.channels.email import EmailChannel, SmtpConfig
 from warroom.notifications.outbox import Retry
 
@@ -80,7 +81,7 @@ def test_page_arrives_by_email(app, clock, mode, cert):
         assert msg["To"] == "ana@example.test"
         assert msg["Subject"].startswith("[P1] INC-") and "checkout 500s" in msg["Subject"]
         assert msg["X-Warroom-Idempotency-Key"].startswith(f"inc{inc}-")
-        assert outbox.list_(app, incident_id=inc)[0]["state"] == "delivered"
+        assert notify_queries.list_(app, incident_id=inc)[0]["state"] == "delivered"
     finally:
         ctl.stop()
 
@@ -130,23 +131,23 @@ def test_failures_back_off_then_dead_letter_then_retry(app, clock, receiver):
     hook = contacts.add_method(app, ADMIN, ana, kind="webhook", address=receiver.url(), secret="k")
     contacts.add_rule(app, ADMIN, ana, method_id=hook["id"])
     inc = declare(app, service_with(app, "web", policy(app, "p", [[{"kind": "user", "id": ana}]], timeout=60)))
-    (nid,) = [n["id"] for n in outbox.list_(app, incident_id=inc)]
+    (nid,) = [n["id"] for n in notify_queries.list_(app, incident_id=inc)]
     run_ticks(app)
-    first = outbox.get(app, nid)
+    first = notify_queries.get(app, nid)
     assert first["state"] == "pending" and first["attempts"] == 1 and "HTTP 503" in first["last_error"]
     assert (first["next_attempt_at"] - clock.now()).total_seconds() == 10
     clock.advance(seconds=9)
     run_ticks(app)
-    assert outbox.get(app, nid)["attempts"] == 1  # still backing off
+    assert notify_queries.get(app, nid)["attempts"] == 1  # still backing off
     clock.advance(seconds=1)
     run_ticks(app)
-    assert (outbox.get(app, nid)["next_attempt_at"] - clock.now()).total_seconds() == 20  # doubled
+    assert (notify_queries.get(app, nid)["next_attempt_at"] - clock.now()).total_seconds() == 20  # doubled
     clock.advance(seconds=20)
     run_ticks(app)
-    dead = outbox.get(app, nid)
+    dead = notify_queries.get(app, nid)
     assert dead["state"] == "dead" and dead["next_attempt_at"] is None
     assert [(a["attempt"], a["ok"]) for a in dead["attempt_log"]] == [(1, False), (2, False), (3, False)]
-    assert [n["id"] for n in outbox.list_(app, state="dead")] == [nid]
+    assert [n["id"] for n in notify_queries.list_(app, state="dead")] == [nid]
     clock.advance(hours=1)
     run_ticks(app)
     assert len(receiver.got) == 3  # parked: nothing more is sent
@@ -155,7 +156,7 @@ def test_failures_back_off_then_dead_letter_then_retry(app, clock, receiver):
     receiver.status = 200
     assert outbox.retry(app, nid)["state"] == "pending"
     run_ticks(app)
-    done = outbox.get(app, nid)
+    done = notify_queries.get(app, nid)
     assert done["state"] == "delivered" and done["attempt_log"][-1]["ok"] is True
     keys = {r.headers["x-warroom-idempotency-key"] for r in receiver.got}
     assert len(keys) == 1  # every attempt carried the same idempotency key
@@ -173,7 +174,7 @@ def _delivered_one(app) -> int:
         sid = service_with(app, "other", policy(app, "p2", [[{"kind": "user", "id": bo}]]))
         inc = incidents.declare(app, ADMIN, title="x", impact=Impact.MINOR, urgency=Urgency.LOW, service_ids=[sid]).id
         run_ticks(app)
-        (row,) = outbox.list_(app, incident_id=inc)
+        (row,) = notify_queries.list_(app, incident_id=inc)
         assert row["state"] == "delivered"
         return row["id"]
     finally:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tests.alerts_support import am_post, integration
 from tests.notify_support import person, policy, run_ticks, service_with
 from warroom.alerts.writer import stop_writer
-from warroom.notifications import outbox
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.channels.email import EmailChannel, SmtpConfig, subject
 from warroom.notifications.channels.email_headers import SUBJECT_MAX, TITLE_MAX, header_text
 
@@ -135,7 +135,7 @@ def test_alertmanager_multiline_description_pages_by_email(app, clock, api, smtp
         assert r.status_code == 202, r.text
     finally:
         stop_writer(app)
-    (inc,) = {n["incident_id"] for n in outbox.list_(app)}
+    (inc,) = {n["incident_id"] for n in notify_queries.list_(app)}
     run_ticks(app)
     with inbox.cond:
         assert inbox.cond.wait_for(lambda: inbox.messages, timeout=5)
@@ -143,4 +143,4 @@ def test_alertmanager_multiline_description_pages_by_email(app, clock, api, smtp
     assert msg["To"] == "ana@example.test"
     assert ("Disk /var on db1 is 97% full. Free space is below 3%. Runbook: https://runbooks/disk: you are paged"
             in str(msg["Subject"]))
-    assert [n["state"] for n in outbox.list_(app, incident_id=inc)] == ["delivered"]
+    assert [n["state"] for n in notify_queries.list_(app, incident_id=inc)] == ["delivered"]

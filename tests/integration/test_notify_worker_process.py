@@ -15,7 +15,8 @@ import pytest
 
 from tests.notify_support import ADMIN, Receiver, declare, kinds, paged, person, policy, run_ticks, service_with
 from warroom.bootstrap import build_app
-from warroom.notifications import contacts, outbox
+from warroom.notifications import contacts
+from warroom.notifications import queries as notify_queries
 from warroom.platform.settings import Settings
 
 
@@ -50,23 +51,23 @@ def test_sigkill_mid_delivery_loses_nothing(db_url, tmp_path):
         pid = policy(app, "all", [[{"kind": "user", "id": u} for u in users]], timeout=60)
         for i in range(2):
             declare(app, service_with(app, f"svc{i}", pid), title=f"outage {i}")
-        rows = outbox.list_(app)
+        rows = notify_queries.list_(app)
         assert len(rows) == 16
         proc = _worker(db_url)
         assert _wait(lambda: len(slow.got) >= 3, 30), "the worker never started delivering"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         killed_after = len(slow.got)
-        undelivered = [r for r in outbox.list_(app) if r["state"] != "delivered"]
+        undelivered = [r for r in notify_queries.list_(app) if r["state"] != "delivered"]
         assert undelivered, "the kill came too late to test anything"
         assert any(r["attempts"] > 0 for r in undelivered)  # some were in flight when the worker died
         proc = _worker(db_url)
-        assert _wait(lambda: all(r["state"] == "delivered" for r in outbox.list_(app)), 60)
+        assert _wait(lambda: all(r["state"] == "delivered" for r in notify_queries.list_(app)), 60)
         got = Counter(r.headers["x-warroom-idempotency-key"] for r in slow.got)
         assert set(got) == {r["key"] for r in rows}  # none lost
         assert len(slow.got) >= killed_after
         # an attempt cut short by the kill stays on record without an outcome
-        assert any(a["ok"] is None for r in undelivered for a in outbox.get(app, r["id"])["attempt_log"])
+        assert any(a["ok"] is None for r in undelivered for a in notify_queries.get(app, r["id"])["attempt_log"])
     finally:
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -109,10 +110,10 @@ def test_concurrent_workers_never_fire_a_step_twice(app, clock, db_url):
     for inc in incs:
         assert [p["level"] for p in paged(app, inc)] == [1, 2], inc
         assert kinds(app, inc, "escalation.") == ["escalation.paged"] * 2, inc
-    keys = [n["key"] for n in outbox.list_(app, limit=1000)]
+    keys = [n["key"] for n in notify_queries.list_(app, limit=1000)]
     assert len(keys) == len(set(keys)) == 30
     run_ticks(app)
-    assert all(n["state"] == "delivered" for n in outbox.list_(app, limit=1000))
+    assert all(n["state"] == "delivered" for n in notify_queries.list_(app, limit=1000))
 
 
 def test_a_stale_due_list_fires_nothing_and_a_held_incident_waits(app, clock):

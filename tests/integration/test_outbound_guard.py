@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import Users
 from tests.notify_support import ADMIN, Receiver, app_with, declare, person, policy, run_ticks, service_with
 from warroom.errors import Invalid
-from warroom.notifications import contacts, outbox
+from warroom.notifications import contacts
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.outbox import Retry
 from warroom.platform import logs
 from warroom.platform.app import App
@@ -51,7 +52,7 @@ def page_one(app: App, user_id: int, address: str, kind: str = "webhook") -> int
                                created_at=app.clock.now())
     contacts.add_rule(app, ADMIN, user_id, method_id=mid)
     inc = declare(app, service_with(app, f"svc{mid}", policy(app, f"p{mid}", [[{"kind": "user", "id": user_id}]])))
-    (row,) = [n for n in outbox.list_(app, incident_id=inc) if n["method_id"] == mid]
+    (row,) = [n for n in notify_queries.list_(app, incident_id=inc) if n["method_id"] == mid]
     return row["id"]
 
 
@@ -90,10 +91,10 @@ def test_internal_destinations_are_refused_when_connecting(db_url, clock, receiv
                page_one(app, ana, "http://169.254.169.254/latest/meta-data/")]
         run_ticks(app)
         for nid in ids:
-            n = outbox.get(app, nid)
+            n = notify_queries.get(app, nid)
             assert n["state"] == "pending" and n["last_error"].startswith("DestinationRefused: "), n["last_error"]
-        assert "loopback address 127.0.0.1" in outbox.get(app, ids[0])["last_error"]
-        assert "cloud metadata" in outbox.get(app, ids[2])["last_error"]
+        assert "loopback address 127.0.0.1" in notify_queries.get(app, ids[0])["last_error"]
+        assert "cloud metadata" in notify_queries.get(app, ids[2])["last_error"]
         assert receiver.got == []
 
 
@@ -110,14 +111,14 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_connecting(db_url, clo
         contacts.add_method(app, ADMIN, ana, kind="webhook", address=url)  # a name: fine when created
         nid = page_one(app, ana, url)
         run_ticks(app)
-        err = outbox.get(app, nid)["last_error"]
+        err = notify_queries.get(app, nid)["last_error"]
         assert err.startswith("DestinationRefused: hooks.example.com resolves to a loopback address,"), err
         assert "127.0.0.1" not in err, "an internal name's address is not shown to everyone who reads notifications"
         assert receiver.got == []
     with app_with(db_url, clock, outbound_allow="127.0.0.1") as app:  # the same name, allowed: it arrives
         clock.advance(seconds=30)  # past the backoff
         run_ticks(app)
-        assert outbox.get(app, nid)["state"] == "delivered" and receiver.wait_for(1)[0].path == "/rebound"
+        assert notify_queries.get(app, nid)["state"] == "delivered" and receiver.wait_for(1)[0].path == "/rebound"
 
 
 def test_a_redirect_to_a_forbidden_address_is_not_followed(db_url, clock):
@@ -131,8 +132,9 @@ def test_a_redirect_to_a_forbidden_address_is_not_followed(db_url, clock):
             hook = page_one(app, ana, hop.url("/hook"))
             via_apprise = page_one(app, ana, f"json://127.0.0.1:{hop.server.server_port}/apprise", kind="apprise")
             run_ticks(app)
-            assert outbox.get(app, hook)["last_error"] == "DeliveryFailed: HTTP 302"  # webhooks never follow
-            err = outbox.get(app, via_apprise)["last_error"]  # Apprise (requests) follows; the next hop is checked
+            assert notify_queries.get(app, hook)["last_error"] == "DeliveryFailed: HTTP 302"  # webhooks never follow
+            # Apprise (requests) follows; the next hop is checked
+            err = notify_queries.get(app, via_apprise)["last_error"]
             assert err.startswith("DestinationRefused: loopback address 127.0.0.1 is not allowed"), err
             paths = [g.path for g in hop.got]
             assert "/hook" in paths and "/apprise" in paths and target.got == [], paths
@@ -181,7 +183,7 @@ def test_apprise_parameters_are_refused_even_for_allowed_schemes(db_url, clock):
         # a row that got past creation (or from before a settings change) is refused when sent
         nid = page_one(app, ana, "json://example.com/?method=GET&+Metadata-Flavor=Google", kind="apprise")
         run_ticks(app)
-        assert "DeliveryFailed: the parameter 'method' is not allowed" in outbox.get(app, nid)["last_error"]
+        assert "DeliveryFailed: the parameter 'method' is not allowed" in notify_queries.get(app, nid)["last_error"]
 
 
 def test_a_failed_delivery_keeps_the_status_not_the_answer_or_the_url(db_url, clock, caplog):
@@ -198,8 +200,8 @@ def test_a_failed_delivery_keeps_the_status_not_the_answer_or_the_url(db_url, cl
             logs.quiet_libraries()  # as `warroom serve` and `warroom worker` do (logs.setup)
             with caplog.at_level(logging.DEBUG, logger="warroom"), caplog.at_level(logging.INFO):
                 run_ticks(app)
-            (n,) = outbox.list_(app, incident_id=inc)
-            full = outbox.get(app, n["id"])
+            (n,) = notify_queries.list_(app, incident_id=inc)
+            full = notify_queries.get(app, n["id"])
             assert full["state"] == "dead" and full["last_error"] == "DeliveryFailed: HTTP 500"
             assert full["attempt_log"][0]["error"] == "DeliveryFailed: HTTP 500"
             assert any(rec.getMessage() == "notification dead" for rec in caplog.records)
@@ -221,7 +223,7 @@ def test_apprise_failures_log_neither_the_address_nor_the_answer(db_url, clock, 
             logs.quiet_libraries()  # as `warroom serve` and `warroom worker` do (logs.setup)
             with caplog.at_level(logging.INFO):
                 run_ticks(app)
-            assert outbox.get(app, nid)["last_error"].startswith("DeliveryFailed")
+            assert notify_queries.get(app, nid)["last_error"].startswith("DeliveryFailed")
             assert r.got, "the receiver was reached"
             assert "SECRET" not in caplog.text, caplog.text
     finally:
@@ -236,7 +238,7 @@ def test_connection_errors_keep_the_class_and_reason_only(db_url, clock):
         ana = person(app, "ana")
         nid = page_one(app, ana, f"http://127.0.0.1:{port}/secret-path")
         run_ticks(app)
-        err = outbox.get(app, nid)["last_error"]
+        err = notify_queries.get(app, nid)["last_error"]
         assert err == "ConnectError: Connection refused", err
 
 
@@ -264,6 +266,6 @@ def test_upgrade_scrubs_answers_and_addresses_from_recorded_errors(app, clock):
         upgrade(url, "0011_scrub_delivery_errors")
     finally:
         command.stamp(alembic_config(url), "heads")
-    n = outbox.get(app, nid)
+    n = notify_queries.get(app, nid)
     assert n["last_error"] == "DeliveryFailed: HTTP 503"
     assert [a["error"] for a in n["attempt_log"]] == ["DeliveryFailed: HTTP 503", "ConnectError"]

@@ -32,7 +32,8 @@ from warroom.escalation import responders
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.roles import Role
-from warroom.notifications import contacts, outbox
+from warroom.notifications import contacts
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.channels.email import EmailChannel, SmtpConfig
 from warroom.oncall import service as oncall
 
@@ -105,7 +106,7 @@ def test_an_assignment_tells_the_assignee_by_email(app, inbox) -> None:
     assert "Acknowledge" not in text  # an assignment is not a page
     (msg,) = inbox.to("sam@example.test")
     assert "You are a subject-matter expert for Databases on INC-1 (assigned by rui)." in _body(msg)
-    states = {(n["user_id"], n["payload"]["event"], n["state"]) for n in outbox.list_(app, incident_id=inc)}
+    states = {(n["user_id"], n["payload"]["event"], n["state"]) for n in notify_queries.list_(app, incident_id=inc)}
     assert states == {(claire, "assigned", "delivered"), (sam, "assigned", "delivered")}
 
 
@@ -164,7 +165,7 @@ def test_paging_a_person_with_a_message_until_someone_acknowledges(app, clock, r
     clock.advance(minutes=6)
     run_ticks(app, 2)
     assert [r.path for r in receiver.got] == ["/claire"]
-    states = sorted(n["state"] for n in outbox.list_(app, incident_id=inc))
+    states = sorted(n["state"] for n in notify_queries.list_(app, incident_id=inc))
     assert states == ["cancelled", "delivered"]
     assert_replay_matches(app, inc)
 
@@ -245,7 +246,7 @@ def test_paging_refusals_name_the_field_and_write_nothing(app, clock) -> None:
     with pytest.raises(Conflict, match="INC-1 is resolved; only an open incident pages people"):
         responders.page(app, RUI, inc, user_id=1)
     assert len(incidents.timeline(app, inc)) == before + 1  # only the resolution
-    assert outbox.list_(app, incident_id=inc) == []
+    assert notify_queries.list_(app, incident_id=inc) == []
 
 
 def test_an_assignment_reads_right_on_every_channel(db_url, clock, receiver) -> None:

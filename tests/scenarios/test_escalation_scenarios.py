@@ -13,7 +13,7 @@ from warroom.escalation import service as esc
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.priority import Impact, Urgency
-from warroom.notifications import outbox
+from warroom.notifications import queries as notify_queries
 from warroom.oncall import service as oncall
 
 
@@ -112,7 +112,7 @@ def test_contact_rules_delay_chat_for_p1_and_ack_cancels_it(app, clock, world):
     run_ticks(app)
     assert [s["channel"] for s in rec.sent if s["incident"]["id"] == low] == ["email"]
     assert [s["channel"] for s in rec.sent if s["incident"]["id"] == inc2] == []
-    assert [n["state"] for n in outbox.list_(app, incident_id=inc2)] == ["cancelled", "cancelled"]
+    assert [n["state"] for n in notify_queries.list_(app, incident_id=inc2)] == ["cancelled", "cancelled"]
     assert inc  # the first incident kept both
 
 

@@ -18,6 +18,7 @@ from warroom.escalation.failures import paging_health
 from warroom.incidents import service as incidents
 from warroom.incidents.priority import Impact, Urgency
 from warroom.notifications import outbox
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.channels.email import EmailChannel, SmtpConfig
 from warroom.notifications.outbox import Retry
 
@@ -45,16 +46,16 @@ def test_a_page_to_a_dead_smtp_server_goes_dead_onto_the_timeline(app, clock, de
     ana = person(app, "ana")  # no rules: paged at her account e-mail
     inc = declare(app, service_with(app, "checkout", policy(app, "checkout", [[{"kind": "user", "id": ana}]],
                                                             timeout=60)))
-    (nid,) = [n["id"] for n in outbox.list_(app, incident_id=inc)]
+    (nid,) = [n["id"] for n in notify_queries.list_(app, incident_id=inc)]
     run_ticks(app)
-    assert outbox.get(app, nid)["state"] == "pending"
+    assert notify_queries.get(app, nid)["state"] == "pending"
     assert "page.failed" not in kinds(app, inc)
     assert health(app, inc) is None  # still trying: nothing to flag
     clock.advance(seconds=10)
     run_ticks(app)
     clock.advance(seconds=20)
     run_ticks(app)
-    assert outbox.get(app, nid)["state"] == "dead"
+    assert notify_queries.get(app, nid)["state"] == "dead"
     (failed,) = [e for e in incidents.timeline(app, inc) if e.kind == "page.failed"]
     assert failed.actor == "warroom"
     assert failed.data == {"notification_id": nid, "user_id": ana, "channel": "email",
@@ -77,7 +78,7 @@ def test_a_retried_dead_page_that_arrives_clears_the_flag(app, clock):
     ana = person(app, "ana")
     inc = declare(app, service_with(app, "db", policy(app, "db", [[{"kind": "user", "id": ana}]], timeout=60)))
     run_ticks(app)
-    (row,) = outbox.list_(app, incident_id=inc)
+    (row,) = notify_queries.list_(app, incident_id=inc)
     assert row["state"] == "dead" and health(app, inc).nobody_reached
     rec.fail.clear()
     outbox.retry(app, row["id"])
@@ -210,6 +211,6 @@ def test_an_acknowledgement_racing_a_dying_page_waits_and_wins(app, clock):
         incidents.record(app, tx, s, decide.acknowledge(s, by="ana", at=clock.now()))
     t.join(15)
     assert not t.is_alive() and errors == []
-    assert outbox.get(app, row["id"])["state"] == "cancelled"
+    assert notify_queries.get(app, row["id"])["state"] == "cancelled"
     assert "page.failed" not in kinds(app, inc)
     assert_replay_matches(app, inc)

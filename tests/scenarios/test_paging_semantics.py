@@ -12,6 +12,7 @@ from warroom.escalation import queries as esc_queries
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import Status
 from warroom.notifications import contacts, outbox
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.outbox import Retry
 
 
@@ -34,10 +35,10 @@ def _hooked(app, receiver, name: str = "ana") -> int:
 def _queued_page(app, clock, receiver) -> tuple[int, int]:
     """Declare; the page's first attempt fails, so it is queued for a retry. Returns (incident, notification)."""
     inc = declare(app, _hooked(app, receiver))
-    (nid,) = [n["id"] for n in outbox.list_(app, incident_id=inc)]
+    (nid,) = [n["id"] for n in notify_queries.list_(app, incident_id=inc)]
     run_ticks(app)
     assert len(receiver.wait_for(1)) == 1
-    row = outbox.get(app, nid)
+    row = notify_queries.get(app, nid)
     assert row["state"] == "pending" and row["attempts"] == 1
     receiver.status = 200  # the receiver is back: a stale page would now get through
     return inc, nid
@@ -50,13 +51,13 @@ def test_answering_cancels_the_queued_page_and_nothing_stale_is_delivered(app, c
         incidents.acknowledge(app, ADMIN, inc)
     else:
         incidents.move(app, ADMIN, inc, Status.RESOLVED)
-    row = outbox.get(app, nid)  # cancelled in the answer's own transaction
+    row = notify_queries.get(app, nid)  # cancelled in the answer's own transaction
     assert row["state"] == "cancelled" and row["next_attempt_at"] is None
     assert row["last_error"] == f"incident {'acknowledged' if answer == 'acknowledge' else 'resolved'}"
     clock.advance(minutes=30)
     run_ticks(app, 3)
     assert len(receiver.got) == 1  # only the failed first attempt: nothing after the answer
-    assert outbox.get(app, nid)["state"] == "cancelled"
+    assert notify_queries.get(app, nid)["state"] == "cancelled"
     assert_replay_matches(app, inc)
 
 
@@ -65,10 +66,10 @@ def test_merging_away_cancels_the_duplicates_pages(app, clock, receiver):
     primary = incidents.declare(app, ADMIN, title="the real one", impact=incidents.Impact.MINOR,
                                 urgency=incidents.Urgency.LOW).id
     incidents.merge(app, ADMIN, dup, primary)
-    assert outbox.get(app, nid)["last_error"] == "incident merged"
+    assert notify_queries.get(app, nid)["last_error"] == "incident merged"
     clock.advance(minutes=30)
     run_ticks(app, 2)
-    assert len(receiver.got) == 1 and outbox.get(app, nid)["state"] == "cancelled"
+    assert len(receiver.got) == 1 and notify_queries.get(app, nid)["state"] == "cancelled"
 
 
 def test_the_worker_rechecks_the_incident_before_sending(app, clock, receiver):
@@ -79,14 +80,14 @@ def test_the_worker_rechecks_the_incident_before_sending(app, clock, receiver):
     incidents.acknowledge(app, ADMIN, inc)
     assert outbox.retry(app, nid)["state"] == "pending"
     run_ticks(app)
-    row = outbox.get(app, nid)
+    row = notify_queries.get(app, nid)
     assert row["state"] == "cancelled" and row["last_error"] == "incident acknowledged"
     assert len(row["attempt_log"]) == 1  # no attempt was even started
     assert len(receiver.got) == 1
     incidents.move(app, ADMIN, inc, Status.RESOLVED)
     outbox.retry(app, nid)
     run_ticks(app)
-    assert outbox.get(app, nid)["last_error"] == "incident resolved" and len(receiver.got) == 1
+    assert notify_queries.get(app, nid)["last_error"] == "incident resolved" and len(receiver.got) == 1
 
 
 def test_a_page_written_after_the_acknowledgement_still_goes_out(app, clock, receiver):
@@ -257,7 +258,7 @@ def test_acknowledging_an_alert_acknowledges_its_incident_and_stops_escalation(a
     (ack,) = [e for e in tl if e.kind == "incident.acknowledged"]
     assert ack.actor == "rui" and ack.data["via_alert"] == aid and ack.data["alert"]["summary"] == "api-5xx is down"
     assert tl[-1].kind == "escalation.stopped" and tl[-1].data["reason"] == "acknowledged"
-    assert {n["state"] for n in outbox.list_(app, incident_id=inc)} == {"cancelled"}
+    assert {n["state"] for n in notify_queries.list_(app, incident_id=inc)} == {"cancelled"}
     assert _targets(app, inc)["ack"] == "met"
     clock.advance(minutes=60)
     run_ticks(app, 2)

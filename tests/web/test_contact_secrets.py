@@ -10,7 +10,8 @@ from tests.notify_support import ADMIN, Recorder, policy, run_ticks, service_wit
 from tests.web.pages_support import csrf_of, login_as
 from warroom.incidents import service as incidents
 from warroom.incidents.priority import Impact, Urgency
-from warroom.notifications import contacts, outbox
+from warroom.notifications import contacts
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.outbox import Retry
 from warroom.notifications.redact import redact
 
@@ -33,7 +34,7 @@ def paged(app, users, clock):
     inc = incidents.declare(app, ADMIN, title="x", impact=Impact.EXTENSIVE, urgency=Urgency.CRITICAL,
                             service_ids=[sid]).id
     run_ticks(app)
-    rows = outbox.list_(app, incident_id=inc)
+    rows = notify_queries.list_(app, incident_id=inc)
     assert {r["state"] for r in rows} == {"dead"}
     by = {r["channel"]: r["id"] for r in rows}
     return {"rui": rui, "incident": inc, "ids": [by["slack"], by["apprise"]]}
@@ -85,7 +86,7 @@ def test_a_responder_sees_other_peoples_contacts_redacted(api, users, paged, app
     nid = paged["ids"][0]
     r = api.post(f"/api/v1/notifications/{nid}/retry", headers=sam_h)
     assert r.status_code == 403 and "recipient" in r.json()["message"]
-    assert outbox.get(app, nid)["state"] == "dead"
+    assert notify_queries.get(app, nid)["state"] == "dead"
     assert api.post(f"/api/v1/notifications/{nid}/retry", headers=users.headers("responder")).status_code == 200
     assert api.post(f"/api/v1/notifications/{paged['ids'][1]}/retry", headers=users.headers("admin")).status_code == 200
 
@@ -110,13 +111,13 @@ def test_pages_show_redacted_addresses_to_others(api, users, paged, app):
     detail = api.get(f"/notifications/{nid}").text
     assert "Send again" not in detail
     r = api.post(f"/notifications/{nid}/retry", data={"csrf": csrf_of(api.get("/").text)})
-    assert r.status_code == 403 and outbox.get(app, nid)["state"] == "dead"
+    assert r.status_code == 403 and notify_queries.get(app, nid)["state"] == "dead"
     # the recipient sees his own address and may send again
     login_as(api, "responder")
     detail = api.get(f"/notifications/{nid}").text
     assert "XXXXSECRETXXXX" in detail and "Send again" in detail
     r = api.post(f"/notifications/{nid}/retry", data={"csrf": csrf_of(detail)}, follow_redirects=False)
-    assert r.status_code == 303 and outbox.get(app, nid)["state"] == "pending"
+    assert r.status_code == 303 and notify_queries.get(app, nid)["state"] == "pending"
 
 
 def test_the_cli_prints_what_the_api_lets_each_person_see(app, users, paged, monkeypatch):

@@ -13,6 +13,7 @@ from tests.notify_support import Receiver
 from tests.web.pages_support import serve
 from warroom.cli.main import app as cli
 from warroom.notifications import outbox
+from warroom.notifications import queries as notify_queries
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
             "--service", str(svc["id"]))
         (got,) = receiver.wait_for(1, timeout=15)
         assert got.json()["incident"]["title"] == "site down"
-        assert eventually(lambda: outbox.list_(app, state="delivered")), "the delivery was not recorded"
+        assert eventually(lambda: notify_queries.list_(app, state="delivered")), "the delivery was not recorded"
         listed = run("notification", "list", "--state", "delivered")
         assert "webhook" in listed and "delivered" in listed
         receiver.status = 500
@@ -87,7 +88,7 @@ def test_cli_end_to_end_with_the_embedded_worker(app, users, tmp_path, receiver,
         run("incident", "declare", "again", "--impact", "extensive", "--urgency", "critical",
             "--service", str(svc["id"]))
         receiver.wait_for(2, timeout=15)
-        dead = eventually(lambda: outbox.list_(app, state="dead"))  # recorded right after the receiver answered
+        dead = eventually(lambda: notify_queries.list_(app, state="dead"))  # recorded right after the receiver answered
         assert dead, "the failed delivery was not parked"
         assert "HTTP 500" in run("notification", "show", str(dead[0]["id"]))
         receiver.status = 200

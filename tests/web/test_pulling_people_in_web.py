@@ -9,7 +9,7 @@ from warroom.catalog import service as catalog
 from warroom.incidents import service
 from warroom.incidents.lifecycle import Status
 from warroom.incidents.roles import Role
-from warroom.notifications import outbox
+from warroom.notifications import queries as notify_queries
 from warroom.oncall import service as oncall
 
 BASE = "/api/v1/incidents"
@@ -32,7 +32,7 @@ def test_api_pages_a_person_a_team_and_a_schedule(app, call, users) -> None:
     for body in ({"team_id": team}, {"schedule_id": sched, "message": "primary?"}):
         r = call("POST", f"{BASE}/{s.id}/pages", json=body)
         assert r.status_code == 201 and r.json()["data"]["user_ids"] == [ada], r.text
-    rows = outbox.list_(app, incident_id=s.id)
+    rows = notify_queries.list_(app, incident_id=s.id)
     assert len(rows) == 3 and {r["payload"]["event"] for r in rows} == {"page"}
     assert {r["payload"]["requested_by"] for r in rows} == {"rui"}
 
@@ -52,7 +52,7 @@ def test_api_page_refusals_name_the_field(app, call, users) -> None:
     service.move(app, users.principal("responder"), s.id, Status.RESOLVED)
     r = call("POST", f"{BASE}/{s.id}/pages", json={"user_id": users.ids["admin"]})
     assert r.status_code == 409 and "only an open incident pages people" in r.json()["message"]
-    assert outbox.list_(app, incident_id=s.id) == []
+    assert notify_queries.list_(app, incident_id=s.id) == []
 
 
 def test_api_role_assignment_queues_a_notice_for_the_assignee(app, call, users) -> None:
@@ -60,7 +60,7 @@ def test_api_role_assignment_queues_a_notice_for_the_assignee(app, call, users) 
     auth.update_user(app, users.ids["admin"], email="ada@example.test")
     r = call("POST", f"{BASE}/{s.id}/roles", json={"role": "coordinator", "user_id": users.ids["admin"]})
     assert r.status_code == 200
-    (row,) = outbox.list_(app, incident_id=s.id)
+    (row,) = notify_queries.list_(app, incident_id=s.id)
     assert row["user_id"] == users.ids["admin"] and row["channel"] == "email"
     assert row["payload"]["event"] == "assigned" and row["payload"]["role_title"] == "Major Incident Coordinator"
 
@@ -103,7 +103,7 @@ def test_roles_go_to_people_who_can_answer(app, users) -> None:
     auth.update_user(app, users.ids["responder"], email="rui@example.test")
     got = service.assign(app, users.principal("admin"), s.id, Role.SCRIBE, users.ids["responder"])
     assert got.scribe_id == users.ids["responder"]
-    (row,) = outbox.list_(app, incident_id=s.id)
+    (row,) = notify_queries.list_(app, incident_id=s.id)
     assert row["payload"]["by"] == "ada" and row["payload"]["role"] == "scribe"
 
 

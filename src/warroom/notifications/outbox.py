@@ -27,8 +27,9 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.auth.permissions import Principal
 from warroom.errors import Conflict, Forbidden, NotFound
+from warroom.notifications import queries
 from warroom.notifications import store as st
-from warroom.notifications.redact import may_see, shown
+from warroom.notifications.redact import may_see
 from warroom.notifications.runtime import Flight, Retry
 from warroom.platform.app import App
 from warroom.platform.db import Tx
@@ -282,31 +283,7 @@ def retry(app: App, notification_id: int, by: Principal | None = None) -> dict[s
         st.update_notification(tx.conn, notification_id, state="pending", attempts=0,
                                next_attempt_at=app.clock.now())
         _wake_after(app, tx)
-    return get(app, notification_id, by)
-
-
-def get(app: App, notification_id: int, viewer: Principal | None = None) -> dict[str, Any]:
-    """One notification with every delivery attempt. The address is whole for its recipient and admins (and
-    for `viewer=None`, the server itself), redacted for everyone else."""
-    with app.db.read() as conn:
-        row = st.get_notification(conn, notification_id)
-        if row is None:
-            raise NotFound(f"notification {notification_id} not found")
-        out = {**dict(row), "attempt_log": [dict(a) for a in st.attempts_of(conn, notification_id)]}
-    return out if viewer is None else shown(viewer, out)
-
-
-def list_(app: App, *, state: str | None = None, incident_id: int | None = None, limit: int = 100,
-          viewer: Principal | None = None) -> list[dict[str, Any]]:
-    """Newest first; addresses as in `get`."""
-    with app.db.read() as conn:
-        rows = [dict(r) for r in st.list_notifications(conn, state=state, incident_id=incident_id, limit=limit)]
-    return rows if viewer is None else [shown(viewer, r) for r in rows]
-
-
-def counts(app: App) -> dict[str, int]:
-    with app.db.read() as conn:
-        return st.count_by_state(conn)
+    return queries.get(app, notification_id, by)
 
 
 def install(app: App, *, on_dead: DeadHook | None = None) -> None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from warroom.auth.permissions import Principal
 from warroom.notifications import contacts, outbox
+from warroom.notifications import queries as notify_queries
 from warroom.platform.app import App
 from warroom.web.api.schemas import ERRORS, PathId, QueryId
 from warroom.web.api.schemas.notifications import (
@@ -29,13 +30,13 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
 def list_notifications(app: App = Depends(get_app), p: Principal = Viewer,
                        state: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
                        incident_id: QueryId = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
-    return outbox.list_(app, state=state, incident_id=incident_id, limit=limit, viewer=p)
+    return notify_queries.list_(app, state=state, incident_id=incident_id, limit=limit, viewer=p)
 
 
 @router.get("/notifications/{notification_id}", response_model=NotificationDetail,
             summary="One notification and every delivery attempt")
 def get_notification(notification_id: PathId, app: App = Depends(get_app), p: Principal = Viewer) -> Any:
-    return outbox.get(app, notification_id, viewer=p)
+    return notify_queries.get(app, notification_id, viewer=p)
 
 
 @router.post("/notifications/{notification_id}/retry", response_model=NotificationDetail,

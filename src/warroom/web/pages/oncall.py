@@ -16,6 +16,7 @@ from warroom.escalation import queries as esc_queries
 from warroom.escalation import service as esc
 from warroom.incidents.events import IncidentState
 from warroom.notifications import outbox
+from warroom.notifications import queries as notify_queries
 from warroom.notifications.redact import may_retry, sees_paging_details, shown
 from warroom.oncall import queries as oncall_queries
 from warroom.platform.app import App
@@ -84,7 +85,7 @@ def notifications_page(request: Request, app: App = Depends(get_app), s: Any = V
     state = request.query_params.get("state", "")
     if state and state not in NOTIFICATION_STATES:
         raise PageError(422, f"state: {state!r} is not one of {', '.join(NOTIFICATION_STATES)}")
-    rows = outbox.list_(app, state=state or None, limit=200, viewer=s.principal)
+    rows = notify_queries.list_(app, state=state or None, limit=200, viewer=s.principal)
     names = load_names(app)
     refs = incident_refs(app, {r["incident_id"] for r in rows if r["incident_id"]})
     return render(request, "notifications.html", notifications=rows, names=names, refs=refs, state=state,
@@ -112,7 +113,7 @@ def retry_notification(notification_id: PathId, request: Request, app: App = Dep
 def notification_response(request: Request, app: App, notification_id: int, viewer: Principal, *,
                           error: str = "", status: int = 200) -> HTMLResponse:
     try:
-        n = outbox.get(app, notification_id, viewer=viewer)
+        n = notify_queries.get(app, notification_id, viewer=viewer)
     except NotFound:
         raise PageError(404, f"There is no notification {notification_id}.") from None
     names = load_names(app)
@@ -133,7 +134,8 @@ def escalation_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
 
 def notifications_panel(app: App, state: IncidentState) -> dict[str, Any] | None:
     """War room panel: pages and messages sent about this incident, with their delivery state."""
-    rows = [shown(None, r) for r in outbox.list_(app, incident_id=state.id, limit=30)]  # no viewer here: redacted
+    # no viewer here: redacted
+    rows = [shown(None, r) for r in notify_queries.list_(app, incident_id=state.id, limit=30)]
     if not rows:
         return None
     return {"title": "Notifications", "template": "_panel_notifications.html", "notifications": rows}
