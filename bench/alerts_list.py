@@ -4,7 +4,7 @@
 
 Fills a fresh database (a temporary SQLite file, or a scratch PostgreSQL database on 127.0.0.1 that it drops
 afterwards) with N alerts of one integration (10% firing or acknowledged, 4 severities, 5,000 hosts, one every
-30 s), runs ANALYZE, then times `alerts.service.list_alerts` (200 rows and the total, as the web page and the API
+30 s), runs ANALYZE, then times `alerts.queries.list_alerts` (200 rows and the total, as the web page and the API
 ask) for each filter: best of 3, in-process."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import ingest  # noqa: E402  (the ingestion benchmark's database set-up)
 
-from warroom.alerts import service  # noqa: E402
+from warroom.alerts import queries  # noqa: E402
 from warroom.bootstrap import build_app  # noqa: E402
 from warroom.platform.settings import Settings  # noqa: E402
 
@@ -69,7 +69,7 @@ def main() -> None:
                     times = []
                     for _ in range(3):
                         t = time.perf_counter()
-                        _, total = service.list_alerts(app, limit=200, **kw)
+                        _, total = queries.list_alerts(app, limit=200, **kw)
                         times.append(time.perf_counter() - t)
                     print(f"{db}: {name:<18} {min(times) * 1000:7.1f} ms  (total {total:,})", flush=True)
             finally:

@@ -7,7 +7,7 @@ import pytest
 from tests.alerts_support import ADMIN, alerts, am_alert, am_post, integration, pd_event
 from tests.alerts_support import incidents as all_incidents
 from tests.helpers import assert_replay_matches
-from warroom.alerts import service
+from warroom.alerts import queries, service
 from warroom.alerts.model import Action, AlertIn
 from warroom.alerts.sources import alertmanager, pagerduty
 from warroom.catalog import service as catalog
@@ -339,6 +339,6 @@ def test_maintenance_keeps_alerts_out_of_incidents_until_it_ends(app, clock):
     assert {r["dedup_key"] for r in alerts(app, incident_id=inc.id)} == {"after", "deploy-0"}
     service.set_maintenance(app, ADMIN, integ.id, clock.now() + timedelta(minutes=30))
     service.set_maintenance(app, ADMIN, integ.id, None)  # ended early
-    assert "maintenance_until" not in service.get_integration(app, integ.id)["config"]
+    assert "maintenance_until" not in queries.get_integration(app, integ.id)["config"]
     with pytest.raises(Invalid):
         service.set_maintenance(app, ADMIN, integ.id, clock.now() - timedelta(minutes=1))

@@ -14,7 +14,7 @@ from tests.helpers import assert_replay_matches
 from tests.integration.incidents_support import RUI, counts, declare, kinds
 from tests.notify_support import person, policy, service_with
 from warroom import bootstrap
-from warroom.alerts import batch
+from warroom.alerts import batch, queries
 from warroom.alerts import service as alerts
 from warroom.alerts.model import Action, AlertIn
 from warroom.escalation import service as escalation
@@ -126,7 +126,7 @@ def test_alert_events_reach_a_reactor_registered_for_them(app) -> None:
     integ, _ = integration(app, "pagerduty")
     alerts.ingest(app, integ, [AlertIn("disk-1", Action.TRIGGER, "disk full", "critical")])
     alerts.ingest(app, integ, [AlertIn("disk-2", Action.TRIGGER, "disk full", "critical")])  # joins, remembered
-    (inc,) = {r["incident_id"] for r in alerts.list_alerts(app)[0]}
+    (inc,) = {r["incident_id"] for r in queries.list_alerts(app)[0]}
     assert read == [2, 4]
     assert kinds(app, inc) == [ev.DECLARED, batch.ATTACHED, "test.reacted", batch.ATTACHED, "test.reacted"]
     assert_replay_matches(app, inc)

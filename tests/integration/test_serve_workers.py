@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from tests.alerts_support import free_port, http_up, incidents, integration, pd_event, wait_until
 from tests.helpers import stop_process
-from warroom.alerts import service
+from warroom.alerts import queries
 from warroom.incidents import service as incidents_service
 
 
@@ -119,7 +119,7 @@ def test_two_processes_serve_one_outage_and_stop_together(pg_app, tmp_path):
         wait_until(lambda: len(_answering(base, key, f"c{time.monotonic()}", after)) == 2, timeout=60)
 
         [inc] = incidents(pg_app)
-        rows, total = service.list_alerts(pg_app, limit=500)
+        rows, total = queries.list_alerts(pg_app, limit=500)
         assert {r["incident_id"] for r in rows} == {inc.id}
         attached = [e for e in incidents_service.timeline(pg_app, inc.id) if e.kind == "alerts.attached"]
         assert sum(e.data["count"] for e in attached) == total >= 58, "each alert attached once, by one process"
