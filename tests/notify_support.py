@@ -20,6 +20,7 @@ from warroom.catalog import service as catalog
 from warroom.escalation import service as esc
 from warroom.incidents import service as incidents
 from warroom.incidents.priority import Impact, Urgency
+from warroom.notifications.channels import CHANNELS
 from warroom.platform.app import App
 from warroom.platform.clock import Clock
 from warroom.platform.outbound import DeliveryFailed
@@ -35,7 +36,7 @@ class Recorder:
     def __init__(self, app: App, fail: set[str] | None = None) -> None:
         self.sent: list[dict[str, Any]] = []
         self.fail = fail or set()
-        app.notifications.channels = {k: self._channel(k) for k in ("email", "webhook", "slack", "teams", "apprise")}
+        app.notifications.channels = {k: self._channel(k) for k in CHANNELS}
 
     @classmethod
     def of(cls, app: App) -> Recorder:

@@ -4,10 +4,8 @@ A user without rules is e-mailed at once at their account address, if they have 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
@@ -15,14 +13,12 @@ from warroom.auth.permissions import Principal, UserRole
 from warroom.auth.store import existing_user_ids, users
 from warroom.errors import Forbidden, Invalid, NotFound
 from warroom.notifications import store as st
-from warroom.notifications.channels.apprise_url import problem as apprise_problem
+from warroom.notifications.channels import CHANNELS
 from warroom.notifications.redact import may_see, redact, shown
 from warroom.platform.app import App
 from warroom.platform.outbound import policy_of
 
-KINDS = ("email", "webhook", "slack", "teams", "apprise")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def _own_or_admin(p: Principal, user_id: int) -> None:
@@ -38,45 +34,16 @@ def _check_user(conn: Connection, user_id: int) -> None:
 def add_method(app: App, p: Principal, user_id: int, *, kind: str, address: str, secret: str = "",
                label: str = "") -> dict[str, Any]:
     _own_or_admin(p, user_id)
-    if kind not in KINDS:
-        raise Invalid("kind", f"must be one of {', '.join(KINDS)}")
+    if kind not in CHANNELS:
+        raise Invalid("kind", f"must be one of {', '.join(CHANNELS)}")
     address = address.strip()
-    if kind == "email" and not EMAIL.match(address):
-        raise Invalid("address", "not an e-mail address")
-    if kind != "email":
-        _check_destination(app, kind, address)
+    CHANNELS[kind].check(address, policy_of(app.settings))
     with app.db.transaction() as tx:
         _check_user(tx.conn, user_id)
         mid = st.insert_method(tx.conn, user_id=user_id, kind=kind, address=address, secret=secret, label=label,
                                created_at=app.clock.now())
     return {"id": mid, "user_id": user_id, "kind": kind, "address": address, "label": label,
             "has_secret": bool(secret)}
-
-
-def _check_destination(app: App, kind: str, address: str) -> None:
-    """Refuse what is obviously not allowed now; every connection is checked again when it is made
-    (platform/outbound.py), which is the real guard (a name may resolve anywhere later)."""
-    guard = policy_of(app.settings)
-    if kind == "apprise":
-        if "://" not in address:
-            raise Invalid("address", "must be an Apprise URL such as ntfys://ntfy.sh/topic")
-        why = apprise_problem(address, guard)
-        if why:
-            raise Invalid("address", why)
-    try:
-        parts = urlsplit(address)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        if kind == "apprise":  # an Apprise URL's host:port is often a token (tgram://123:abc/...)
-            return
-        raise Invalid("address", "not a valid URL") from None
-    if kind in ("webhook", "slack", "teams") and (parts.scheme not in ("http", "https") or not host):
-        raise Invalid("address", "must be an http(s) URL")
-    # An Apprise host may be a token: only a literal internal address or a loopback or metadata name is refused
-    # here; every other name is checked when connecting.
-    why = guard.check_host(host, port or (80 if parts.scheme == "http" else 443))
-    if why:
-        raise Invalid("address", f"{why} (an admin can allow it with WARROOM_OUTBOUND_ALLOW)")
 
 
 def remove_method(app: App, p: Principal, user_id: int, method_id: int) -> None:

@@ -291,15 +291,8 @@ def install(app: App, *, on_dead: DeadHook | None = None) -> None:
     notifications of incidents that went dead (see DeadHook)."""
     if on_dead is not None:
         app.notifications.on_dead = on_dead
-    from warroom.notifications.channels import chat
-    from warroom.notifications.channels.apprise_url import AppriseChannel
-    from warroom.notifications.channels.email import EmailChannel, SmtpConfig
-    from warroom.notifications.channels.webhook import Poster
+    from warroom.notifications.channels import build_all
     from warroom.platform.outbound import policy_of
 
     if not app.notifications.channels:
-        guard = policy_of(app.settings)
-        poster = Poster(guard)
-        app.notifications.channels = {"email": EmailChannel(SmtpConfig.from_env()), "webhook": poster.send,
-                                      "slack": chat.slack(poster), "teams": chat.teams(poster),
-                                      "apprise": AppriseChannel(guard)}
+        app.notifications.channels = build_all(policy_of(app.settings))

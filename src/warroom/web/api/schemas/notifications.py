@@ -4,17 +4,22 @@ to them goes. Addresses are whole for their owner and admins and redacted for ev
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from warroom.notifications.channels import CHANNELS
 from warroom.web.api.schemas import Id, Strict
 
 Priority = Literal["P1", "P2", "P3", "P4", "P5"]
+if TYPE_CHECKING:
+    MethodKind = str
+else:  # the registered kinds (notifications/channels/__init__.py), one enum in the OpenAPI document
+    MethodKind = Literal[tuple(CHANNELS)]
 
 
 class MethodIn(Strict):
-    kind: Literal["email", "webhook", "slack", "teams", "apprise"]
+    kind: MethodKind
     address: str = Field(min_length=3, max_length=1000)
     secret: str = Field("", max_length=200, description="HMAC-SHA256 key (webhook)")
     label: str = Field("", max_length=100)
