@@ -279,16 +279,24 @@ def _raw_statements(conn: Connection) -> dict[str, tuple[str, list[str], list[An
     return got
 
 
+_BUMP_PG = ("UPDATE alerts SET count = alerts.count + r.n, last_seen_at = r.at FROM "
+            "json_to_recordset(CAST(%s AS json)) AS r(id integer, n integer, at timestamptz) WHERE alerts.id = r.id")
+
+
 def bump_alerts(conn: Connection, bumps: list[tuple[int, int, datetime]]) -> None:
-    """Coalesced repeats: (id, n, seen) adds n to the count and moves last-seen. In id order (lock order)."""
-    if bumps:
-        sql, _, (_, seen, _) = _raw_statements(conn)["bump"]
-        params = [(n, seen(at) if seen else at, i) for i, n, at in sorted(bumps)]
-        if conn.dialect.name != "postgresql":
-            conn.exec_driver_sql(sql, params)
-            return
+    """Coalesced repeats: (id, n, seen) adds n to the count and moves last-seen. In id order (lock order).
+
+    On PostgreSQL one statement for the batch, its rows as one JSON document (rows find_alerts locked), not
+    one pipelined UPDATE per row."""
+    if not bumps:
+        return
+    if conn.dialect.name == "postgresql":
+        doc = orjson.dumps([{"id": i, "n": n, "at": at} for i, n, at in sorted(bumps)], option=_AS_JSON).decode()
         with driver_errors(conn), driver(conn).cursor() as cur:  # pipelined when in one
-            cur.executemany(sql, params)
+            cur.execute(_BUMP_PG, (doc,))
+        return
+    sql, _, (_, seen, _) = _raw_statements(conn)["bump"]
+    conn.exec_driver_sql(sql, [(n, seen(at) if seen else at, i) for i, n, at in sorted(bumps)])
 
 
 def rewrite_alerts(conn: Connection, rows: list[dict[str, Any]]) -> None:
