@@ -28,7 +28,7 @@ from warroom.web import session_store
 
 __all__ = ["App", "Reactor", "build_app", "load_all_tables", "INSTALLERS", "REACTORS", "TABLES"]
 
-# Who answers incident events, in this order, each for the kinds it declares (see incidents.service._react).
+# Who answers incident events, in this order, each for the kinds it declares (see incidents.recording._react).
 REACTORS: tuple[Reactor, ...] = (escalation.reactor, responders.reactor)
 
 # Each domain that needs runtime objects installs itself here.

@@ -1,4 +1,4 @@
-"""The reactor contract (incidents.service._react): a reactor declares its kinds and is called only with events
+"""The reactor contract (incidents.recording._react): a reactor declares its kinds and is called only with events
 of those kinds; it returns its effects, which the incident service appends after their causes (and offers to
 the reactors in turn, a bounded number of rounds); one live notice per change. The alert path's pipelined
 commit relies on no reactor handling the alert kinds."""
