@@ -9,6 +9,8 @@ import pytest
 
 from warroom.auth import queries as auth_queries
 from warroom.auth import service as auth
+from warroom.auth import store as auth_store
+from warroom.auth.permissions import UserRole
 from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.oncall import feeds
 
@@ -66,3 +68,31 @@ def test_a_feed_url_is_for_its_owner_and_admins_and_its_key_opens_that_feed_only
     for wrong_user, wrong_key in ((rui.user_id, key), (vic.user_id, key[:-1]), (vic.user_id, "é" * 40)):
         with pytest.raises(NotFound):
             feeds.check_feed_key(app, wrong_user, wrong_key)
+
+
+def test_deactivating_or_making_a_viewer_asks_the_registered_demotion_checks(app, users) -> None:
+    """auth knows nothing of incidents: the refusal comes from app.demotion_checks (bootstrap.DEMOTION_CHECKS,
+    the incidents' role-holder check; tests/integration/test_dangerous_operations.py has it end to end)."""
+    from warroom.bootstrap import DEMOTION_CHECKS
+    from warroom.incidents.queries import held_roles_refusal
+
+    assert app.demotion_checks == DEMOTION_CHECKS == (held_roles_refusal,)
+    rui = users.ids["responder"]
+    asked: list[int] = []
+
+    def refuse(conn, user_id: int) -> str | None:
+        asked.append(user_id)
+        return "is needed elsewhere" if user_id == rui else None
+
+    app.demotion_checks = (lambda conn, user_id: None, refuse)
+    for change in ({"role": UserRole.VIEWER}, {"active": False}):
+        with pytest.raises(Conflict, match="^rui is needed elsewhere$"):
+            auth.update_user(app, rui, **change)
+    with app.db.read() as conn:
+        row = auth_store.get_user(conn, rui)
+        assert (row["role"], row["active"]) == ("responder", True)
+    assert asked == [rui, rui]
+    auth.update_user(app, rui, display_name="Rui", role=UserRole.ADMIN)  # not a demotion: nobody is asked
+    assert asked == [rui, rui]
+    auth.update_user(app, users.ids["viewer"], active=False)  # asked, no reason: allowed
+    assert asked[-1] == users.ids["viewer"]

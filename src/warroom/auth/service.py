@@ -17,7 +17,6 @@ from warroom.auth import queries, store
 from warroom.auth.passwords import PasswordChecks, hasher
 from warroom.auth.permissions import Principal, UserRole
 from warroom.errors import Conflict, Forbidden, Invalid, NotFound, refuse_nulls
-from warroom.incidents.store import roles_held
 from warroom.platform.app import App
 from warroom.platform.clock import utc
 
@@ -108,7 +107,7 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
             raise NotFound(f"user {user_id} not found")
         admins_before = store.count_admins(tx.conn)
         if values.get("role") == UserRole.VIEWER.value or values.get("active") is False:
-            _refuse_if_holding_roles(tx.conn, user_id)
+            _refuse_demotion(app, tx.conn, user_id)
         if values:  # an empty PATCH changes nothing and answers the user as it is
             store.update_user(tx.conn, user_id, **values)
         if admins_before > 0 and store.count_admins(tx.conn) == 0:
@@ -121,15 +120,14 @@ def update_user(app: App, user_id: int, **changes: Any) -> RowMapping:
         return user
 
 
-def _refuse_if_holding_roles(conn: Connection, user_id: int) -> None:
-    """Only people who may write hold an incident role: a role holder is not made a viewer or deactivated while
-    the incident is open; the roles are handed over (or the incident closed) first."""
-    held = roles_held(conn, user_id)
-    if held:
-        user = store.get_user(conn, user_id)
-        where = ", ".join(f"{role.replace('_', ' ')} of INC-{ref}" for ref, role in held)
-        raise Conflict(f"{user['username'] if user else user_id} holds a role in an open incident ({where}); hand "
-                       "it to someone else first")
+def _refuse_demotion(app: App, conn: Connection, user_id: int) -> None:
+    """Ask the checks the domains upstream registered (app.demotion_checks, e.g. the incidents': a role holder
+    is not made a viewer or deactivated while the incident is open); the first reason refuses the change."""
+    for check in app.demotion_checks:
+        reason = check(conn, user_id)
+        if reason:
+            user = store.get_user(conn, user_id)
+            raise Conflict(f"{user['username'] if user else user_id} {reason}")
 
 
 def change_own_password(app: App, p: Principal, *, current_password: str, new_password: str,

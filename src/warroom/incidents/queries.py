@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from warroom.incidents import store as st
 from warroom.incidents.events import Event, IncidentState
@@ -79,3 +79,13 @@ def last_event_id(src: Source) -> int:
 def events_since(src: Source, after_id: int, limit: int = 500) -> list[RowMapping]:
     with reading(src) as conn:
         return st.events_since(conn, after_id, limit)
+
+
+def held_roles_refusal(conn: Connection, user_id: int) -> str | None:
+    """Why the user may not be deactivated or made a viewer, or None: only people who may write hold an incident
+    role, so the roles are handed over (or the incident closed) first. Registered in bootstrap.DEMOTION_CHECKS."""
+    held = st.roles_held(conn, user_id)
+    if not held:
+        return None
+    where = ", ".join(f"{role.replace('_', ' ')} of INC-{ref}" for ref, role in held)
+    return f"holds a role in an open incident ({where}); hand it to someone else first"

@@ -13,6 +13,8 @@ from warroom.platform.live import LiveHub
 from warroom.platform.settings import Settings
 
 if TYPE_CHECKING:  # the domains' runtime types; the domains import this module, never the reverse at run time
+    from sqlalchemy.engine import Connection
+
     from warroom.alerts.runtime import AlertsRuntime
     from warroom.auth.passwords import PasswordChecks
     from warroom.incidents.events import Event, IncidentState
@@ -41,6 +43,9 @@ class App:
     live: LiveHub = field(default_factory=LiveHub)
     reactors: tuple[Reactor, ...] = ()  # bootstrap.REACTORS
     passwords: PasswordChecks | None = None  # made on the first password check (auth.service)
+    # Asked by auth.service, in the transaction that would do it, before a user is deactivated or made a viewer:
+    # each returns why not (the rest of a sentence after the username) or None. bootstrap.DEMOTION_CHECKS
+    demotion_checks: tuple[Callable[[Connection, int], str | None], ...] = ()
 
     def close(self) -> None:
         if self.passwords is not None:
