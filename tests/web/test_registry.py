@@ -55,10 +55,9 @@ def test_the_registries_are_literal_tuples() -> None:
 
 
 def test_every_webhook_source_is_served_by_the_intake_the_fast_path_and_the_form(app) -> None:
-    from warroom.alerts.model import Kind
-    from warroom.alerts.sources import WEBHOOKS
+    from warroom.alerts.sources import KINDS, PAGERDUTY, WEBHOOKS
     from warroom.web.intake_fast import IntakeFastPath
-    from warroom.web.pages.integrations import KINDS
+    from warroom.web.pages.integrations import KINDS as FORM_KINDS
 
     paths = {r.path for r in registry.ROUTERS[0].routes if isinstance(r, APIRoute)}
     front = IntakeFastPath(app)
@@ -66,5 +65,33 @@ def test_every_webhook_source_is_served_by_the_intake_the_fast_path_and_the_form
         for path in (f"/api/v1/integrations/{{key}}/{w.suffix}", f"/api/v1/intake/{w.suffix}"):
             assert path in paths
             assert front.claims({"type": "http", "method": "POST", "path": path.replace("{key}", "k")})
-    assert [k for k, _ in KINDS] == [Kind.PAGERDUTY.value, *(w.kind.value for w in WEBHOOKS)]
-    assert {w.kind for w in WEBHOOKS} == set(Kind) - {Kind.PAGERDUTY}
+    assert [k for k, _ in FORM_KINDS] == list(KINDS) == [PAGERDUTY, *(w.kind for w in WEBHOOKS)]
+
+
+def test_the_api_kinds_are_the_registrys(api) -> None:
+    from warroom.alerts.sources import KINDS
+
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["Kind"]["enum"] == list(KINDS)
+
+
+def test_a_source_added_to_the_registry_is_a_kind_with_its_how_to_on_the_key_page(api, users, monkeypatch) -> None:
+    """Adding a webhook source is one module and one registry entry: the service accepts its kind and the key
+    page shows the how-to fragment the entry names (here an existing fragment, under a new kind)."""
+    from warroom.alerts import service
+    from warroom.alerts.sources import BY_KIND, KINDS, WEBHOOKS, Webhook
+    from warroom.web.pages import integrations
+
+    fake = Webhook("nagios", "nagios", "Nagios", "Nagios webhook", lambda body, config: [],
+                   "howto/generic.html")
+    monkeypatch.setattr(service, "KINDS", (*KINDS, fake.kind))
+    monkeypatch.setitem(BY_KIND, fake.kind, fake)
+    monkeypatch.setattr(integrations, "KINDS", [*integrations.KINDS, (fake.kind, fake.title)])
+    assert fake not in WEBHOOKS
+    csrf = login_as(api, "admin")
+    form = api.get("/integrations")
+    assert form.status_code == 200 and 'value="nagios"' in form.text
+    page = api.post("/integrations", data={"csrf": csrf, "name": "n", "kind": "nagios", "config": "{}"})
+    assert page.status_code == 201, page.text[:300]
+    assert "the integration's <code>mapping</code>" in page.text  # the fragment the entry names
+    assert "/v2/enqueue" not in page.text

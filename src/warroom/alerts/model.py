@@ -8,12 +8,6 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 
 
-class Kind(StrEnum):
-    ALERTMANAGER = "alertmanager"
-    PAGERDUTY = "pagerduty"
-    GENERIC = "generic"
-
-
 class Action(StrEnum):
     TRIGGER = "trigger"
     ACKNOWLEDGE = "acknowledge"

@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from warroom.alerts import queries, store
 from warroom.alerts.batch import Submission
-from warroom.alerts.model import Action, AlertIn, AlertStatus, Kind
+from warroom.alerts.model import Action, AlertIn, AlertStatus
 from warroom.alerts.rules import Integration, parse_config
 from warroom.alerts.runtime import KeyCache, RateLimiter
-from warroom.alerts.sources.generic import check_mapping
+from warroom.alerts.sources import KINDS, generic
 from warroom.alerts.writer import commit, writer_of
 from warroom.auth.permissions import Principal
 from warroom.catalog.store import existing_service_ids
@@ -47,8 +47,8 @@ def _check(app: App, conn: Any, *, name: str | None, kind: str | None, service_i
            config: dict[str, Any] | None) -> None:
     if name is not None and not (1 <= len(name.strip()) <= 100):
         raise Invalid("name", "must be 1-100 characters")
-    if kind is not None and kind not in {k.value for k in Kind}:
-        raise Invalid("kind", f"must be one of {', '.join(k.value for k in Kind)}")
+    if kind is not None and kind not in KINDS:
+        raise Invalid("kind", f"must be one of {', '.join(KINDS)}")
     if service_id is not None and not existing_service_ids(conn, {service_id}):
         raise Invalid("service_id", f"no such service: {service_id}")
     if config is not None:
@@ -63,8 +63,8 @@ def create_integration(app: App, p: Principal, *, name: str, kind: str, service_
     now = app.clock.now()
     with app.db.read() as conn:
         _check(app, conn, name=name, kind=kind, service_id=service_id, config=config)
-    if kind == Kind.GENERIC:
-        check_mapping(config.get("mapping", {}))
+    if kind == generic.KIND:
+        generic.check_mapping(config.get("mapping", {}))
     try:
         with app.db.transaction() as tx:
             iid = store.insert_integration(tx.conn, name=name.strip(), kind=kind, key_hash=hash_key(key),
@@ -98,8 +98,8 @@ def update_integration(app: App, p: Principal, integration_id: int, *,
             changes["config"] = edit_config(dict(row["config"] or {}))
         _check(app, tx.conn, name=changes.get("name"), kind=None, service_id=changes.get("service_id"),
                config=changes.get("config"))
-        if row["kind"] == Kind.GENERIC and "config" in changes:
-            check_mapping(changes["config"].get("mapping", {}))
+        if row["kind"] == generic.KIND and "config" in changes:
+            generic.check_mapping(changes["config"].get("mapping", {}))
         now = app.clock.now()
         try:
             store.update_integration(tx.conn, integration_id, updated_at=now, **changes)

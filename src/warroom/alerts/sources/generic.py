@@ -16,6 +16,8 @@ from warroom.alerts.fingerprint import digest, fit_key
 from warroom.alerts.model import Action, AlertIn, BadEvent, normalize_severity, scalar_labels
 from warroom.errors import Invalid
 
+KIND = "generic"  # its integration kind (sources/__init__.py WEBHOOKS); only it has a config.mapping
+
 PATH_FIELDS = ("items", "dedup_key", "summary", "severity", "service", "status", "source", "group", "labels")
 DEFAULT_RESOLVED = ("resolved", "ok", "closed", "recovered", "inactive")
 DEFAULT_ACKED = ("acknowledged", "ack")

@@ -18,9 +18,10 @@ from starlette.requests import ClientDisconnect
 
 from warroom.alerts import service
 from warroom.alerts.changes import record_change
-from warroom.alerts.model import MAX_NESTING, BadEvent, Kind, nested_deeper_than
+from warroom.alerts.model import MAX_NESTING, BadEvent, nested_deeper_than
 from warroom.alerts.rules import Integration
 from warroom.alerts.sources import BY_KIND, WEBHOOKS, pagerduty
+from warroom.alerts.sources import PAGERDUTY as PAGERDUTY_KIND
 from warroom.alerts.sources.change import parse_change
 from warroom.alerts.writer import MAX_QUEUE, Unavailable, writer_of
 from warroom.platform.app import App
@@ -103,7 +104,7 @@ def _pd_accept(app: App, raw: bytes | None, parse: Any) -> tuple[Integration, An
     if nested_deeper_than(raw, body):
         return _pd_invalid([f"body: nested deeper than {MAX_NESTING} levels"])
     integ = service.authenticate(app, pagerduty.routing_key(body))
-    if integ is None or integ.kind != Kind.PAGERDUTY:
+    if integ is None or integ.kind != PAGERDUTY_KIND:
         return _pd_invalid(["routing_key: not a valid integration key"], "Invalid routing key")
     try:
         event = parse(body)
@@ -162,7 +163,7 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def webhook_answer(app: App, kind: Kind, key: str | None, raw: bytes | None) -> Answer:
+async def webhook_answer(app: App, kind: str, key: str | None, raw: bytes | None) -> Answer:
     """Handle one Alertmanager or generic webhook body (None: over the size limit)."""
     if raw is None:
         return _error(413, "too_large", f"request body exceeds {WEBHOOK_LIMIT} bytes")
@@ -224,7 +225,7 @@ async def change_enqueue(request: Request) -> Response:
     return _response(await change_answer(app, await _body(request, PD_LIMIT)))
 
 
-def _by_path(kind: Kind) -> Any:
+def _by_path(kind: str) -> Any:
     async def handler(key: str, request: Request) -> Response:
         app: App = request.app.state.warroom
         return _response(await webhook_answer(app, kind, key, await _body(request, WEBHOOK_LIMIT)))
@@ -232,7 +233,7 @@ def _by_path(kind: Kind) -> Any:
     return handler
 
 
-def _by_header(kind: Kind) -> Any:
+def _by_header(kind: str) -> Any:
     async def handler(request: Request) -> Response:
         app: App = request.app.state.warroom
         key = bearer(request.headers.get("authorization"))

@@ -15,9 +15,8 @@ from sqlalchemy.engine import RowMapping
 
 from warroom.alerts import queries
 from warroom.alerts import service as alerts
-from warroom.alerts.model import Kind
 from warroom.alerts.rules import parse_config
-from warroom.alerts.sources import BY_KIND, WEBHOOKS
+from warroom.alerts.sources import BY_KIND, PAGERDUTY, WEBHOOKS
 from warroom.errors import Invalid, NotFound, WarroomError
 from warroom.platform.app import App
 from warroom.web.api.schemas import PathId
@@ -26,7 +25,7 @@ from warroom.web.numbers import optional_int, parse_int
 from warroom.web.pages.common import AdminForm, AdminPage, FormCtx, PageError, load_names, redirect, render
 
 router = APIRouter(include_in_schema=False)
-KINDS = [(Kind.PAGERDUTY.value, "PagerDuty Events API v2"), *((w.kind.value, w.title) for w in WEBHOOKS)]
+KINDS = [(PAGERDUTY, "PagerDuty Events API v2"), *((w.kind, w.title) for w in WEBHOOKS)]
 CONFIG_EXAMPLE = {"group_by": ["alertname"], "reopen_window_s": 1800, "auto_resolve": True, "rate_limit": 2000,
                   "rules": [{"match": {"severity": "critical"}, "set": {"category": "database"}}],
                   "major": {"priorities": ["P1"], "min_services": 3, "tier1_down": True}}
@@ -70,13 +69,13 @@ def list_page(request: Request, app: App, *, values: dict[str, str] | None = Non
     held = {r["id"]: until for r in rows if (until := _maintenance(app, r))}  # those in maintenance now
     return render(request, "integrations.html", status=status, integrations=rows, names=names, held=held,
                   base_url=app.settings.base_url, kinds=KINDS, services=_services(names),
-                  v=values or {"kind": Kind.PAGERDUTY.value}, error=error, field=field,
+                  v=values or {"kind": PAGERDUTY}, error=error, field=field,
                   example=json.dumps(CONFIG_EXAMPLE, indent=2), generic_example=json.dumps(GENERIC_EXAMPLE))
 
 
 def _key_page(request: Request, app: App, row: RowMapping, key: str, *, created: bool) -> HTMLResponse:
     return render(request, "integration_key.html", status=201 if created else 200, g=row, key=key, created=created,
-                  base_url=app.settings.base_url.rstrip("/"))
+                  base_url=app.settings.base_url.rstrip("/"), hook=BY_KIND.get(row["kind"]))
 
 
 @router.get("/integrations", response_class=HTMLResponse)

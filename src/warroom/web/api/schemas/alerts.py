@@ -4,16 +4,20 @@ events."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import RowMapping
 
-from warroom.alerts.model import Kind
-from warroom.alerts.sources import BY_KIND
+from warroom.alerts.sources import BY_KIND, KINDS, PAGERDUTY
 from warroom.web.api.schemas import Strict
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+if TYPE_CHECKING:
+    Kind = str
+else:  # the integration kinds (alerts/sources KINDS), one `Kind` enum in the OpenAPI document
+    Kind = StrEnum("Kind", {k.upper(): k for k in KINDS})
 
 
 class AlertOut(BaseModel):
@@ -67,7 +71,7 @@ class IntegrationOut(BaseModel):
         kind = row["kind"]
         w = BY_KIND.get(kind)
         urls = ({"webhook": f"/api/v1/integrations/<key>/{w.suffix}", "webhook_bearer": f"/api/v1/intake/{w.suffix}"}
-                if w else {"events_v2": "/v2/enqueue (routing_key = the key)"} if kind == Kind.PAGERDUTY else {})
+                if w else {"events_v2": "/v2/enqueue (routing_key = the key)"} if kind == PAGERDUTY else {})
         return cls(urls=urls, **{k: row[k] for k in cls.model_fields if k != "urls"})
 
 
@@ -79,7 +83,7 @@ class IntegrationIn(Strict):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)  # kind: a plain string for the service
 
     name: Name
-    kind: Kind  # alerts/model.py; the webhook kinds are alerts/sources WEBHOOKS
+    kind: Kind  # alerts/sources KINDS: PagerDuty's and the WEBHOOKS registry's
     service_id: int | None = Field(None, ge=1, le=2**31 - 1)
     config: dict[str, Any] = Field(default_factory=dict)
 
