@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from servers import ROOT, Server, cpu_seconds, drop, free_port, start_reference, start_warroom
+from servers import ROOT, Server, cpu_seconds, drop, free_port, new_database, start_reference, start_warroom
 
 BODY = {"impact": "extensive", "urgency": "critical"}
 _KEY = re.compile(rb"^X-Warroom-Idempotency-Key: inc(\d+)-", re.MULTILINE)
@@ -58,9 +58,6 @@ def pct(values: list[float], p: float) -> float | None:
 def prepare(db: str, tmp: Path, mail_to: str) -> tuple[str, str, int]:
     """A fresh migrated database: one person paged by e-mail, a policy paging them, a service with that policy;
     returns (url, API token, service id)."""
-    from servers import PG_ADMIN, _admin
-    from sqlalchemy import text
-
     from warroom.auth import service as auth
     from warroom.auth.permissions import Principal, UserRole
     from warroom.bootstrap import build_app
@@ -70,15 +67,7 @@ def prepare(db: str, tmp: Path, mail_to: str) -> tuple[str, str, int]:
     from warroom.platform.schema import upgrade
     from warroom.platform.settings import Settings
 
-    if db == "sqlite":
-        url = f"sqlite:///{tmp / f'notify-{time.monotonic_ns()}.db'}"
-    else:
-        name = f"warroom_notify_{os.getpid()}_{time.monotonic_ns() % 10**9}"
-        admin = _admin()
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    url = new_database(db, tmp, "notify")
     upgrade(url)
     app = build_app(Settings(database_url=url))
     admin_p = Principal(0, "bench", UserRole.ADMIN)

@@ -34,6 +34,21 @@ def _admin():  # noqa: ANN202 - a SQLAlchemy engine, imported lazily
     return create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
 
 
+def new_database(db: str, tmp: Path, name: str = "bench") -> str:
+    """The URL of a new empty database: a file under `tmp` (SQLite) or a uniquely named PostgreSQL database
+    (`drop` removes it)."""
+    if db == "sqlite":
+        return f"sqlite:///{tmp / f'{name}-{uuid.uuid4().hex[:6]}.db'}"
+    from sqlalchemy import text
+
+    pg_name = f"warroom_{name}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{pg_name}"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
+
+
 def prepare(db: str, tmp: Path, name: str = "bench") -> tuple[str, dict[str, str], str]:
     """A fresh migrated database with an admin token and one integration per scenario."""
     from warroom.alerts import service
@@ -43,17 +58,7 @@ def prepare(db: str, tmp: Path, name: str = "bench") -> tuple[str, dict[str, str
     from warroom.platform.schema import upgrade
     from warroom.platform.settings import Settings
 
-    if db == "sqlite":
-        url = f"sqlite:///{tmp / (name + '.db')}"
-    else:
-        from sqlalchemy import text
-
-        name = f"warroom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = _admin()
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    url = new_database(db, tmp, name)
     try:
         upgrade(url)
         app = build_app(Settings(database_url=url))
